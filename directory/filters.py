@@ -1,0 +1,95 @@
+"""The public directory's filters (django-filter). The search engines apply the same cleaned values."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import Category, Municipality, ProviderType, Service, ServiceAtLocation, Settlement, TargetGroup
+
+DELIVERY_CHOICES = [
+    ("in_person", _("очно")),
+    ("phone", _("по телефону")),
+    ("online", _("онлайн")),
+    ("home_visit", _("выезд на дом")),
+]
+
+
+class CheckboxFilter(django_filters.BooleanFilter):
+    """A checkbox that narrows when ticked and does nothing when not (never filters on «false»)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxInput)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, True) if value else qs
+
+
+class DirectoryFilterSet(django_filters.FilterSet):
+    """Filters over published service-at-location rows. Parameter values are stable codes, not ids."""
+
+    category = django_filters.ModelMultipleChoiceFilter(
+        label=_("Вид помощи"),
+        queryset=Category.objects.filter(is_public=True),
+        to_field_name="code",
+        method="filter_category",
+    )
+    target_group = django_filters.ModelMultipleChoiceFilter(
+        label=_("Категория семьи"),
+        queryset=TargetGroup.objects.all(),
+        to_field_name="code",
+        field_name="service__target_groups",
+        distinct=True,
+    )
+    municipality = django_filters.ModelMultipleChoiceFilter(
+        label=_("Район"),
+        queryset=Municipality.objects.all(),
+        to_field_name="code",
+        field_name="location__municipality",
+    )
+    settlement = django_filters.ModelMultipleChoiceFilter(
+        label=_("Населённый пункт"),
+        queryset=Settlement.objects.all(),
+        to_field_name="code",
+        field_name="location__settlement",
+    )
+    provider_type = django_filters.ModelMultipleChoiceFilter(
+        label=_("Тип организации"),
+        queryset=ProviderType.objects.all(),
+        to_field_name="code",
+        field_name="service__organization__provider_type",
+    )
+    delivery = django_filters.MultipleChoiceFilter(
+        label=_("Как получить"), choices=DELIVERY_CHOICES, method="filter_delivery"
+    )
+    free = CheckboxFilter(label=_("Только бесплатно"), method="filter_free")
+    open_now = CheckboxFilter(label=_("Открыто сейчас"), method="filter_open_now")
+    accessible = CheckboxFilter(label=_("Доступный вход"), field_name="location__wheelchair_accessible")
+
+    class Meta:
+        model = ServiceAtLocation
+        fields: list[str] = []
+
+    def filter_category(self, queryset, name, value):
+        if not value:
+            return queryset
+        ids = selectors.category_descendant_ids(value)
+        return queryset.filter(pk__in=queryset.filter(service__categories__in=ids).values("pk"))
+
+    def filter_delivery(self, queryset, name, value):
+        condition = Q()
+        for mode in value:
+            condition |= Q(**{f"service__delivery_{mode}": True})
+        return queryset.filter(condition) if value else queryset
+
+    def filter_free(self, queryset, name, value):
+        return queryset.filter(service__cost=Service.Cost.FREE)
+
+    def filter_open_now(self, queryset, name, value):
+        return queryset.filter(selectors.open_now_q())
+
+
+FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
+CHECKBOX_FACETS = ("free", "open_now", "accessible")

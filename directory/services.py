@@ -1,0 +1,85 @@
+"""Writes to the databank: every rule that changes state lives here (models stay thin)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from search.text import index_text
+
+from .models import Location, Schedule, Service
+from .validators import find_schedule_overlaps
+
+
+def service_refresh_search_text(*, service: Service) -> None:
+    """Recompute the lemmatised columns the database search engine matches against."""
+    organization = service.organization
+    categories = list(service.categories.all())
+    ancestors = []
+    for category in categories:
+        parent = category.parent
+        while parent is not None:
+            ancestors.append(parent)
+            parent = parent.parent
+        ancestors.extend(category.kinds.all())
+    name_text = index_text(service.name)
+    full_text = index_text(
+        service.name,
+        organization.name,
+        organization.short_name,
+        organization.provider_type.name if organization.provider_type_id else "",
+        " ".join(c.name for c in categories + ancestors),
+        " ".join(c.short_name for c in categories + ancestors),
+        " ".join(t.name for t in service.target_groups.all()),
+        service.description,
+        service.eligibility,
+    )
+    Service.objects.filter(pk=service.pk).update(search_name=name_text, search_text=full_text)
+
+
+def services_refresh_search_text(*, services: Iterable[Service]) -> int:
+    count = 0
+    for service in services:
+        service_refresh_search_text(service=service)
+        count += 1
+    return count
+
+
+def service_verify(*, service: Service, by) -> Service:
+    service.verified_at = timezone.now()
+    service.verified_by = by
+    service.save(update_fields=["verified_at", "verified_by", "updated_at"])
+    return service
+
+
+def service_set_status(*, service: Service, status: str) -> Service:
+    service.status = status
+    service.full_clean()
+    service.save(update_fields=["status", "updated_at"])
+    return service
+
+
+@transaction.atomic
+def location_set_schedule(*, location: Location, intervals: Iterable[tuple[int, time, time]]) -> list[Schedule]:
+    """Replace a place's regular hours, refusing overlapping or reversed intervals."""
+    intervals = list(intervals)
+    rows = [Schedule(location=location, weekday=w, opens_at=a, closes_at=b) for w, a, b in intervals]
+    for row in rows:
+        row.full_clean(exclude=["location"])
+    check_schedule_overlaps(intervals)
+    location.schedules.all().delete()
+    return Schedule.objects.bulk_create(rows)
+
+
+def check_schedule_overlaps(intervals: Iterable[tuple[int, time, time]]) -> None:
+    from .models import Weekday
+
+    overlapping = find_schedule_overlaps(intervals)
+    if overlapping:
+        days = ", ".join(str(Weekday(day).label) for day in overlapping)
+        raise ValidationError(_("Часы работы пересекаются: %(days)s.") % {"days": days})

@@ -1,0 +1,69 @@
+"""The contract every search engine fulfils: one call in, one `Results` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+    label: str = ""
+
+
+@dataclass
+class Hit:
+    service_at_location: Any  # directory.models.ServiceAtLocation, hydrated for display
+    score: float = 0.0
+    distance_km: float | None = None
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    query: str = ""
+    query_run: str = ""
+    engine: str = "database"
+    sort: str = ""
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def end_index(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+
+class Engine(Protocol):
+    name: str
+
+    def search(
+        self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
+    ) -> Results: ...

@@ -1,0 +1,181 @@
+"""The embedded engine: the ORM on SQLite or PostgreSQL, over the lemmatised search columns.
+
+Text: every query lemma must start a word of the service's search text; a lemma found in the name
+weighs more. Distance: geodesic (geopy) from the chosen point. Facets are disjunctive: each facet is
+counted with all the *other* active filters applied.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from geopy.distance import geodesic
+
+from directory import selectors
+from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
+from directory.models import Category, Municipality, ProviderType, ServiceAtLocation, Settlement, TargetGroup
+
+from .. import text
+from .base import FacetValue, GeoPoint, Hit, Results
+
+
+def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
+    if latitude is None or longitude is None:
+        return None
+    return round(geodesic((point.latitude, point.longitude), (float(latitude), float(longitude))).km, 1)
+
+
+class DatabaseEngine:
+    name = "database"
+
+    def search(
+        self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
+    ) -> Results:
+        lemmas = text.lemmas(query)
+        base = selectors.public_service_at_locations()
+        if lemmas:
+            base = base.filter(*[Q(service__search_text__contains=f" {item}") for item in lemmas])
+        filterset = DirectoryFilterSet(filters, queryset=base)
+        queryset = filterset.qs
+        total = queryset.count()
+
+        if sort == "distance" and near is not None:
+            ids, distances = self._ids_by_distance(queryset, near, page, per_page)
+        else:
+            ordered = self._order(queryset, lemmas, sort)
+            offset = (page - 1) * per_page
+            ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page])
+            distances = {}
+        rows = {row.pk: row for row in selectors.hydrate(ServiceAtLocation.objects.filter(pk__in=ids))}
+        hits = []
+        for pk in ids:
+            row = rows[pk]
+            distance = distances.get(pk)
+            if near is not None and distance is None and not row.location.is_confidential:
+                distance = _distance_km(near, row.location.latitude, row.location.longitude)
+            hits.append(Hit(service_at_location=row, distance_km=distance))
+
+        return Results(
+            hits=hits,
+            total=total,
+            page=page,
+            per_page=per_page,
+            facets=self._facets(base, filters, filterset),
+            query=query,
+            query_run=" ".join(lemmas),
+            engine=self.name,
+        )
+
+    # ------------------------------------------------------------------ ordering
+
+    @staticmethod
+    def _order(queryset: QuerySet, lemmas: list[str], sort: str) -> QuerySet:
+        if sort == "name" or not lemmas:
+            return queryset.order_by("service__name", "pk")
+        score = sum(
+            (
+                Case(
+                    When(service__search_name__contains=f" {item}", then=Value(3)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+                for item in lemmas
+            ),
+            Value(0),
+        )
+        return queryset.annotate(score=Coalesce(score, Value(0))).order_by("-score", "service__name", "pk")
+
+    @staticmethod
+    def _ids_by_distance(queryset: QuerySet, near: GeoPoint, page: int, per_page: int):
+        """Sort the whole result set by real (geodesic) distance; confidential places go last, unranked."""
+        rows = queryset.values_list(
+            "pk", "location__latitude", "location__longitude", "location__is_confidential", "service__name"
+        )
+        ranked = []
+        for pk, latitude, longitude, confidential, name in rows:
+            distance = None if confidential else _distance_km(near, latitude, longitude)
+            ranked.append((distance is None, distance or 0.0, name, pk, distance))
+        ranked.sort()
+        offset = (page - 1) * per_page
+        window = ranked[offset : offset + per_page]
+        return [item[3] for item in window], {item[3]: item[4] for item in window}
+
+    # ------------------------------------------------------------------ facets
+
+    def _facets(self, base: QuerySet, filters: dict, filterset: DirectoryFilterSet) -> dict[str, list[FacetValue]]:
+        cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+
+        def others(name: str) -> QuerySet:
+            data = {key: value for key, value in _as_lists(filters).items() if key != name}
+            return DirectoryFilterSet(data, queryset=base).qs
+
+        selected = {
+            name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])}
+            for name in ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
+        }
+        facets: dict[str, list[FacetValue]] = {}
+
+        # Categories: counted per kind of help and per top-level group (a row counts once per bucket).
+        pairs = others("category").values_list("pk", "service__categories").distinct()
+        categories = {c.pk: c for c in Category.objects.filter(is_public=True).prefetch_related("kinds")}
+        bucket_rows: dict[int, set[int]] = {}
+        for row_pk, category_id in pairs:
+            category = categories.get(category_id)
+            if category is None:
+                continue
+            top = category
+            while top.parent_id and top.parent_id in categories:
+                top = categories[top.parent_id]
+            for bucket in {top.pk, category.pk, *(kind.pk for kind in top.kinds.all())}:
+                bucket_rows.setdefault(bucket, set()).add(row_pk)
+        shown = [c for c in categories.values() if c.parent_id is None and c.code != "other"]
+        shown += [c for c in categories.values() if c.code in selected["category"] and c not in shown]
+        facets["category"] = [
+            FacetValue(c.code, c.label, len(bucket_rows.get(c.pk, ())), c.code in selected["category"])
+            for c in sorted(shown, key=lambda c: (c.scheme != "kind", c.sort_order))
+        ]
+
+        facets["target_group"] = _count_facet(
+            others("target_group"), "service__target_groups", TargetGroup.objects.all(), selected["target_group"]
+        )
+        facets["municipality"] = _count_facet(
+            others("municipality"), "location__municipality", Municipality.objects.all(), selected["municipality"]
+        )
+        facets["settlement"] = _count_facet(
+            others("settlement"), "location__settlement", Settlement.objects.all(), selected["settlement"]
+        )
+        facets["provider_type"] = _count_facet(
+            others("provider_type"),
+            "service__organization__provider_type",
+            ProviderType.objects.all(),
+            selected["provider_type"],
+        )
+        delivery_rows = others("delivery")
+        facets["delivery"] = [
+            FacetValue(
+                code,
+                str(label),
+                delivery_rows.filter(**{f"service__delivery_{code}": True}).count(),
+                code in selected["delivery"],
+            )
+            for code, label in DELIVERY_CHOICES
+        ]
+        for name in CHECKBOX_FACETS:
+            data = {**_as_lists(filters), name: ["on"]}
+            facets[name] = [FacetValue("on", name, DirectoryFilterSet(data, queryset=base).qs.count(), bool(cleaned.get(name)))]
+        return facets
+
+
+def _count_facet(queryset: QuerySet, lookup: str, objects, selected: set[str]) -> list[FacetValue]:
+    counts = dict(queryset.order_by().values_list(lookup).annotate(n=Count("pk", distinct=True)).values_list(lookup, "n"))
+    return [
+        FacetValue(obj.code, str(obj), counts.get(obj.pk, 0), obj.code in selected)
+        for obj in objects
+        if counts.get(obj.pk) or obj.code in selected
+    ]
+
+
+def _as_lists(filters) -> dict[str, list[str]]:
+    if hasattr(filters, "lists"):
+        return {key: list(values) for key, values in filters.lists()}
+    return {key: value if isinstance(value, list) else [value] for key, value in (filters or {}).items()}

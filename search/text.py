@@ -1,0 +1,41 @@
+"""Russian text normalisation shared by indexing and querying: lower case, ё→е, lemmas (pymorphy3)."""
+
+import re
+from functools import lru_cache
+
+import pymorphy3
+
+WORD_RE = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
+# Words that carry no meaning in a search (a short list: the lemmatiser already folds forms).
+STOP_WORDS = frozenset(
+    "и в во на с со по для от до о об у к ко из за при или а но не ни как что где кто это же ли бы ее его их "
+    "мой мы я ты вы он она они".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=50_000)
+def lemma(word: str) -> str:
+    word = word.lower().replace("ё", "е")
+    if not re.search("[а-я]", word):
+        return word
+    return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
+
+
+def lemmas(text: str) -> list[str]:
+    """Meaningful lemmas of a text, in order, without stop words."""
+    words = (w.lower().replace("ё", "е") for w in WORD_RE.findall(text or ""))
+    return [lemma(w) for w in words if w not in STOP_WORDS]
+
+
+def index_text(*parts: str) -> str:
+    """The stored search column: lemmas separated by spaces, with a leading space for word-prefix matching."""
+    seen: dict[str, None] = {}
+    for part in parts:
+        for item in lemmas(part):
+            seen.setdefault(item, None)
+    return " " + " ".join(seen) + " " if seen else ""

@@ -1,0 +1,9 @@
+from directory import selectors
+
+
+def site_context(request):
+    """Data every public page shows: the hotline panel and the demo-data notice."""
+    return {
+        "hotlines": selectors.hotline_list,  # callable: evaluated only by templates that show it
+        "is_demo_databank": selectors.databank_is_demo,
+    }
