@@ -22,6 +22,8 @@ from time import perf_counter
 
 from django.db import transaction
 from django.db.models import Q
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from directory import reference_data
 from directory.models import (
@@ -3399,6 +3401,7 @@ class _Loader:
             },
         }
         self.seen: dict[type, set[uuid.UUID]] = {model: set() for model in self.existing}
+        self.organizations: list[Organization] = []
         self.phones: list[Phone] = []
         self.schedules: list[Schedule] = []
         self.exceptions: list[ScheduleException] = []
@@ -3452,7 +3455,7 @@ class _Loader:
         org.is_network_partner = partner
         org.is_demo = True
         org.verified_at = _verified(rng, old_share=0.2)
-        _save(org)
+        self.organizations.append(_save(org))
         if spec.key in REAL_NUMBER_ORGS:
             # The real public numbers (children's helpline, 112) are the organisation's only number.
             number, kind, description = SERVICES[spec.services[0]].phones[0]
@@ -3631,14 +3634,24 @@ class _Loader:
         Schedule.objects.filter(location__organization__is_demo=True).delete()
         ScheduleException.objects.filter(location__organization__is_demo=True).delete()
 
-    def delete_stale(self) -> None:
-        """Demo records that are no longer in the catalogue (after a change of this module)."""
+    def delete_stale_children(self) -> None:
+        """Places, services and links no longer in the catalogue (after a change of this module)."""
         ServiceAtLocation.objects.filter(service__organization__is_demo=True).exclude(
             uuid__in=self.seen[ServiceAtLocation]
         ).delete()
         Service.objects.filter(organization__is_demo=True).exclude(uuid__in=self.seen[Service]).delete()
         Location.objects.filter(organization__is_demo=True).exclude(uuid__in=self.seen[Location]).delete()
+
+    def delete_stale_organizations(self) -> None:
         Organization.objects.filter(is_demo=True).exclude(uuid__in=self.seen[Organization]).delete()
+
+    def update_reference_index(self) -> None:
+        """Wagtail's reference index, once per record (its save signal would re-index an organisation with
+        all its places and services on every child save)."""
+        roots = [*self.municipalities.values(), *self.settlements.values(), *self.organizations]
+        for obj in roots:
+            if ReferenceIndex.is_indexed(type(obj)):
+                ReferenceIndex.create_or_update_for_object(obj)
 
     def flush(self) -> None:
         Phone.objects.bulk_create(self.phones)
@@ -3687,12 +3700,15 @@ def load_demo_databank(*, stdout=None) -> dict:
 
     with transaction.atomic():
         loader = _Loader(rng)
-        loader.load_geography()
-        loader.delete_dependants()
-        for spec in catalogue:
-            loader.load_organization(spec)
-        loader.flush()
-        loader.delete_stale()
+        with disable_reference_index_auto_update():
+            loader.load_geography()
+            loader.delete_dependants()
+            for spec in catalogue:
+                loader.load_organization(spec)
+            loader.flush()
+            loader.delete_stale_children()
+        loader.delete_stale_organizations()  # with the signals: their index entries go too
+        loader.update_reference_index()
     # The search columns are refreshed on commit (directory.signals), so count after the block.
     counts = demo_counts()
     if stdout is not None:

@@ -1,4 +1,4 @@
-"""`manage.py load_demo`: the demo databank of the Republic of Tyva and, when available, the demo site pages."""
+"""`manage.py load_demo`: the demo databank of the Republic of Tyva and, if available, the demo pages."""
 
 from django.core.management.base import BaseCommand
 
