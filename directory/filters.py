@@ -27,8 +27,18 @@ class CheckboxFilter(django_filters.BooleanFilter):
         return super().filter(qs, True) if value else qs
 
 
+def only_when_ticked(method):
+    """django-filter calls a `method=` filter directly, bypassing CheckboxFilter.filter: guard it here."""
+
+    def wrapper(self, queryset, name, value):
+        return method(self, queryset, name, value) if value else queryset
+
+    return wrapper
+
+
 class DirectoryFilterSet(django_filters.FilterSet):
-    """Filters over published service-at-location rows. Parameter values are stable codes, not ids."""
+    """Filters over published service-at-location rows. Parameter values are stable codes, not ids
+    (django-filter compares `to_field_name` values, hence the `__code` lookups)."""
 
     category = django_filters.ModelMultipleChoiceFilter(
         label=_("Вид помощи"),
@@ -40,26 +50,26 @@ class DirectoryFilterSet(django_filters.FilterSet):
         label=_("Категория семьи"),
         queryset=TargetGroup.objects.all(),
         to_field_name="code",
-        field_name="service__target_groups",
+        field_name="service__target_groups__code",
         distinct=True,
     )
     municipality = django_filters.ModelMultipleChoiceFilter(
         label=_("Район"),
         queryset=Municipality.objects.all(),
         to_field_name="code",
-        field_name="location__municipality",
+        field_name="location__municipality__code",
     )
     settlement = django_filters.ModelMultipleChoiceFilter(
         label=_("Населённый пункт"),
         queryset=Settlement.objects.all(),
         to_field_name="code",
-        field_name="location__settlement",
+        field_name="location__settlement__code",
     )
     provider_type = django_filters.ModelMultipleChoiceFilter(
         label=_("Тип организации"),
         queryset=ProviderType.objects.all(),
         to_field_name="code",
-        field_name="service__organization__provider_type",
+        field_name="service__organization__provider_type__code",
     )
     delivery = django_filters.MultipleChoiceFilter(
         label=_("Как получить"), choices=DELIVERY_CHOICES, method="filter_delivery"
@@ -75,7 +85,10 @@ class DirectoryFilterSet(django_filters.FilterSet):
     def filter_category(self, queryset, name, value):
         if not value:
             return queryset
-        ids = selectors.category_descendant_ids(value)
+        codes = tuple(sorted(c.code for c in value))
+        if getattr(self, "_category_ids", (None,))[0] != codes:  # one tree walk per request, not per facet
+            self._category_ids = (codes, selectors.category_descendant_ids(value))
+        ids = self._category_ids[1]
         return queryset.filter(pk__in=queryset.filter(service__categories__in=ids).values("pk"))
 
     def filter_delivery(self, queryset, name, value):
@@ -84,9 +97,11 @@ class DirectoryFilterSet(django_filters.FilterSet):
             condition |= Q(**{f"service__delivery_{mode}": True})
         return queryset.filter(condition) if value else queryset
 
+    @only_when_ticked
     def filter_free(self, queryset, name, value):
         return queryset.filter(service__cost=Service.Cost.FREE)
 
+    @only_when_ticked
     def filter_open_now(self, queryset, name, value):
         return queryset.filter(selectors.open_now_q())
 

@@ -20,9 +20,10 @@ from .base import FacetValue, GeoPoint, Hit, Results
 
 
 def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
+    """Exact geodesic distance; rounded only where it is shown."""
     if latitude is None or longitude is None:
         return None
-    return round(geodesic((point.latitude, point.longitude), (float(latitude), float(longitude))).km, 1)
+    return geodesic((point.latitude, point.longitude), (float(latitude), float(longitude))).km
 
 
 class DatabaseEngine:
@@ -105,9 +106,16 @@ class DatabaseEngine:
     def _facets(self, base: QuerySet, filters: dict, filterset: DirectoryFilterSet) -> dict[str, list[FacetValue]]:
         cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
 
+        def narrowed(skip: str = "", extra: dict | None = None) -> QuerySet:
+            # Re-apply the already validated filters (no new form, no repeated choice look-ups).
+            queryset = base
+            for name, value in {**cleaned, **(extra or {})}.items():
+                if name != skip:
+                    queryset = filterset.filters[name].filter(queryset, value)
+            return queryset
+
         def others(name: str) -> QuerySet:
-            data = {key: value for key, value in _as_lists(filters).items() if key != name}
-            return DirectoryFilterSet(data, queryset=base).qs
+            return narrowed(skip=name)
 
         selected = {
             name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])}
@@ -134,7 +142,6 @@ class DatabaseEngine:
             FacetValue(c.code, c.label, len(bucket_rows.get(c.pk, ())), c.code in selected["category"])
             for c in sorted(shown, key=lambda c: (c.scheme != "kind", c.sort_order))
         ]
-
         facets["target_group"] = _count_facet(
             others("target_group"), "service__target_groups", TargetGroup.objects.all(), selected["target_group"]
         )
@@ -150,19 +157,16 @@ class DatabaseEngine:
             ProviderType.objects.all(),
             selected["provider_type"],
         )
-        delivery_rows = others("delivery")
+        delivery_counts = others("delivery").aggregate(
+            **{code: Count("pk", filter=Q(**{f"service__delivery_{code}": True})) for code, _ in DELIVERY_CHOICES}
+        )
         facets["delivery"] = [
-            FacetValue(
-                code,
-                str(label),
-                delivery_rows.filter(**{f"service__delivery_{code}": True}).count(),
-                code in selected["delivery"],
-            )
+            FacetValue(code, str(label), delivery_counts[code], code in selected["delivery"])
             for code, label in DELIVERY_CHOICES
         ]
         for name in CHECKBOX_FACETS:
-            data = {**_as_lists(filters), name: ["on"]}
-            facets[name] = [FacetValue("on", name, DirectoryFilterSet(data, queryset=base).qs.count(), bool(cleaned.get(name)))]
+            count = narrowed(extra={name: True}).count()
+            facets[name] = [FacetValue("on", name, count, bool(cleaned.get(name)))]
         return facets
 
 
@@ -173,9 +177,3 @@ def _count_facet(queryset: QuerySet, lookup: str, objects, selected: set[str]) -
         for obj in objects
         if counts.get(obj.pk) or obj.code in selected
     ]
-
-
-def _as_lists(filters) -> dict[str, list[str]]:
-    if hasattr(filters, "lists"):
-        return {key: list(values) for key, values in filters.lists()}
-    return {key: value if isinstance(value, list) else [value] for key, value in (filters or {}).items()}
