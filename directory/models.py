@@ -203,17 +203,32 @@ class Organization(ClusterableModel, VerifiedRecord):
         ProviderType, verbose_name=_("тип организации"), related_name="organizations", on_delete=models.PROTECT
     )
     agency = models.ForeignKey(
-        Agency, verbose_name=_("ведомство"), null=True, blank=True, related_name="organizations", on_delete=models.PROTECT
+        Agency,
+        verbose_name=_("ведомство"),
+        null=True,
+        blank=True,
+        related_name="organizations",
+        on_delete=models.PROTECT,
     )
     legal_form = models.CharField(_("организационно-правовая форма"), max_length=200, blank=True)
     description = models.TextField(_("описание"), blank=True)
     website = models.URLField(_("сайт"), blank=True)
     email = models.EmailField(_("электронная почта"), blank=True)
     logo = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("логотип"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("логотип"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     photo = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("фотография"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("фотография"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     is_network_partner = models.BooleanField(
         _("партнёр сети сопровождения"), default=False, help_text=_("Может получать направления кураторов.")
@@ -228,12 +243,12 @@ class Organization(ClusterableModel, VerifiedRecord):
     def __str__(self):
         return self.short_name or self.name
 
+    def get_absolute_url(self):
+        return reverse("directory:organization", args=[self.pk])
+
     @property
     def display_name(self):
         return self.short_name or self.name
-
-    def get_absolute_url(self):
-        return reverse("directory:organization", args=[self.pk])
 
 
 class Location(ClusterableModel):
@@ -243,17 +258,29 @@ class Location(ClusterableModel):
     organization = ParentalKey(
         Organization, verbose_name=_("организация"), related_name="locations", on_delete=models.CASCADE
     )
-    name = models.CharField(_("название места"), max_length=255, blank=True, help_text=_("Например, «Филиал в с. Мугур-Аксы»."))
+    name = models.CharField(
+        _("название места"), max_length=255, blank=True, help_text=_("Например, «Филиал в с. Мугур-Аксы».")
+    )
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("муниципальный район / городской округ"), related_name="locations", on_delete=models.PROTECT
+        Municipality,
+        verbose_name=_("муниципальный район / городской округ"),
+        related_name="locations",
+        on_delete=models.PROTECT,
     )
     settlement = models.ForeignKey(
-        Settlement, verbose_name=_("населённый пункт"), null=True, blank=True, related_name="locations", on_delete=models.PROTECT
+        Settlement,
+        verbose_name=_("населённый пункт"),
+        null=True,
+        blank=True,
+        related_name="locations",
+        on_delete=models.PROTECT,
     )
     street = models.CharField(_("улица"), max_length=200, blank=True)
     house = models.CharField(_("дом"), max_length=50, blank=True)
     postal_code = models.CharField(_("индекс"), max_length=6, blank=True)
-    address_note = models.CharField(_("уточнение адреса"), max_length=255, blank=True, help_text=_("Корпус, этаж, кабинет, вход."))
+    address_note = models.CharField(
+        _("уточнение адреса"), max_length=255, blank=True, help_text=_("Корпус, этаж, кабинет, вход.")
+    )
     latitude = models.DecimalField(
         _("широта"), max_digits=9, decimal_places=6, null=True, blank=True, validators=latitude_validators()
     )
@@ -312,7 +339,9 @@ class Location(ClusterableModel):
             except ValidationError as exc:
                 errors["front_door_phone"] = exc.messages
         if self.is_confidential and not self.front_door_phone:
-            errors["front_door_phone"] = _("Для конфиденциального адреса укажите телефон, по которому можно обратиться.")
+            errors["front_door_phone"] = _(
+                "Для конфиденциального адреса укажите телефон, по которому можно обратиться."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -361,7 +390,9 @@ class Schedule(models.Model):
 class ScheduleException(models.Model):
     """A dated change of hours: closed for a day, or special hours (also work on a public holiday)."""
 
-    location = ParentalKey(Location, verbose_name=_("адрес"), related_name="schedule_exceptions", on_delete=models.CASCADE)
+    location = ParentalKey(
+        Location, verbose_name=_("адрес"), related_name="schedule_exceptions", on_delete=models.CASCADE
+    )
     date = models.DateField(_("дата"))
     is_closed = models.BooleanField(_("не работает"), default=True)
     opens_at = models.TimeField(_("с"), null=True, blank=True)
@@ -420,7 +451,9 @@ class Service(ClusterableModel, VerifiedRecord):
     )
     name = models.CharField(_("название услуги"), max_length=300)
     description = models.TextField(_("описание"), blank=True)
-    categories = ParentalManyToManyField(Category, verbose_name=_("категории помощи"), related_name="services", blank=True)
+    categories = ParentalManyToManyField(
+        Category, verbose_name=_("категории помощи"), related_name="services", blank=True
+    )
     target_groups = ParentalManyToManyField(
         TargetGroup, verbose_name=_("категории семей"), related_name="services", blank=True
     )
@@ -435,7 +468,9 @@ class Service(ClusterableModel, VerifiedRecord):
     cost = models.CharField(_("стоимость"), max_length=12, choices=Cost.choices, default=Cost.FREE)
     cost_note = models.CharField(_("условия оплаты"), max_length=300, blank=True)
     how_to_apply = models.TextField(_("как обратиться"), blank=True)
-    required_documents = models.TextField(_("какие документы нужны"), blank=True, help_text=_("Каждый документ с новой строки."))
+    required_documents = models.TextField(
+        _("какие документы нужны"), blank=True, help_text=_("Каждый документ с новой строки.")
+    )
     delivery_in_person = models.BooleanField(_("очно"), default=True)
     delivery_phone = models.BooleanField(_("по телефону"), default=False)
     delivery_online = models.BooleanField(_("онлайн"), default=False)
@@ -500,7 +535,9 @@ class ServiceAtLocation(models.Model):
     """A service offered at one of the organisation's places (the unit families search for)."""
 
     uuid = models.UUIDField(_("идентификатор"), default=uuid.uuid4, unique=True, editable=False)
-    service = ParentalKey(Service, verbose_name=_("услуга"), related_name="service_at_locations", on_delete=models.CASCADE)
+    service = ParentalKey(
+        Service, verbose_name=_("услуга"), related_name="service_at_locations", on_delete=models.CASCADE
+    )
     location = models.ForeignKey(
         Location, verbose_name=_("адрес"), related_name="service_at_locations", on_delete=models.CASCADE
     )
@@ -529,7 +566,12 @@ class Phone(models.Model):
         FAX = "fax", _("факс")
 
     organization = ParentalKey(
-        Organization, verbose_name=_("организация"), related_name="phones", null=True, blank=True, on_delete=models.CASCADE
+        Organization,
+        verbose_name=_("организация"),
+        related_name="phones",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
     )
     location = ParentalKey(
         Location, verbose_name=_("адрес"), related_name="phones", null=True, blank=True, on_delete=models.CASCADE

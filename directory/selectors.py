@@ -83,11 +83,7 @@ def hotline_list() -> list[dict]:
         .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("sort_order", "pk")))
         .order_by("pk")
     )
-    return [
-        {"service": service, "phones": list(service.phones.all())}
-        for service in services
-        if service.phones.all()
-    ]
+    return [{"service": service, "phones": list(service.phones.all())} for service in services if service.phones.all()]
 
 
 def databank_is_demo() -> bool:

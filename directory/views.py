@@ -37,8 +37,11 @@ def search_results(request):
     now = timezone.localtime()
     holiday = selectors.is_holiday(now.date())
     cards = [
-        {"hit": hit, "sal": hit.service_at_location, "status": selectors.opening_status(
-            hit.service_at_location.location, now=now, holiday=holiday)}
+        {
+            "hit": hit,
+            "sal": hit.service_at_location,
+            "status": selectors.opening_status(hit.service_at_location.location, now=now, holiday=holiday),
+        }
         for hit in results.hits
     ]
     params = request.GET.copy()

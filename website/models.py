@@ -60,7 +60,5 @@ class LifeSituationPage(Page):
         categories = list(self.categories.all())
         context["situation_categories"] = categories
         context["services"] = selectors.services_for_categories(categories, limit=10)
-        context["search_query"] = selectors.search_querystring(
-            categories=[c.code for c in categories]
-        )
+        context["search_query"] = selectors.search_querystring(categories=[c.code for c in categories])
         return context

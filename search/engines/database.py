@@ -171,7 +171,9 @@ class DatabaseEngine:
 
 
 def _count_facet(queryset: QuerySet, lookup: str, objects, selected: set[str]) -> list[FacetValue]:
-    counts = dict(queryset.order_by().values_list(lookup).annotate(n=Count("pk", distinct=True)).values_list(lookup, "n"))
+    counts = dict(
+        queryset.order_by().values_list(lookup).annotate(n=Count("pk", distinct=True)).values_list(lookup, "n")
+    )
     return [
         FacetValue(obj.code, str(obj), counts.get(obj.pk, 0), obj.code in selected)
         for obj in objects

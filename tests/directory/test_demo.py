@@ -24,9 +24,7 @@ def test_demo_databank_loads_idempotently_with_full_coverage():
     for data in geography.MUNICIPALITIES:
         municipality = Municipality.objects.get(code=data["code"])
         assert municipality.region == "Республика Тыва"
-        assert Location.objects.filter(municipality=municipality, organization__is_demo=True).exists(), data[
-            "code"
-        ]
+        assert Location.objects.filter(municipality=municipality, organization__is_demo=True).exists(), data["code"]
 
     shelter = Location.objects.get(organization__is_demo=True, is_confidential=True)
     assert shelter.front_door_phone

@@ -53,14 +53,17 @@ def test_public_holiday_closes_a_regular_place(office):
     Holiday.objects.get_or_create(date=HOLIDAY_MONDAY, defaults={"name": "Тестовый праздник"})
     assert not is_open(office, at(HOLIDAY_MONDAY, 10))
     status = selectors.opening_status(
-        Location.objects.prefetch_related("schedules", "schedule_exceptions").get(pk=office.pk), now=at(HOLIDAY_MONDAY, 10)
+        Location.objects.prefetch_related("schedules", "schedule_exceptions").get(pk=office.pk),
+        now=at(HOLIDAY_MONDAY, 10),
     )
     assert "праздничный" in status.today_text
 
 
 def test_dated_exception_overrides_weekday_and_holiday(office):
     Holiday.objects.get_or_create(date=HOLIDAY_MONDAY, defaults={"name": "Тестовый праздник"})
-    ScheduleException.objects.create(location=office, date=HOLIDAY_MONDAY, is_closed=False, opens_at=time(10), closes_at=time(14))
+    ScheduleException.objects.create(
+        location=office, date=HOLIDAY_MONDAY, is_closed=False, opens_at=time(10), closes_at=time(14)
+    )
     assert is_open(office, at(HOLIDAY_MONDAY, 11))
     assert not is_open(office, at(HOLIDAY_MONDAY, 15))
     ScheduleException.objects.create(location=office, date=MONDAY, is_closed=True, note="санитарный день")

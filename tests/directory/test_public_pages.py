@@ -39,16 +39,24 @@ def test_every_life_situation_page_renders(client):
 
 def test_every_published_service_and_organization_page_renders(client):
     for service in Service.objects.filter(status="published").only("pk"):
-        for url in (reverse("directory:service", args=[service.pk]), reverse("directory:service_print", args=[service.pk])):
+        for url in (
+            reverse("directory:service", args=[service.pk]),
+            reverse("directory:service_print", args=[service.pk]),
+        ):
             assert client.get(url).status_code == 200, url
     for organization in Organization.objects.filter(services__status="published").distinct().only("pk"):
         assert client.get(reverse("directory:organization", args=[organization.pk])).status_code == 200
 
 
 def test_service_page_has_what_a_family_needs(client):
-    sal = ServiceAtLocation.objects.filter(
-        service__status="published", location__is_confidential=False, location__is_24_7=False
-    ).exclude(service__how_to_apply="").select_related("service", "location").first()
+    sal = (
+        ServiceAtLocation.objects.filter(
+            service__status="published", location__is_confidential=False, location__is_24_7=False
+        )
+        .exclude(service__how_to_apply="")
+        .select_related("service", "location")
+        .first()
+    )
     response = client.get(sal.service.get_absolute_url())
     html = response.content.decode()
     assert sal.location.street in html
@@ -80,7 +88,9 @@ def test_confidential_address_never_appears_publicly(client):
     secret_bits = ["Секретная", "51.700123", "94.400456", "51.70012", "94.40046"]
     services = Service.objects.filter(service_at_locations__location=location, status="published")
     urls = [location.organization.get_absolute_url(), "/services/", "/services/?sort=distance&near=kyzyl", "/"]
-    urls += [s.get_absolute_url() for s in services] + [reverse("directory:service_print", args=[s.pk]) for s in services]
+    urls += [s.get_absolute_url() for s in services] + [
+        reverse("directory:service_print", args=[s.pk]) for s in services
+    ]
     for url in urls:
         for page in range(1, 4):
             html = client.get(url, {"page": page} if url == "/services/" else {}).content.decode()

@@ -18,7 +18,12 @@ def count_queries(client, url, **params):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "консультация"}, {"category": "A4", "free": "on", "near": "kyzyl", "sort": "distance"}, {"open_now": "on"}],
+    [
+        {},
+        {"q": "консультация"},
+        {"category": "A4", "free": "on", "near": "kyzyl", "sort": "distance"},
+        {"open_now": "on"},
+    ],
 )
 def test_results_page_query_count_is_bounded_and_independent_of_page_size(client, settings, params):
     settings.DIRECTORY_PAGE_SIZE = 5

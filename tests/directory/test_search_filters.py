@@ -69,7 +69,11 @@ def test_category_filter_includes_items_below_the_group_and_groups_below_a_kind(
 def test_open_now_filter_agrees_with_the_opening_status_of_each_place():
     narrowed = run(open_now=["on"])
     everything = run()
-    open_ids = {hit.service_at_location.pk for hit in everything.hits if selectors.opening_status(hit.service_at_location.location).is_open}
+    open_ids = {
+        hit.service_at_location.pk
+        for hit in everything.hits
+        if selectors.opening_status(hit.service_at_location.location).is_open
+    }
     assert ids(narrowed) == open_ids
 
 

@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from directory import services
-from directory.models import Category, Location, Phone, Schedule, ScheduleException, Service, ServiceAtLocation, Settlement
+from directory.models import (
+    Category,
+    Location,
+    Phone,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+    Settlement,
+)
 from directory.validators import format_phone, normalise_phone
 from tests.factories import LocationFactory, OrganizationFactory, ServiceFactory
 
@@ -110,7 +119,9 @@ def test_opening_hours_must_not_overlap():
         )
     assert "пересекаются: понедельник" in messages(exc.value)
     assert not location.schedules.exists()  # nothing half-written
-    rows = services.location_set_schedule(location=location, intervals=[(0, time(9), time(13)), (0, time(14), time(18))])
+    rows = services.location_set_schedule(
+        location=location, intervals=[(0, time(9), time(13)), (0, time(14), time(18))]
+    )
     assert len(rows) == 2
 
 

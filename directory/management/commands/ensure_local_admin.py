@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("Локальный администратор создаётся только при DEBUG=1: в рабочей среде используйте createsuperuser.")
+            raise CommandError(
+                "Локальный администратор создаётся только при DEBUG=1: в рабочей среде используйте createsuperuser."
+            )
         user, created = get_user_model().objects.get_or_create(
             username=USERNAME, defaults={"is_staff": True, "is_superuser": True, "email": "admin@localhost"}
         )
