@@ -21,7 +21,9 @@ def org_form(*, schedules):
             "description": "Помощь семьям",
             "website": "",
             "email": "",
-            "phones": inline_formset([{"number": "8 (39422) 3-33-33", "extension": "", "kind": "main", "description": ""}]),
+            "phones": inline_formset(
+                [{"number": "8 (39422) 3-33-33", "extension": "", "kind": "main", "description": ""}]
+            ),
             "locations": inline_formset(
                 [
                     {
@@ -82,7 +84,12 @@ def test_needs_verification_list_shows_only_stale_published_services(admin_clien
 def test_organization_with_location_hours_phones_and_service_created_in_one_form(
     admin_client, django_capture_on_commit_callbacks
 ):
-    data = org_form(schedules=[{"weekday": 0, "opens_at": "09:00", "closes_at": "13:00"}, {"weekday": 0, "opens_at": "14:00", "closes_at": "18:00"}])
+    data = org_form(
+        schedules=[
+            {"weekday": 0, "opens_at": "09:00", "closes_at": "13:00"},
+            {"weekday": 0, "opens_at": "14:00", "closes_at": "18:00"},
+        ]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("wagtailsnippets_directory_organization:add"), data)
     assert response.status_code == 302, response.context["form"].errors if response.context else response
@@ -95,7 +102,12 @@ def test_organization_with_location_hours_phones_and_service_created_in_one_form
 
 
 def test_overlapping_hours_are_refused_and_nothing_is_saved(admin_client):
-    data = org_form(schedules=[{"weekday": 0, "opens_at": "09:00", "closes_at": "13:00"}, {"weekday": 0, "opens_at": "12:00", "closes_at": "18:00"}])
+    data = org_form(
+        schedules=[
+            {"weekday": 0, "opens_at": "09:00", "closes_at": "13:00"},
+            {"weekday": 0, "opens_at": "12:00", "closes_at": "18:00"},
+        ]
+    )
     response = admin_client.post(reverse("wagtailsnippets_directory_organization:add"), data)
     assert response.status_code == 200
     assert "пересекаются" in response.content.decode()
