@@ -87,7 +87,13 @@ def test_confidential_address_never_appears_publicly(client):
     )
     secret_bits = ["Секретная", "51.700123", "94.400456", "51.70012", "94.40046"]
     services = Service.objects.filter(service_at_locations__location=location, status="published")
-    urls = [location.organization.get_absolute_url(), "/services/", "/services/?sort=distance&near=kyzyl", "/"]
+    urls = [
+        location.organization.get_absolute_url(),
+        "/services/",
+        "/services/?sort=distance&near=kyzyl",
+        "/",
+        "/sitemap.xml",
+    ]
     urls += [s.get_absolute_url() for s in services] + [
         reverse("directory:service_print", args=[s.pk]) for s in services
     ]
@@ -104,3 +110,12 @@ def test_unknown_pages_give_404_in_russian(client):
     response = client.get(reverse("directory:service", args=[999999]))
     assert response.status_code == 404
     assert client.get("/services/?page=9999").status_code == 404
+
+
+def test_sitemap_lists_published_services_and_pages(client):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    xml = response.content.decode()
+    published = Service.objects.filter(status="published").first()
+    assert f"/services/{published.pk}/</loc>" in xml
+    assert "/rodilsya-rebenok/</loc>" in xml
