@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.urls import include, path
-
-from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
-from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
