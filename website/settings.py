@@ -191,8 +191,15 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xlsx", "ods", "txt"]
 
-# Public search: "database" (embedded default) or a distributed engine (see the search issue).
-SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "database")
+# Public search. Empty SEARCH_URL = the embedded database engine; otherwise the URL of an OpenSearch
+# (default) or Elasticsearch (SEARCH_ENGINE=elasticsearch) cluster, e.g. http://127.0.0.1:9200.
+SEARCH_URL = os.environ.get("SEARCH_URL", "")
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "opensearch" if SEARCH_URL else "database")
+SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "families")
+SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "3"))
+
+# Background tasks (django-tasks, as Wagtail ships it). Immediate until a worker is configured.
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
 
 # The region the databank describes; used for labels and default map centre.
 DIRECTORY_REGION_NAME = os.environ.get("DIRECTORY_REGION_NAME", "Республика Тыва")

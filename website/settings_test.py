@@ -13,5 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SEARCH_URL = ""
 SEARCH_ENGINE = "database"
+SEARCH_INDEX_PREFIX = "test"
 WAGTAILADMIN_BASE_URL = "http://testserver"
