@@ -16,6 +16,20 @@ class NearForm(forms.Form):
         required=False,
         empty_label=_("— выберите населённый пункт —"),
     )
+    radius = forms.TypedChoiceField(
+        label=_("В радиусе"),
+        choices=[
+            ("", _("любое расстояние")),
+            (5, _("5 км")),
+            (10, _("10 км")),
+            (25, _("25 км")),
+            (50, _("50 км")),
+            (100, _("100 км")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
@@ -29,9 +43,10 @@ class NearForm(forms.Form):
         if not self.is_valid():
             return None
         data = self.cleaned_data
+        radius = data.get("radius")
         if data.get("lat") is not None:
-            return GeoPoint(data["lat"], data["lon"], str(_("вашего местоположения")))
+            return GeoPoint(data["lat"], data["lon"], str(_("вашего местоположения")), radius_km=radius)
         settlement = data.get("near")
         if settlement is not None:
-            return GeoPoint(float(settlement.latitude), float(settlement.longitude), str(settlement))
+            return GeoPoint(float(settlement.latitude), float(settlement.longitude), str(settlement), radius_km=radius)
         return None

@@ -15,6 +15,7 @@ from .models import (
     Category,
     Holiday,
     Location,
+    Municipality,
     Organization,
     Phone,
     Schedule,
@@ -303,3 +304,56 @@ def services_needing_verification(*, now: datetime | None = None) -> QuerySet[Se
         .select_related("organization")
         .order_by("verified_at", "name")
     )
+
+
+# ---------------------------------------------------------------- zero results
+
+
+FILTER_LABELS = {
+    "category": "вид помощи",
+    "target_group": "категория семьи",
+    "municipality": "район",
+    "settlement": "населённый пункт",
+    "provider_type": "тип организации",
+    "delivery": "способ получения",
+    "free": "только бесплатно",
+    "open_now": "открыто сейчас",
+    "accessible": "доступный вход",
+    "radius": "радиус",
+    "q": "слова запроса",
+}
+
+
+def relax_suggestions(params, facets, near) -> list[dict]:
+    """Links that drop one active condition each, so that nobody is left with an empty page."""
+    suggestions = []
+    for key, label in FILTER_LABELS.items():
+        values = [v for v in params.getlist(key) if v]
+        for value in values:
+            reduced = params.copy()
+            reduced.setlist(key, [v for v in values if v != value])
+            reduced.pop("page", None)
+            names = {f.value: f.label for f in facets.get(key, [])}
+            text = f"{label}: {names.get(value, value)}" if key not in {"free", "open_now", "accessible"} else label
+            suggestions.append({"label": text, "querystring": reduced.urlencode()})
+    return suggestions
+
+
+def nearby_municipalities(codes: list[str], *, limit: int = 3) -> list[Municipality]:
+    """The districts whose settlements lie closest to the chosen ones (centre to centre)."""
+    if not codes:
+        return []
+    from geopy.distance import geodesic
+
+    centres: dict[int, list] = {}
+    for municipality_id, latitude, longitude in Settlement.objects.values_list(
+        "municipality_id", "latitude", "longitude"
+    ):
+        centres.setdefault(municipality_id, []).append((float(latitude), float(longitude)))
+    middle = {pk: (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)) for pk, pts in centres.items()}
+    chosen = list(Municipality.objects.filter(code__in=codes))
+    others = [m for m in Municipality.objects.exclude(code__in=codes) if m.pk in middle]
+    if not chosen or chosen[0].pk not in middle:
+        return []
+    origin = middle[chosen[0].pk]
+    return sorted(others, key=lambda m: geodesic(origin, middle[m.pk]).km)[:limit]

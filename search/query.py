@@ -3,13 +3,41 @@
 `parse()` is the one entry point. Engines read `ParsedQuery.lemmas` (dictionary forms for the database
 column and the OpenSearch lemma sub-field), `ParsedQuery.text` (the corrected text for a Russian analyzer)
 and `ParsedQuery.expansions` (synonym/abbreviation lemmas, OR-ed with the word they expand).
+
+The steps, in order:
+
+1. Keyboard layout: a word typed on the wrong layout («gjcj,bt» → «пособие», «ырщщд» → «school») is
+   converted when the converted form is a known word and the typed one is not. This runs on the raw
+   text, before punctuation is dropped: `,` `.` `;` `'` `[` `]` are Russian letters on the Russian layout.
+2. Words: lower case, ё → е, stop words dropped, lemmas (`search.text`, the same as indexing).
+3. Typos: a lemma that is neither an indexed word nor the beginning of one is replaced by the closest
+   indexed word (Damerau–Levenshtein: 1 edit for 4–6 letters, 2 for longer). When that is uncertain
+   (a tie, or the typed word is a real Russian word) the query is left alone and `suggestion` is set.
+4. Synonyms (`search.models.Synonym`, edited in the admin): a word or phrase of the query that is the
+   term or one of the expansions of an entry gets the other members of the entry as alternatives, in
+   `expansions[lemma]`. A multi-word alternative is one string of lemmas joined by spaces
+   («центр занятость население»): all of its words must be found. When a multi-word phrase of the query
+   matched («биржа труда»), every lemma of that phrase gets the same alternatives, so an engine that
+   ANDs the lemmas and ORs each with its alternatives finds both the phrase and its equivalents.
+
+Everything `parse()` looks up (indexed words, the synonym dictionary) is cached in the process, so a
+warm call makes no database query.
 """
 
 from __future__ import annotations
 
+import re
+import time
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import DatabaseError, transaction
+
 from . import text as textmod
+
+SYNONYMS_TTL = 60.0  # seconds; edits in this process clear it at once (signals in apps.py)
+VOCABULARY_TTL = 300.0  # seconds; the indexed words change only when services are edited
 
 
 @dataclass
@@ -26,7 +54,413 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.lemmas
 
+    def alternatives(self, lemma: str) -> list[str]:
+        """The lemma itself followed by its synonyms (multi-word alternatives are space-separated lemmas)."""
+        return [lemma, *self.expansions.get(lemma, [])]
+
+
+# ---------------------------------------------------------------------------------------------- layouts
+
+# Key by key, ЙЦУКЕН ↔ QWERTY, lower and upper (shifted) case.
+_EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`" + 'QWERTYUIOP{}ASDFGHJKL:"ZXCVBNM<>~'
+_RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё" + "ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ"
+_EN_TO_RU = str.maketrans(_EN_KEYS, _RU_KEYS)
+_RU_TO_EN = str.maketrans(_RU_KEYS, _EN_KEYS)
+# A run of characters that are Russian letters on the Russian layout, with at least one Latin letter.
+_LATIN_RUN = re.compile(r"[a-z\[\]{};:'\",.<>`~]*[a-z][a-z\[\]{};:'\",.<>`~]*", re.IGNORECASE)
+_CYRILLIC_RUN = re.compile(r"[а-яё]+", re.IGNORECASE)
+_TRAILING_PUNCTUATION = ",.;:'\""
+_LEADING_PUNCTUATION = "'\"`~"
+_CYRILLIC_WORD = re.compile(r"[а-я]+")
+# English words a family may type on purpose; a Latin word from this list is never converted.
+_ENGLISH = """
+about baby bank call card center centre chat child children clinic club doctor email family free help home hotline
+info it kids mail med mom online park phone pro school service sms sos sport support taxi telegram test video viber
+vk web whatsapp wifi www zoom
+"""
+ENGLISH_WORDS = frozenset(_ENGLISH.split())
+
+
+# --------------------------------------------------------------------------------------- the lexicon
+
+
+@dataclass
+class _Vocabulary:
+    """Indexed lemmas of published services, with their document frequency."""
+
+    frequency: Counter
+    expires: float
+
+
+@dataclass
+class _Dictionary:
+    """Active synonym entries: each group is the term and its expansions, as tuples of lemmas."""
+
+    groups: list[tuple[tuple[str, ...], ...]]
+    index: dict[str, list[tuple[tuple[str, ...], int]]]  # first lemma → (phrase, group number)
+    words: frozenset[str]
+    expires: float
+
+
+@dataclass
+class _Lexicon:
+    """Every word a query may use: indexed lemmas plus the words of the synonym dictionary."""
+
+    words: frozenset[str]
+    ordered: list[str]
+    frequency: Counter
+    buckets: dict[tuple[str, int], list[str]]  # (first letter, length) → words
+    typo_memo: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+
+    def has_prefix(self, prefix: str) -> bool:
+        index = bisect_left(self.ordered, prefix)
+        return index < len(self.ordered) and self.ordered[index].startswith(prefix)
+
+    def knows(self, word: str) -> bool:
+        return word in self.words or self.has_prefix(word)
+
+
+_vocabulary: _Vocabulary | None = None
+_dictionary: _Dictionary | None = None
+_lexicon_cache: tuple[_Vocabulary, _Dictionary, _Lexicon] | None = None
+
+
+def vocabulary_reset() -> None:
+    """Forget the cached indexed words and synonyms (tests; after a bulk import)."""
+    global _vocabulary
+    _vocabulary = None
+    synonyms_reset()
+
+
+def synonyms_reset() -> None:
+    global _dictionary, _lexicon_cache
+    _dictionary = None
+    _lexicon_cache = None
+
+
+def synonyms_changed(sender=None, using=None, **kwargs) -> None:
+    """post_save / post_delete of a Synonym: clear now and once more when the transaction commits."""
+    synonyms_reset()
+    transaction.on_commit(synonyms_reset, using=using)
+
+
+def _load_vocabulary(now: float) -> _Vocabulary:
+    from directory.models import Service
+
+    frequency: Counter = Counter()
+    try:
+        rows = Service.objects.filter(status=Service.Status.PUBLISHED).values_list("search_text", flat=True)
+        for search_text in rows.iterator(chunk_size=1000):
+            frequency.update(set(search_text.split()))
+    except DatabaseError:  # tables not created yet (migrations, checks)
+        frequency = Counter()
+    return _Vocabulary(frequency=frequency, expires=now + VOCABULARY_TTL)
+
+
+def _load_dictionary(now: float) -> _Dictionary:
+    from .models import Synonym
+
+    try:
+        rows = list(Synonym.objects.filter(is_active=True).values_list("term", "expansions"))
+    except DatabaseError:
+        rows = []
+    groups: list[tuple[tuple[str, ...], ...]] = []
+    for term, expansions in rows:
+        members: list[tuple[str, ...]] = []
+        for item in [term, *expansions.split(",")]:
+            phrase = tuple(textmod.lemmas(item))
+            if phrase and phrase not in members:
+                members.append(phrase)
+        if len(members) > 1:
+            groups.append(tuple(members))
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for number, members in enumerate(groups):
+        for phrase in members:
+            index.setdefault(phrase[0], []).append((phrase, number))
+    words = frozenset(word for members in groups for phrase in members for word in phrase)
+    return _Dictionary(groups=groups, index=index, words=words, expires=now + SYNONYMS_TTL)
+
+
+def _sources() -> tuple[_Vocabulary, _Dictionary]:
+    global _vocabulary, _dictionary
+    now = time.monotonic()
+    vocabulary, dictionary = _vocabulary, _dictionary
+    if vocabulary is None or vocabulary.expires < now:
+        vocabulary = _vocabulary = _load_vocabulary(now)
+    if dictionary is None or dictionary.expires < now:
+        dictionary = _dictionary = _load_dictionary(now)
+    return vocabulary, dictionary
+
+
+def _lexicon() -> tuple[_Lexicon, _Dictionary]:
+    global _lexicon_cache
+    vocabulary, dictionary = _sources()
+    cached = _lexicon_cache
+    if cached is not None and cached[0] is vocabulary and cached[1] is dictionary:
+        return cached[2], dictionary
+    words = frozenset(vocabulary.frequency) | dictionary.words
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in words:
+        buckets.setdefault((word[0], len(word)), []).append(word)
+    for bucket in buckets.values():
+        bucket.sort()
+    lexicon = _Lexicon(words=words, ordered=sorted(words), frequency=vocabulary.frequency, buckets=buckets)
+    _lexicon_cache = (vocabulary, dictionary, lexicon)
+    return lexicon, dictionary
+
+
+# ------------------------------------------------------------------------------------------- parse
+
+
+@dataclass
+class _Word:
+    start: int
+    end: int
+    form: str  # lower case, ё → е
+    lemma: str
+
 
 def parse(raw: str) -> ParsedQuery:
     raw = (raw or "").strip()[:200]
-    return ParsedQuery(original=raw, text=raw, lemmas=textmod.lemmas(raw))
+    if not textmod.WORD_RE.search(raw):
+        return ParsedQuery(original=raw, text=raw)
+    lexicon, dictionary = _lexicon()
+
+    text = _repair_layout(raw, lexicon)
+    words = _words(text)
+    if not words:
+        return ParsedQuery(original=raw, text=text, corrected=text != raw)
+
+    text, words, suggestion = _repair_typos(text, words, lexicon)
+    lemmas = [word.lemma for word in words]
+    return ParsedQuery(
+        original=raw,
+        text=text,
+        lemmas=lemmas,
+        expansions=_expand(lemmas, dictionary),
+        corrected=text != raw,
+        suggestion=suggestion,
+    )
+
+
+def _words(text: str) -> list[_Word]:
+    words = []
+    for match in textmod.WORD_RE.finditer(text):
+        form = match.group().lower().replace("ё", "е")
+        if form not in textmod.STOP_WORDS:
+            words.append(_Word(match.start(), match.end(), form, textmod.lemma(form)))
+    return words
+
+
+# ---------------------------------------------------------------------------------- layout repair
+
+
+def _known_russian(word: str, lexicon: _Lexicon) -> bool:
+    word = word.lower().replace("ё", "е")
+    if not _CYRILLIC_WORD.fullmatch(word):
+        return False
+    if word in textmod.STOP_WORDS or word in lexicon.words or textmod.lemma(word) in lexicon.words:
+        return True
+    if len(word) >= 4 and lexicon.has_prefix(word):  # a word still being typed: «gjcj,» → «пособ»
+        return True
+    return textmod._analyzer().word_is_known(word)
+
+
+def _known_latin(word: str, lexicon: _Lexicon) -> bool:
+    word = word.lower()
+    return word in ENGLISH_WORDS or word in lexicon.words
+
+
+def _latin_to_russian(run: str, lexicon: _Lexicon) -> str | None:
+    """The Russian word typed on the Latin layout, or None when the run is better left as it is."""
+    if _known_latin(run, lexicon):
+        return None
+    candidates = [run]
+    stripped = run.rstrip(_TRAILING_PUNCTUATION).lstrip(_LEADING_PUNCTUATION)
+    if stripped and stripped != run:
+        candidates.append(stripped)
+    for candidate in candidates:
+        converted = candidate.translate(_EN_TO_RU)
+        if _known_russian(converted, lexicon):
+            return run.replace(candidate, converted, 1)
+    return None
+
+
+def _russian_to_latin(run: str, lexicon: _Lexicon) -> str | None:
+    converted = run.translate(_RU_TO_EN)
+    if not converted.isalpha() or not _known_latin(converted, lexicon) or _known_russian(run, lexicon):
+        return None
+    return converted
+
+
+def _repair_layout(raw: str, lexicon: _Lexicon) -> str:
+    """Convert words typed on the wrong keyboard layout; short words (1–2 letters: «b», «lkz»→«для»
+    is 3) only when a longer word of the same query was converted, so «витамин c» stays as typed."""
+    replacements: list[tuple[int, int, str]] = []
+    short: list[tuple[int, int, str]] = []
+    for match in _LATIN_RUN.finditer(raw):
+        run = match.group()
+        if not _is_whole_word(raw, match.start(), match.end()):
+            continue
+        letters = sum(char.isalpha() for char in run)
+        converted = _latin_to_russian(run, lexicon)
+        if converted is not None:
+            (short if letters <= 2 else replacements).append((match.start(), match.end(), converted))
+    if replacements:
+        replacements += short
+    for match in _CYRILLIC_RUN.finditer(raw):
+        if len(match.group()) >= 3 and _is_whole_word(raw, match.start(), match.end()):
+            converted = _russian_to_latin(match.group(), lexicon)
+            if converted is not None:
+                replacements.append((match.start(), match.end(), converted))
+    return _apply(raw, replacements)
+
+
+def _is_whole_word(raw: str, start: int, end: int) -> bool:
+    """The run is not glued to digits or letters of the other alphabet («3d», «psyхолог»)."""
+    before = raw[start - 1] if start > 0 else " "
+    after = raw[end] if end < len(raw) else " "
+    return not (before.isalnum() or after.isalnum())
+
+
+def _apply(text: str, replacements: list[tuple[int, int, str]]) -> str:
+    for start, end, replacement in sorted(replacements, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+# ------------------------------------------------------------------------------------------ typos
+
+
+def _max_edits(word: str) -> int:
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) <= 6 else 2
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment (Damerau–Levenshtein with adjacent transpositions), stopping past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        row_min = i
+        char = a[i - 1]
+        for j in range(1, len(b) + 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != b[j - 1]))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, before[j - 2] + 1)
+            current[j] = value
+            row_min = min(row_min, value)
+        if row_min > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _closest(word: str, lexicon: _Lexicon) -> tuple[int, list[str]]:
+    """The smallest distance to indexed words with the same first letter, and the words at that distance."""
+    memo = lexicon.typo_memo.get(word)
+    if memo is not None:
+        return memo
+    limit = _max_edits(word)
+    best, found = limit + 1, []
+    for length in range(len(word) - limit, len(word) + limit + 1):
+        for candidate in lexicon.buckets.get((word[0], length), ()):
+            distance = _distance(word, candidate, min(limit, best))
+            if distance < best:
+                best, found = distance, [candidate]
+            elif distance == best and distance <= limit:
+                found.append(candidate)
+    result = (best, found) if found else (limit + 1, [])
+    if len(lexicon.typo_memo) < 10_000:
+        lexicon.typo_memo[word] = result
+    return result
+
+
+def _repair_typos(text: str, words: list[_Word], lexicon: _Lexicon) -> tuple[str, list[_Word], str]:
+    """Apply sure corrections to the text; return the text, its words and a «did you mean» for unsure ones."""
+    if not lexicon.words:
+        return text, words, ""
+    sure: dict[int, str] = {}
+    unsure: dict[int, str] = {}
+    for position, word in enumerate(words):
+        if not _CYRILLIC_WORD.fullmatch(word.form) or len(word.form) < 4:
+            continue
+        if lexicon.knows(word.lemma) or lexicon.knows(word.form):
+            continue
+        # What was typed first; the lemma (pymorphy's guess for an unknown word) only when strictly closer.
+        best, found = len(word.form) + 1, []
+        for variant in dict.fromkeys((word.form, word.lemma)):
+            if len(variant) < 4 or variant[0] != word.form[0]:
+                continue
+            distance, candidates = _closest(variant, lexicon)
+            if candidates and distance < best:
+                best, found = distance, list(candidates)
+        if not found:
+            continue
+        # A real Russian word that is simply not indexed («принтер») is never replaced, only questioned,
+        # and only when one letter away from an indexed word.
+        real_word = textmod._analyzer().word_is_known(word.form)
+        if real_word and best > 1:
+            continue
+        found.sort(key=lambda candidate: (-lexicon.frequency.get(candidate, 0), candidate))
+        if len(found) == 1 and not real_word:
+            sure[position] = found[0]
+        else:  # several equally close words, or a real word
+            unsure[position] = found[0]
+
+    def rewrite(changes: dict[int, str]) -> str:
+        replacements = []
+        for position, replacement in changes.items():
+            word = words[position]
+            original = text[word.start : word.end]
+            if original[:1].isupper():
+                replacement = replacement[:1].upper() + replacement[1:]
+            replacements.append((word.start, word.end, replacement))
+        return _apply(text, replacements)
+
+    suggestion = rewrite({**sure, **unsure}) if unsure else ""
+    if sure:
+        text = rewrite(sure)
+        words = _words(text)
+    return text, words, suggestion
+
+
+# --------------------------------------------------------------------------------------- synonyms
+
+
+def _contains(phrase: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    size = len(part)
+    return any(phrase[i : i + size] == part for i in range(len(phrase) - size + 1))
+
+
+def _expand(lemmas: list[str], dictionary: _Dictionary) -> dict[str, list[str]]:
+    matches = []
+    for start, lemma in enumerate(lemmas):
+        for phrase, group in dictionary.index.get(lemma, ()):
+            end = start + len(phrase)
+            if tuple(lemmas[start:end]) == phrase:
+                matches.append((start, end, phrase, group))
+    # A word inside a longer matched phrase follows the phrase («кдн и зп», not «кдн» alone).
+    matches = [
+        match
+        for match in matches
+        if not any(
+            other[0] <= match[0] and match[1] <= other[1] and other[1] - other[0] > match[1] - match[0]
+            for other in matches
+        )
+    ]
+    expansions: dict[str, list[str]] = {}
+    for start, end, phrase, group in matches:
+        for member in dictionary.groups[group]:
+            if _contains(member, phrase):  # the phrase itself, or a narrower phrase that contains it
+                continue
+            alternative = " ".join(member)
+            for lemma in lemmas[start:end]:
+                alternatives = expansions.setdefault(lemma, [])
+                if alternative != lemma and alternative not in alternatives:
+                    alternatives.append(alternative)
+    return {lemma: alternatives for lemma, alternatives in expansions.items() if alternatives}

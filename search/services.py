@@ -1,17 +1,34 @@
-"""The single entry point of search for every caller (public results, home «near me», kiosk, API, referrals)."""
+"""The single entry point of search for every caller (public results, home «near me», kiosk, API, referrals).
+
+The engine is chosen by settings (SEARCH_URL / SEARCH_ENGINE). When a distributed engine fails, the
+database engine answers instead and a warning is logged: a family never sees an error page because
+the search cluster is down.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from django.conf import settings
 
 from .engines.base import GeoPoint, Results
 from .engines.database import DatabaseEngine
 
+logger = logging.getLogger(__name__)
+
 SORTS = ("relevance", "distance", "name")
 
 
-def get_engine():
-    # Only the embedded engine exists so far; distributed engines plug in here (see the search issue).
+def get_engine(name: str | None = None):
+    name = name or settings.SEARCH_ENGINE
+    if name == "opensearch":
+        from .engines.opensearch import OpenSearchEngine
+
+        return OpenSearchEngine()
+    if name == "elasticsearch":
+        from .engines.elasticsearch import ElasticsearchEngine
+
+        return ElasticsearchEngine()
     return DatabaseEngine()
 
 
@@ -32,9 +49,36 @@ def search(
     if sort not in SORTS or (sort == "distance" and near is None):
         sort = "relevance" if query else ("distance" if near is not None else "name")
     per_page = per_page or settings.DIRECTORY_PAGE_SIZE
-    page = max(1, page)
-    results = get_engine().search(
-        query=query, filters=filters or {}, near=near, sort=sort, page=page, per_page=per_page
-    )
+    arguments = {
+        "query": query,
+        "filters": filters or {},
+        "near": near,
+        "sort": sort,
+        "page": max(1, page),
+        "per_page": per_page,
+    }
+    engine = get_engine()
+    try:
+        results = engine.search(**arguments)
+    except Exception:
+        if isinstance(engine, DatabaseEngine):
+            raise
+        logger.warning("Search engine %s failed; answering from the database", engine.name, exc_info=True)
+        results = DatabaseEngine().search(**arguments)
+        results.fallback = True
     results.sort = sort
     return results
+
+
+def search_pages(query: str, *, limit: int = 5):
+    """Campaign pages (measures, life situations, articles) through Wagtail's own search backend."""
+    from wagtail.models import Page
+
+    query = (query or "").strip()[:200]
+    if not query:
+        return []
+    try:
+        return list(Page.objects.live().public().specific().search(query)[:limit])
+    except Exception:
+        logger.warning("Page search failed", exc_info=True)
+        return []

@@ -186,7 +186,6 @@ if not DEBUG:
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Помощь семьям с детьми")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xlsx", "ods", "txt"]
@@ -197,6 +196,20 @@ SEARCH_URL = os.environ.get("SEARCH_URL", "")
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "opensearch" if SEARCH_URL else "database")
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "families")
 SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "3"))
+# Wagtail's own search (campaign pages, admin) uses the same cluster when there is one.
+WAGTAILSEARCH_BACKENDS = {
+    "default": (
+        {
+            "BACKEND": "wagtail.search.backends."
+            + ("elasticsearch9" if SEARCH_ENGINE == "elasticsearch" else "opensearch3"),
+            "URLS": [SEARCH_URL],
+            "INDEX": f"{SEARCH_INDEX_PREFIX}-wagtail",
+            "TIMEOUT": SEARCH_TIMEOUT_SECONDS,
+        }
+        if SEARCH_URL
+        else {"BACKEND": "wagtail.search.backends.database"}
+    )
+}
 
 # Background tasks (django-tasks, as Wagtail ships it). Immediate until a worker is configured.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}

@@ -16,6 +16,7 @@ urlpatterns = [
         sitemap,
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
+    path("search/", include("search.urls")),
     path("", include("directory.urls")),
 ]
 

@@ -11,6 +11,7 @@ class GeoPoint:
     latitude: float
     longitude: float
     label: str = ""
+    radius_km: float | None = None  # when set, only places within this distance are found
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Hit:
     service_at_location: Any  # directory.models.ServiceAtLocation, hydrated for display
     score: float = 0.0
     distance_km: float | None = None
+    snippet: str = ""  # HTML-safe text with the matched words in <mark>, when there is a text query
 
 
 @dataclass
@@ -39,6 +41,9 @@ class Results:
     query_run: str = ""
     engine: str = "database"
     sort: str = ""
+    corrected: bool = False  # query_run differs from what was typed («Показаны результаты по запросу …»)
+    suggestion: str = ""  # «Возможно, вы имели в виду …»
+    fallback: bool = False  # the configured engine was down; the database answered
 
     @property
     def num_pages(self) -> int:

@@ -1,11 +1,13 @@
 """The embedded engine: the ORM on SQLite or PostgreSQL, over the lemmatised search columns.
 
-Text: every query lemma must start a word of the service's search text; a lemma found in the name
-weighs more. Distance: geodesic (geopy) from the chosen point. Facets are disjunctive: each facet is
-counted with all the *other* active filters applied.
+Text: every query lemma (or one of its synonyms) must start a word of the service's search text; a lemma
+found in the name weighs more. Distance: a bounding box in SQL, then geodesic (geopy) from the chosen point.
+Facets are disjunctive: each facet is counted with all the *other* active filters applied.
 """
 
 from __future__ import annotations
+
+import math
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -15,7 +17,9 @@ from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import Category, Municipality, ProviderType, ServiceAtLocation, Settlement, TargetGroup
 
-from .. import text
+from ..highlight import snippet
+from ..query import ParsedQuery
+from ..query import parse as parse_query
 from .base import FacetValue, GeoPoint, Hit, Results
 
 
@@ -26,16 +30,62 @@ def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
     return geodesic((point.latitude, point.longitude), (float(latitude), float(longitude))).km
 
 
+def word_conditions(parsed: ParsedQuery, column: str = "service__search_text") -> list[Q]:
+    """One condition per query word: the word itself, or one of its synonyms, starts a word of `column`."""
+    conditions = []
+    for item in parsed.lemmas:
+        alternatives = Q(**{f"{column}__contains": f" {item}"})
+        for alternative in parsed.expansions.get(item, []):
+            alternatives |= Q(*[Q(**{f"{column}__contains": f" {word}"}) for word in alternative.split()])
+        conditions.append(alternatives)
+    return conditions
+
+
+def text_condition(parsed: ParsedQuery, *, allow_missing: int = 0) -> Q:
+    """Every query word must match; with `allow_missing=1`, all but one of them (for long spoken phrases)."""
+    conditions = word_conditions(parsed)
+    if not allow_missing or len(conditions) < 2:
+        return Q(*conditions)
+    combined = Q(pk__in=[])
+    for skipped in range(len(conditions)):
+        combined |= Q(*[c for i, c in enumerate(conditions) if i != skipped])
+    return combined
+
+
+def within_radius(queryset: QuerySet, near: GeoPoint) -> QuerySet:
+    """Bounding box in SQL, then the exact geodesic distance (geopy) on what is left."""
+    radius = near.radius_km
+    lat_delta = radius / 111.0
+    lon_delta = radius / max(1e-6, 111.320 * math.cos(math.radians(near.latitude)))
+    box = queryset.filter(
+        location__is_confidential=False,
+        location__latitude__range=(near.latitude - lat_delta, near.latitude + lat_delta),
+        location__longitude__range=(near.longitude - lon_delta, near.longitude + lon_delta),
+    )
+    inside = [
+        pk
+        for pk, latitude, longitude in box.values_list("pk", "location__latitude", "location__longitude")
+        if _distance_km(near, latitude, longitude) <= radius
+    ]
+    return queryset.filter(pk__in=inside)
+
+
 class DatabaseEngine:
     name = "database"
 
     def search(
         self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
     ) -> Results:
-        lemmas = text.lemmas(query)
+        parsed = parse_query(query)
         base = selectors.public_service_at_locations()
-        if lemmas:
-            base = base.filter(*[Q(service__search_text__contains=f" {item}") for item in lemmas])
+        if parsed.lemmas:
+            strict = base.filter(text_condition(parsed))
+            # «встать на учёт безработным»: when no service has every word, accept all but one of them.
+            if len(parsed.lemmas) > 2 and not strict.exists():
+                strict = base.filter(text_condition(parsed, allow_missing=1))
+            base = strict
+        if near is not None and near.radius_km:
+            base = within_radius(base, near)
         filterset = DirectoryFilterSet(filters, queryset=base)
         queryset = filterset.qs
         total = queryset.count()
@@ -43,7 +93,7 @@ class DatabaseEngine:
         if sort == "distance" and near is not None:
             ids, distances = self._ids_by_distance(queryset, near, page, per_page)
         else:
-            ordered = self._order(queryset, lemmas, sort)
+            ordered = self._order(queryset, parsed, sort)
             offset = (page - 1) * per_page
             ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page])
             distances = {}
@@ -54,7 +104,14 @@ class DatabaseEngine:
             distance = distances.get(pk)
             if near is not None and distance is None and not row.location.is_confidential:
                 distance = _distance_km(near, row.location.latitude, row.location.longitude)
-            hits.append(Hit(service_at_location=row, distance_km=distance))
+            words = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
+            hits.append(
+                Hit(
+                    service_at_location=row,
+                    distance_km=distance,
+                    snippet=snippet(row.service.description, words) if words else "",
+                )
+            )
 
         return Results(
             hits=hits,
@@ -63,24 +120,35 @@ class DatabaseEngine:
             per_page=per_page,
             facets=self._facets(base, filters, filterset),
             query=query,
-            query_run=" ".join(lemmas),
+            query_run=parsed.text,
             engine=self.name,
+            corrected=parsed.corrected,
+            suggestion=parsed.suggestion,
         )
 
     # ------------------------------------------------------------------ ordering
 
     @staticmethod
-    def _order(queryset: QuerySet, lemmas: list[str], sort: str) -> QuerySet:
-        if sort == "name" or not lemmas:
+    def _order(queryset: QuerySet, parsed: ParsedQuery, sort: str) -> QuerySet:
+        if sort == "name" or not parsed.lemmas:
             return queryset.order_by("service__name", "pk")
+        # The word itself in the service's name weighs 4, a synonym of it in the name 3, either elsewhere 1.
+        exact = ParsedQuery(original=parsed.original, text=parsed.text, lemmas=parsed.lemmas)
         score = sum(
             (
                 Case(
-                    When(service__search_name__contains=f" {item}", then=Value(3)),
-                    default=Value(1),
+                    When(exact_in_name, then=Value(4)),
+                    When(in_name, then=Value(3)),
+                    When(in_text, then=Value(1)),
+                    default=Value(0),
                     output_field=IntegerField(),
                 )
-                for item in lemmas
+                for exact_in_name, in_name, in_text in zip(
+                    word_conditions(exact, "service__search_name"),
+                    word_conditions(parsed, "service__search_name"),
+                    word_conditions(parsed),
+                    strict=True,
+                )
             ),
             Value(0),
         )

@@ -99,7 +99,7 @@ def test_text_search_finds_word_forms():
     assert results.total > 0
     names = " ".join(hit.service_at_location.service.search_text for hit in results.hits)
     assert " психолог" in names and " подросток" in names
-    assert results.query_run == "психолог подросток"
+    assert results.query_run == "психолога для подростков" and not results.corrected
 
 
 def test_distance_sort_orders_by_real_geodesic_distance():

@@ -1,0 +1,189 @@
+"""What the OpenSearch and Elasticsearch engines share: the request body (search.documents) and the response.
+
+The two engines differ only in the client library (and its errors); subclasses give `make_client()`,
+`bulk()`, `scan()` and `translate_error()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.utils.safestring import mark_safe
+from geopy.distance import geodesic
+
+from directory import selectors
+from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
+from directory.models import Category, Municipality, ProviderType, ServiceAtLocation, Settlement, TargetGroup
+
+from .. import documents
+from ..highlight import snippet
+from ..query import parse as parse_query
+from .base import FacetValue, GeoPoint, Hit, Results
+from .errors import SearchEngineNotConfigured
+
+logger = logging.getLogger(__name__)
+
+DISTRIBUTED_ENGINES = ("opensearch", "elasticsearch")
+
+
+def distributed_engine(name: str | None = None):
+    """The configured distributed engine, or None when search runs on the database."""
+    name = name or settings.SEARCH_ENGINE
+    if name not in DISTRIBUTED_ENGINES or not settings.SEARCH_URL:
+        return None
+    if name == "elasticsearch":
+        from .elasticsearch import ElasticsearchEngine
+
+        return ElasticsearchEngine()
+    from .opensearch import OpenSearchEngine
+
+    return OpenSearchEngine()
+
+
+class DistributedEngine:
+    name = ""
+
+    def __init__(self, client=None):
+        self._client = client
+
+    # ------------------------------------------------------------------ client (subclasses)
+
+    def make_client(self):
+        raise NotImplementedError
+
+    def translate_error(self, error: Exception) -> Exception | None:
+        """The SearchEngineError to raise instead of a client error, or None to let it through."""
+        raise NotImplementedError
+
+    def bulk(self, actions: Iterable[dict], **kwargs) -> tuple[int, list]:
+        raise NotImplementedError
+
+    def scan(self, index: str, body: dict) -> Iterator[dict]:
+        raise NotImplementedError
+
+    @property
+    def client(self):
+        if not settings.SEARCH_URL:
+            raise SearchEngineNotConfigured("SEARCH_URL is empty: search runs on the database engine")
+        if self._client is None:
+            self._client = self.make_client()
+        return self._client
+
+    @contextmanager
+    def errors(self):
+        """Client errors as SearchEngineUnavailable / SearchEngineError."""
+        try:
+            yield
+        except Exception as error:
+            translated = self.translate_error(error)
+            if translated is None:
+                raise
+            raise translated from error
+
+    # ------------------------------------------------------------------ search
+
+    def search(
+        self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
+    ) -> Results:
+        parsed = parse_query(query)
+        filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
+        valid = filterset.form.is_valid()
+        cleaned = dict(filterset.form.cleaned_data)  # the valid fields (django-filter filters with these)
+        # The database engine counts the facets without any filter when one parameter is invalid.
+        facet_filters = cleaned if valid else {}
+        body = documents.build_search(
+            parsed, cleaned, near, sort, page, per_page, facet_filters=facet_filters, now=selectors.local_now()
+        )
+        with self.errors():
+            response = self.client.search(index=documents.alias_name(), body=body)
+        response = getattr(response, "body", response)  # elasticsearch-py wraps the JSON
+
+        ids = [int(hit["_id"]) for hit in response["hits"]["hits"]]
+        rows = {row.pk: row for row in selectors.hydrate(ServiceAtLocation.objects.filter(pk__in=ids))}
+        words = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
+        hits = []
+        for item in response["hits"]["hits"]:
+            row = rows.get(int(item["_id"]))
+            if row is None:  # deleted since it was indexed; the next update removes it
+                logger.info("Search index %s holds a deleted row %s", documents.alias_name(), item["_id"])
+                continue
+            distance = None
+            if near is not None and not row.location.is_confidential and row.location.has_coordinates:
+                distance = geodesic(
+                    (near.latitude, near.longitude), (float(row.location.latitude), float(row.location.longitude))
+                ).km
+            text = _snippet(item, row, words)
+            hits.append(
+                Hit(service_at_location=row, score=item.get("_score") or 0.0, distance_km=distance, snippet=text)
+            )
+
+        total = response["hits"]["total"]
+        return Results(
+            hits=hits,
+            total=total["value"] if isinstance(total, dict) else int(total),
+            page=page,
+            per_page=per_page,
+            facets=facets_from(response.get("aggregations") or {}, facet_filters),
+            query=query,
+            query_run=parsed.text,
+            engine=self.name,
+            corrected=parsed.corrected,
+            suggestion=parsed.suggestion,
+        )
+
+
+def _snippet(item: dict, row, words: list[str]) -> str:
+    """The engine's highlight of the description (the html encoder escaped the source text), or the
+    database engine's snippet when only the lemma fields matched."""
+    fragments = (item.get("highlight") or {}).get("description") or []
+    if fragments:
+        return mark_safe(fragments[0])  # noqa: S308
+    return snippet(row.service.description, words) if words else ""
+
+
+def facets_from(aggregations: dict, cleaned: dict) -> dict[str, list[FacetValue]]:
+    """Facet values with the keys, labels, order and `selected` flags of the database engine."""
+    if not aggregations:
+        return {}
+
+    def counts(name: str) -> dict[str, int]:
+        buckets = aggregations[f"facet_{name}"]["values"]["buckets"]
+        return {str(bucket["key"]): bucket["doc_count"] for bucket in buckets}
+
+    selected = {
+        name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])}
+        for name in ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
+    }
+    facets: dict[str, list[FacetValue]] = {}
+
+    categories = list(Category.objects.filter(is_public=True))
+    shown = [c for c in categories if c.parent_id is None and c.code != "other"]
+    shown += [c for c in categories if c.code in selected["category"] and c not in shown]
+    category_counts = counts("category")
+    facets["category"] = [
+        FacetValue(c.code, c.label, category_counts.get(c.code, 0), c.code in selected["category"])
+        for c in sorted(shown, key=lambda c: (c.scheme != "kind", c.sort_order))
+    ]
+    for name, objects in (
+        ("target_group", TargetGroup.objects.all()),
+        ("municipality", Municipality.objects.all()),
+        ("settlement", Settlement.objects.all()),
+        ("provider_type", ProviderType.objects.all()),
+    ):
+        found = counts(name)
+        facets[name] = [
+            FacetValue(obj.code, str(obj), found.get(obj.code, 0), obj.code in selected[name])
+            for obj in objects
+            if found.get(obj.code) or obj.code in selected[name]
+        ]
+    delivery_counts = counts("delivery")
+    facets["delivery"] = [
+        FacetValue(code, str(label), delivery_counts.get(code, 0), code in selected["delivery"])
+        for code, label in DELIVERY_CHOICES
+    ]
+    for name in CHECKBOX_FACETS:
+        facets[name] = [FacetValue("on", name, aggregations[f"facet_{name}"]["doc_count"], bool(cleaned.get(name)))]
+    return facets

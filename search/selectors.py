@@ -1,0 +1,77 @@
+"""Reads for search helpers that are not the main search: autocomplete suggestions."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+
+from directory import selectors as directory_selectors
+from directory.models import Category, Organization
+
+from . import text as textmod
+from .query import parse as parse_query
+
+WORD_RE = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
+
+
+def _normalise(text: str) -> str:
+    return " " + " ".join(WORD_RE.findall((text or "").lower().replace("ё", "е")))
+
+
+def autocomplete(prefix: str, *, limit: int = 6) -> dict:
+    """Suggestions whose words start with what was typed (after keyboard-layout repair)."""
+    prefix = (prefix or "").strip()[:100]
+    if len(prefix) < 2:
+        return {"query": prefix, "services": [], "organizations": [], "categories": []}
+    parsed = parse_query(prefix)
+    typed = _normalise(parsed.text if parsed.corrected else prefix).strip()
+    words = typed.split()
+    if not words:
+        return {"query": prefix, "services": [], "organizations": [], "categories": []}
+
+    def matches(text: str) -> bool:
+        normal = _normalise(text)
+        return all(f" {word}" in normal for word in words if word not in textmod.STOP_WORDS)
+
+    services = directory_selectors.public_services()
+    for word in words[:-1]:
+        if word not in textmod.STOP_WORDS:
+            services = services.filter(search_text__contains=f" {textmod.lemma(word)}")
+    last = words[-1]
+    service_rows = (
+        services.filter(search_name__contains=f" {last[:4]}")
+        .values_list("pk", "name")
+        .order_by("name")
+        .distinct()[: limit * 10]
+    )
+    seen, service_items = set(), []
+    for pk, name in service_rows:
+        if matches(name) and name not in seen:
+            seen.add(name)
+            service_items.append({"label": name, "url": reverse("directory:service", args=[pk])})
+        if len(service_items) >= limit:
+            break
+
+    organization_items = []
+    published = directory_selectors.public_services().values("organization_id")
+    for pk, name, short in Organization.objects.filter(pk__in=published).values_list("pk", "name", "short_name"):
+        if matches(f"{name} {short}"):
+            organization_items.append({"label": short or name, "url": reverse("directory:organization", args=[pk])})
+            if len(organization_items) >= limit:
+                break
+
+    category_items = []
+    search_url = reverse("directory:search")
+    for code, name, short in Category.objects.filter(is_public=True).values_list("code", "name", "short_name"):
+        if matches(f"{short} {name}"):
+            category_items.append({"label": short or name, "url": f"{search_url}?category={code}"})
+            if len(category_items) >= limit:
+                break
+    return {
+        "query": prefix,
+        "corrected": parsed.text if parsed.corrected else "",
+        "services": service_items,
+        "organizations": organization_items,
+        "categories": category_items,
+    }

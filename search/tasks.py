@@ -1,0 +1,40 @@
+"""Background re-indexing of edited rows (django-tasks). Signals call `schedule_reindex`; nothing here
+runs when search works on the database engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django_tasks import task
+
+from .engines.distributed import distributed_engine
+from .engines.errors import SearchEngineUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def reindex_service_at_locations(sal_ids: list[int]) -> dict:
+    """Index the rows again or delete them from the index (no longer public, deleted)."""
+    engine = distributed_engine()
+    if engine is None:
+        return {"indexed": 0, "deleted": 0, "skipped": "database engine"}
+    from .indexing import update_objects
+
+    try:
+        return update_objects(sal_ids, engine)
+    except SearchEngineUnavailable:
+        # The task fails (a worker may retry it); «manage.py search_index update» repairs any drift.
+        logger.warning("Search index not updated for %s rows: the engine is unavailable", len(sal_ids), exc_info=True)
+        raise
+
+
+def schedule_reindex(sal_ids: Iterable[int], *, using: str | None = None) -> None:
+    """Enqueue a re-index of the rows once the current transaction commits (at once outside a transaction)."""
+    if distributed_engine() is None:
+        return
+    ids = sorted({int(pk) for pk in sal_ids if pk is not None})
+    if ids:
+        transaction.on_commit(lambda: reindex_service_at_locations.enqueue(ids), using=using)

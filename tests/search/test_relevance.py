@@ -1,0 +1,24 @@
+"""Relevance over the demo databank: at least 90% of the set must have the expected result in the top 3."""
+
+import pytest
+
+from search.engines.database import DatabaseEngine
+
+from .relevance import CASES, top3_share
+
+pytestmark = pytest.mark.django_db
+
+
+def test_relevance_set_is_large_enough():
+    assert len(CASES) >= 40
+
+
+def test_database_engine_relevance():
+    engine = DatabaseEngine()
+    share, missed = top3_share(
+        lambda q: engine.search(query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
+    )
+    print(f"\nrelevance top-3 share, database: {share:.0%} of {len(CASES)}")
+    for line in missed:
+        print("  missed", line)
+    assert share >= 0.9, missed
