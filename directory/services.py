@@ -16,28 +16,38 @@ from .models import Location, Schedule, Service
 from .validators import find_schedule_overlaps
 
 
-def service_refresh_search_text(*, service: Service) -> None:
-    """Recompute the lemmatised columns the database search engine matches against."""
+def search_texts(*, service: Service, related_categories, target_groups) -> tuple[str, str]:
+    """The lemmatised name and full text of a service: the database engine's columns and the index's lemma
+    fields are both made here, so that the two engines match the same words."""
     organization = service.organization
-    categories = list(service.categories.all())
-    ancestors = []
-    for category in categories:
-        parent = category.parent
-        while parent is not None:
-            ancestors.append(parent)
-            parent = parent.parent
-        ancestors.extend(category.kinds.all())
+    provider_type = organization.provider_type if organization.provider_type_id else None
     name_text = index_text(service.name)
     full_text = index_text(
         service.name,
         organization.name,
         organization.short_name,
-        organization.provider_type.name if organization.provider_type_id else "",
-        " ".join(c.name for c in categories + ancestors),
-        " ".join(c.short_name for c in categories + ancestors),
-        " ".join(t.name for t in service.target_groups.all()),
+        provider_type.name if provider_type else "",
+        " ".join(c.name for c in related_categories),
+        " ".join(c.short_name for c in related_categories),
+        " ".join(t.name for t in target_groups),
         service.description,
         service.eligibility,
+    )
+    return name_text, full_text
+
+
+def service_refresh_search_text(*, service: Service) -> None:
+    """Recompute the lemmatised columns the database search engine matches against."""
+    categories = list(service.categories.all())
+    related = list(categories)
+    for category in categories:
+        parent = category.parent
+        while parent is not None:
+            related.append(parent)
+            parent = parent.parent
+        related.extend(category.kinds.all())
+    name_text, full_text = search_texts(
+        service=service, related_categories=related, target_groups=list(service.target_groups.all())
     )
     Service.objects.filter(pk=service.pk).update(search_name=name_text, search_text=full_text)
 

@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from .models import Location, Organization, Schedule, ScheduleException, Service, ServiceAtLocation
+from .models import Category, Location, Organization, Schedule, ScheduleException, Service, ServiceAtLocation
 
-INDEXED_MODELS = (Organization, Location, Service, ServiceAtLocation, Schedule, ScheduleException)
+# Edits of these rows change index documents (a category's names are copied into the documents below it).
+INDEXED_MODELS = (Organization, Location, Service, ServiceAtLocation, Schedule, ScheduleException, Category)
 
 
 def _refresh_later(condition: Q):

@@ -54,8 +54,7 @@ from geopy.distance import geodesic
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, FACET_FIELDS
 from directory.models import Category, Location, ScheduleException, Service, ServiceAtLocation
-
-from .text import index_text
+from directory.services import search_texts
 
 SECONDS_PER_DAY = 86_400
 FACET_SIZE = 1_000  # more than the number of values of any facet (categories, settlements…)
@@ -244,6 +243,7 @@ def document_for(sal: ServiceAtLocation, taxonomy: Taxonomy | None = None) -> di
         facets |= taxonomy.facet_codes(pk)
 
     provider_type = organization.provider_type
+    name_lemmas, text_lemmas = search_texts(service=service, related_categories=related, target_groups=target_groups)
     category_text = " ".join(dict.fromkeys(text for row in related for text in (row.name, row.short_name) if text))
     document = {
         "sal_id": sal.pk,
@@ -252,19 +252,9 @@ def document_for(sal: ServiceAtLocation, taxonomy: Taxonomy | None = None) -> di
         "location_id": location.pk,
         "name": service.name,
         "name_sort": service.name,
-        "name_lemmas": index_text(service.name).strip(),
-        # The same words, in the same order, as the database engine's Service.search_text column.
-        "text_lemmas": index_text(
-            service.name,
-            organization.name,
-            organization.short_name,
-            provider_type.name if provider_type else "",
-            " ".join(row.name for row in related),
-            " ".join(row.short_name for row in related),
-            " ".join(group.name for group in target_groups),
-            service.description,
-            service.eligibility,
-        ).strip(),
+        "name_lemmas": name_lemmas.strip(),
+        # The same words as the database engine's Service.search_text column (one function makes both).
+        "text_lemmas": text_lemmas.strip(),
         "description": service.description,
         "organization_name": " ".join(part for part in (organization.name, organization.short_name) if part),
         "category_names": category_text,
@@ -410,7 +400,7 @@ def _all_prefixes(field: str, words: list[str]) -> Q:
     return prefixes[0] if len(prefixes) == 1 else Q("bool", filter=prefixes)
 
 
-def text_query(parsed) -> Q:
+def text_query(parsed, *, allow_missing: int = 0) -> Q:
     """Which documents match is the database engine's rule: every lemma of the query — or one of its
     synonyms, all of whose words — must begin a lemma of the document (`text_lemmas`, the same words as
     `Service.search_text`). Typos are repaired by `search.query.parse` before, as for the database.
@@ -430,6 +420,9 @@ def text_query(parsed) -> Q:
             )
             ranking.append(Q("constant_score", filter=_all_prefixes("name_lemmas", alternative.split()), boost=3))
     ranking.append(Q("multi_match", query=parsed.text, fields=ANALYSED_FIELDS, type="phrase", boost=2))
+    if allow_missing and len(required) > 1:
+        # Long spoken phrases: all words but `allow_missing` of them (as the database engine relaxes).
+        required = [Q("bool", should=required, minimum_should_match=len(required) - allow_missing)]
     return Q("bool", filter=required, should=ranking)
 
 
@@ -447,6 +440,7 @@ def build_search(
     facets: bool = True,
     facet_filters: dict | None = None,
     now: datetime | None = None,
+    allow_missing: int = 0,
 ) -> dict:
     """The whole search request body.
 
@@ -458,7 +452,7 @@ def build_search(
     search = Search()
     base = []
     if parsed_query.lemmas:
-        base.append(text_query(parsed_query))
+        base.append(text_query(parsed_query, allow_missing=allow_missing))
     if near is not None and getattr(near, "radius_km", None):
         base.append(Q("bool", filter=[radius_clause(near)]))
     search = search.query(base[0] if len(base) == 1 else Q("bool", must=base) if base else Q("match_all"))

@@ -230,5 +230,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Per-task chatter of Wagtail's background tasks is not useful in the console.
-    "loggers": {name: {"level": "WARNING"} for name in ("wagtail", "django_tasks", "modelsearch")},
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in ("wagtail", "django_tasks", "modelsearch", "opensearch", "elastic_transport", "elasticsearch")
+    },
 }

@@ -85,6 +85,11 @@ class DistributedEngine:
 
     # ------------------------------------------------------------------ search
 
+    def _send(self, body: dict) -> dict:
+        with self.errors():
+            response = self.client.search(index=documents.alias_name(), body=body)
+        return getattr(response, "body", response)  # elasticsearch-py wraps the JSON
+
     def search(
         self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
     ) -> Results:
@@ -97,9 +102,21 @@ class DistributedEngine:
         body = documents.build_search(
             parsed, cleaned, near, sort, page, per_page, facet_filters=facet_filters, now=selectors.local_now()
         )
-        with self.errors():
-            response = self.client.search(index=documents.alias_name(), body=body)
-        response = getattr(response, "body", response)  # elasticsearch-py wraps the JSON
+        response = self._send(body)
+        if len(parsed.lemmas) > 2 and not _total(response):
+            # «встать на учёт безработным»: no document has every word; accept all but one (as the database).
+            body = documents.build_search(
+                parsed,
+                cleaned,
+                near,
+                sort,
+                page,
+                per_page,
+                facet_filters=facet_filters,
+                now=selectors.local_now(),
+                allow_missing=1,
+            )
+            response = self._send(body)
 
         ids = [int(hit["_id"]) for hit in response["hits"]["hits"]]
         rows = {row.pk: row for row in selectors.hydrate(ServiceAtLocation.objects.filter(pk__in=ids))}
@@ -120,10 +137,9 @@ class DistributedEngine:
                 Hit(service_at_location=row, score=item.get("_score") or 0.0, distance_km=distance, snippet=text)
             )
 
-        total = response["hits"]["total"]
         return Results(
             hits=hits,
-            total=total["value"] if isinstance(total, dict) else int(total),
+            total=_total(response),
             page=page,
             per_page=per_page,
             facets=facets_from(response.get("aggregations") or {}, facet_filters),
@@ -133,6 +149,11 @@ class DistributedEngine:
             corrected=parsed.corrected,
             suggestion=parsed.suggestion,
         )
+
+
+def _total(response: dict) -> int:
+    total = response["hits"]["total"]
+    return total["value"] if isinstance(total, dict) else int(total)
 
 
 def _snippet(item: dict, row, words: list[str]) -> str:

@@ -22,3 +22,13 @@ def test_database_engine_relevance():
     for line in missed:
         print("  missed", line)
     assert share >= 0.9, missed
+
+
+def test_opensearch_engine_relevance(opensearch_engine):
+    share, missed = top3_share(
+        lambda q: opensearch_engine.search(query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
+    )
+    print(f"\nrelevance top-3 share, opensearch: {share:.0%} of {len(CASES)}")
+    for line in missed:
+        print("  missed", line)
+    assert share >= 0.9, missed
