@@ -11,7 +11,9 @@ def found(engine, query: str) -> Results:
 
 
 @pytest.mark.django_db
-def test_saving_and_deleting_through_the_orm_updates_the_index(fresh_opensearch_engine, django_capture_on_commit_callbacks):
+def test_saving_and_deleting_through_the_orm_updates_the_index(
+    fresh_opensearch_engine, django_capture_on_commit_callbacks
+):
     engine = fresh_opensearch_engine
     sal = ServiceAtLocation.objects.filter(service__status="published").select_related("service").first()
     service = sal.service
