@@ -149,7 +149,44 @@ def index_body() -> dict:
         max_result_window=MAX_RESULT_WINDOW,
     )
     index.document(ServiceDocument)
-    return index.to_dict()
+    body = index.to_dict()
+    _add_search_synonyms(body)
+    return body
+
+
+def synonym_rules() -> list[str]:
+    """The editors' synonyms and abbreviations (search.models.Synonym) as Solr-format equivalence rules."""
+    from .models import Synonym
+
+    rules = []
+    for term, expansions in Synonym.objects.filter(is_active=True).values_list("term", "expansions"):
+        words = [term, *expansions.split(",")]
+        normal = [w.strip().lower().replace("ё", "е").replace(",", " ") for w in words if w.strip()]
+        if len(set(normal)) > 1:
+            rules.append(", ".join(dict.fromkeys(normal)))
+    return rules
+
+
+def _add_search_synonyms(body: dict) -> None:
+    """A search-time analyzer with a synonym_graph filter on the Russian text fields.
+
+    Query-side expansion (search.query) already applies synonyms for the match itself and takes edits at
+    once; this makes the engine's own relevance scoring aware of them too (read at each rebuild).
+    """
+    rules = synonym_rules()
+    if not rules:
+        return
+    analysis = body.setdefault("settings", {}).setdefault("analysis", {})
+    analysis.setdefault("filter", {})["ru_synonyms"] = {"type": "synonym_graph", "synonyms": rules, "lenient": True}
+    analysis.setdefault("analyzer", {})["ru_text_search"] = {
+        "type": "custom",
+        "tokenizer": "standard",
+        "char_filter": ["ru_yo"],
+        "filter": ["lowercase", "ru_synonyms", "ru_stop", "ru_stemmer"],
+    }
+    for field in body["mappings"]["properties"].values():
+        if field.get("analyzer") == "ru_text":
+            field["search_analyzer"] = "ru_text_search"
 
 
 # --------------------------------------------------------------------------------------- documents
