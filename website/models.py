@@ -1,13 +1,28 @@
 """Wagtail page types of the public site. Pages render; their data comes from directory selectors."""
 
+import datetime
+
+from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
+from wagtail.search import index
 
 from directory import selectors
+
+from . import blocks as website_blocks
+
+CAMPAIGN_PAGE_TYPES = [
+    "website.LifeSituationPage",
+    "website.MeasurePage",
+    "website.ArticleIndexPage",
+    "website.FaqPage",
+    "website.ContactsPage",
+    "website.DirectoryPage",
+]
 
 
 class HomePage(Page):
@@ -20,7 +35,7 @@ class HomePage(Page):
     body = RichTextField(_("текст"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("hero_title"), FieldPanel("hero_text"), FieldPanel("body")]
-    subpage_types = ["website.LifeSituationPage"]
+    subpage_types = CAMPAIGN_PAGE_TYPES
     max_count = 1
 
     class Meta:
@@ -31,6 +46,7 @@ class HomePage(Page):
         context["category_tiles"] = selectors.category_tiles()
         context["life_situations"] = LifeSituationPage.objects.child_of(self).live().public().specific()
         context["settlements"] = selectors.settlement_choices()
+        context["measures"] = MeasurePage.objects.child_of(self).live().public().order_by("title")
         return context
 
 
@@ -41,13 +57,20 @@ class LifeSituationPage(Page):
     body = RichTextField(_("текст"), blank=True)
     categories = ParentalManyToManyField("directory.Category", verbose_name=_("категории помощи"), blank=True)
     target_groups = ParentalManyToManyField("directory.TargetGroup", verbose_name=_("категории семей"), blank=True)
+    content = StreamField(website_blocks.BodyBlock(), verbose_name=_("содержание"), blank=True)
+    related_measures = ParentalManyToManyField(
+        "website.MeasurePage", verbose_name=_("меры поддержки"), blank=True, related_name="life_situations"
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         FieldPanel("body"),
+        FieldPanel("content"),
+        FieldPanel("related_measures"),
         FieldPanel("categories"),
         FieldPanel("target_groups"),
     ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["website.HomePage"]
     subpage_types = []
 
@@ -60,5 +83,225 @@ class LifeSituationPage(Page):
         categories = list(self.categories.all())
         context["situation_categories"] = categories
         context["services"] = selectors.services_for_categories(categories, limit=10)
-        context["search_query"] = selectors.search_querystring(categories=[c.code for c in categories])
+        context["search_query"] = selectors.search_querystring(category=[c.code for c in categories])
+        context["measures"] = self.related_measures.live().public().order_by("title")
+        return context
+
+
+class MeasurePage(Page):
+    """A measure of support («Единое пособие», «Материнский капитал»…), with the fields of the national measures
+    classifier (ЕГИССО/ЕЦП: form of provision, periodicity, recipient categories, legal basis, ОКТМО, code)."""
+
+    class ProvisionForm(models.TextChoices):
+        MONEY = "money", _("денежная")
+        NATURAL = "natural", _("натуральная")
+        EXEMPTION = "exemption", _("льгота")
+        SERVICE = "service", _("услуга")
+
+    class Periodicity(models.TextChoices):
+        ONCE = "once", _("единовременная")
+        MONTHLY = "monthly", _("ежемесячная")
+        YEARLY = "yearly", _("ежегодная")
+        OTHER = "other", _("иная")
+
+    provision_form = models.CharField(
+        _("форма предоставления"), max_length=10, choices=ProvisionForm.choices, default=ProvisionForm.MONEY
+    )
+    periodicity = models.CharField(
+        _("периодичность"), max_length=10, choices=Periodicity.choices, default=Periodicity.ONCE
+    )
+    recipient_groups = ParentalManyToManyField(
+        "directory.TargetGroup", verbose_name=_("категории получателей"), blank=True, related_name="+"
+    )
+    legal_basis = models.TextField(_("нормативный правовой акт"), blank=True)
+    legal_basis_url = models.URLField(_("ссылка на НПА"), blank=True)
+    oktmo = models.CharField(
+        _("территория (ОКТМО)"), max_length=11, blank=True, help_text=_("Код ОКТМО территории действия меры.")
+    )
+    classifier_code = models.CharField(
+        _("код по классификатору мер"), max_length=40, blank=True, help_text=_("Код меры в ЕГИССО / ЕЦП (КМСЗ).")
+    )
+    reviewed_at = models.DateField(_("дата актуализации"), null=True, blank=True)
+
+    summary = models.TextField(_("что даёт, кратко"), blank=True)
+    body = StreamField(website_blocks.BodyBlock(), verbose_name=_("что даёт, подробно"), blank=True)
+    conditions = RichTextField(_("кто может получить"), blank=True)
+    steps = StreamField([("step", website_blocks.StepBlock())], verbose_name=_("как получить: шаги"), blank=True)
+    documents = StreamField([("document", website_blocks.DocumentItemBlock())], verbose_name=_("документы"), blank=True)
+    categories = ParentalManyToManyField(
+        "directory.Category", verbose_name=_("куда обратиться: категории помощи"), blank=True, related_name="+"
+    )
+    apply_online_url = models.URLField(_("подать заявление онлайн"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("conditions"),
+        FieldPanel("steps"),
+        FieldPanel("documents"),
+        FieldPanel("categories"),
+        FieldPanel("apply_online_url"),
+        MultiFieldPanel(
+            [
+                FieldPanel("provision_form"),
+                FieldPanel("periodicity"),
+                FieldPanel("recipient_groups"),
+                FieldPanel("legal_basis"),
+                FieldPanel("legal_basis_url"),
+                FieldPanel("oktmo"),
+                FieldPanel("classifier_code"),
+                FieldPanel("reviewed_at"),
+            ],
+            heading=_("Классификатор мер (ЕГИССО)"),
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("conditions")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("мера поддержки")
+        verbose_name_plural = _("меры поддержки")
+
+    def get_context(self, request, *args, **kwargs):
+        from directory.forms import NearForm
+
+        context = super().get_context(request, *args, **kwargs)
+        categories = list(self.categories.all())
+        context["measure_categories"] = categories
+        context["near_form"] = NearForm(request.GET or None)
+        context["where"] = website_blocks.nearby_services(categories, request=request, limit=10)
+        context["situations"] = self.life_situations.live().public().order_by("title")
+        return context
+
+
+class ArticleIndexPage(Page):
+    intro = models.TextField(_("вступление"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = ["website.ArticlePage", "website.NewsPage"]
+    page_size = 10
+
+    class Meta:
+        verbose_name = _("статьи и новости")
+        verbose_name_plural = _("разделы статей и новостей")
+
+    def dated_children(self) -> list[int]:
+        """Ids of the live public articles and news under this page, newest first (two small queries)."""
+        rows = []
+        for model in (ArticlePage, NewsPage):
+            rows += list(model.objects.child_of(self).live().public().values_list("date", "pk"))
+        rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
+        return [pk for _date, pk in rows]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.dated_children(), self.page_size)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        pages = Page.objects.filter(pk__in=list(page_obj.object_list)).specific().in_bulk()
+        context["paginator"] = paginator
+        context["page_obj"] = page_obj
+        context["entries"] = [pages[pk] for pk in page_obj.object_list if pk in pages]
+        return context
+
+
+class DatedPage(Page):
+    date = models.DateField(_("дата"), default=datetime.date.today)
+    intro = models.TextField(_("кратко"), blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("изображение"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(website_blocks.BodyBlock(), verbose_name=_("текст"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["website.ArticleIndexPage"]
+    subpage_types = []
+    template = "website/article_page.html"
+
+    class Meta:
+        abstract = True
+
+
+class ArticlePage(DatedPage):
+    kind_label = _("Статья")
+    template = "website/article_page.html"
+
+    class Meta:
+        verbose_name = _("статья")
+        verbose_name_plural = _("статьи")
+
+
+class NewsPage(DatedPage):
+    kind_label = _("Новость")
+    template = "website/article_page.html"
+
+    class Meta:
+        verbose_name = _("новость")
+        verbose_name_plural = _("новости")
+
+
+class FaqPage(Page):
+    intro = models.TextField(_("вступление"), blank=True)
+    items = StreamField(website_blocks.FaqBlock(), verbose_name=_("вопросы и ответы"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("items")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("вопросы и ответы")
+        verbose_name_plural = _("страницы вопросов и ответов")
+
+
+class ContactsPage(Page):
+    body = RichTextField(_("текст"), blank=True)
+    show_hotlines = models.BooleanField(_("показывать телефоны помощи"), default=True)
+
+    content_panels = Page.content_panels + [FieldPanel("body"), FieldPanel("show_hotlines")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("контакты")
+        verbose_name_plural = _("страницы контактов")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["hotline_items"] = selectors.hotline_list() if self.show_hotlines else []
+        return context
+
+
+class DirectoryPage(Page):
+    """The public databank in the page tree: an intro, the search form and the tiles. Search itself lives in
+    the directory app (`directory:search`)."""
+
+    intro = models.TextField(_("вступление"), blank=True)
+    body = StreamField(website_blocks.BodyBlock(), verbose_name=_("текст"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("банк данных")
+        verbose_name_plural = _("страницы банка данных")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["category_tiles"] = selectors.category_tiles()
+        context["settlements"] = selectors.settlement_choices()
         return context
