@@ -108,9 +108,14 @@ ORGANIZATION_NAMES = {
     "police": ("Подразделение по делам несовершеннолетних отдела полиции", "ПДН"),
     "emergency": ("Пожарно-спасательная часть", "ПСЧ"),
     "mfc": ("Многофункциональный центр предоставления государственных услуг", "МФЦ"),
-    "local_admin": ("Администрация сумона", "Администрация"),
+    "local_admin": ("Администрация сельского поселения", "Администрация"),
     "other": ("Служба социального такси", "Социальное такси"),
 }
+# Authorities and state offices are named by their place, not by a quoted title.
+OFFICIAL_TYPES = frozenset(
+    ["social_protection", "guardianship", "kdn", "police", "local_admin", "bailiffs", "emergency", "mfc"]
+    + ["employment", "pmpk", "legal_aid"]
+)
 TITLES = [
     "Надежда",
     "Радуга",
@@ -170,6 +175,11 @@ EXTRA_SENTENCES = [
 ]
 ACCESSIBLE_NOTE = "Пандус у входа, кнопка вызова персонала, туалет для маломобильных посетителей."
 PHONE_CODE = "39422"  # Kyzyl: for settlements outside the demo geography
+THROUGH_LABELS = {
+    "service_categories": "связи услуг с категориями помощи",
+    "service_target_groups": "связи услуг с категориями семей",
+    "service_languages": "связи услуг с языками",
+}
 
 
 def _key_uuid(seed: int, key: str) -> uuid.UUID:
@@ -418,7 +428,8 @@ class Generator:
             pks = dict(model.objects.filter(uuid__in=[r.uuid for r in rows]).values_list("uuid", "pk"))
             for row in rows:
                 row.pk = pks[row.uuid]
-        self.say(f"  {model._meta.verbose_name_plural}: {len(rows)} за {perf_counter() - started:.1f} с")
+        label = THROUGH_LABELS.get(name, model._meta.verbose_name_plural)
+        self.say(f"  {label}: {len(rows)} за {perf_counter() - started:.1f} с")
 
     def plan_organization(self, number, type_code, count, settlements, weights, phone_codes) -> _OrgPlan:
         rng = self.rng
@@ -427,10 +438,14 @@ class Generator:
         title = rng.choice(TITLES)
         full, short = ORGANIZATION_NAMES.get(type_code, (provider_type.name, provider_type.name))
         where = _where(settlement)
+        if type_code in OFFICIAL_TYPES:
+            name, short_name = f"{full}, {where}", f"{short} {where}"
+        else:
+            name, short_name = f"{full} «{title}», {where}", f"{short} «{title}»"
         organization = Organization(
             uuid=_key_uuid(self.seed, f"organization:{number}"),
-            name=f"{full} «{title}», {where}{SYNTHETIC_SUFFIX}"[:500],
-            short_name=f"{short} «{title}»"[:200],
+            name=name[: 500 - len(SYNTHETIC_SUFFIX)] + SYNTHETIC_SUFFIX,
+            short_name=short_name[:200],
             provider_type=provider_type,
             agency_id=provider_type.agency_id,
             legal_form=LEGAL_FORMS.get(type_code, ""),
