@@ -26,6 +26,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py load_demo_network
 	DEBUG=1 $(BIN)/python manage.py ensure_local_admin
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 

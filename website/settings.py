@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -82,9 +85,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "referrals.middleware.CabinetSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a lockout into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "website.urls"
@@ -223,6 +235,52 @@ DIRECTORY_VERIFICATION_MAX_AGE_DAYS = env_int("DIRECTORY_VERIFICATION_MAX_AGE_DA
 DIRECTORY_MAP_LINK = os.environ.get(
     "DIRECTORY_MAP_LINK", "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 )
+
+# Referral network («Кабинет»). Personal data is encrypted with these keys (see README: key rotation).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG is off (see README)."
+        )
+    from referrals.crypto import derive_dev_key
+
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [derive_dev_key(SECRET_KEY)]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or "local-development-hash-key:" + SECRET_KEY
+# Idle workspace sessions end after this many minutes.
+CABINET_IDLE_MINUTES = env_int("CABINET_IDLE_MINUTES", 15)
+# A partner's access to a referral's personal fields ends this many days after the referral is closed.
+REFERRAL_PARTNER_ACCESS_DAYS = env_int("REFERRAL_PARTNER_ACCESS_DAYS", 30)
+REFERRAL_ATTACHMENT_MAX_BYTES = env_int("REFERRAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Closed cases are anonymised by `purge_closed_cases` after this many days unless --older-than says otherwise.
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 5 * 365)
+# Support levels per region: durations in months and the recommended caseload per curator. The federal
+# model programme (seed 002) gives 12/12/6/3 months and 24/24/12/6 families; Tatarstan (seed 001) has three
+# levels, 12/12/6 months and 8/6/4 families (adaptation/basic/crisis) — set REFERRAL_REGION_PROFILE=tatarstan.
+SUPPORT_LEVEL_PROFILES = {
+    "federal": {
+        "adaptation": {"months": 12, "caseload": 24},
+        "basic": {"months": 12, "caseload": 24},
+        "crisis": {"months": 6, "caseload": 12},
+        "emergency": {"months": 3, "caseload": 6},
+    },
+    "tatarstan": {
+        "adaptation": {"months": 12, "caseload": 8},
+        "basic": {"months": 12, "caseload": 6},
+        "crisis": {"months": 6, "caseload": 4},
+    },
+}
+REFERRAL_REGION_PROFILE = os.environ.get("REFERRAL_REGION_PROFILE", "federal")
+SUPPORT_LEVELS = SUPPORT_LEVEL_PROFILES[REFERRAL_REGION_PROFILE]
+
+# Second factor and lockout for the workspace.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "referrals/locked_out.html"
 
 LOGGING = {
     "version": 1,

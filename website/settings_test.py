@@ -5,6 +5,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# A fixed test key (Fernet.generate_key() output); never used anywhere else.
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "lBzcb1Hvh2TXMpGmmmtxSQM3Zyvrfv9xvxxWqg9UPtE=")
+os.environ.setdefault("FIELD_HASH_KEY", "test-only-hash-key")
 
 from .settings import *  # noqa: E402,F403
 from .settings import STORAGES  # noqa: E402

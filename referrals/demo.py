@@ -1,0 +1,229 @@
+"""Demo workspace for local use: a user per role (with a known TOTP secret), families, referrals in every state.
+
+Only for a local machine (`make run`, DEBUG on): the passwords and TOTP secrets are printed in the README.
+Idempotent: a second run finds the demo users and changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from directory.models import Category, Municipality, Organization
+
+from . import services
+from .codes import CaseGround, DataCategory, Relation, Role
+from .models import Measure, Membership, Referral
+
+DEMO_PASSWORD = "demo-cabinet-2026"
+
+# username: (role, organisation name, first name, last name)
+DEMO_USERS = {
+    "kurator": (Role.CURATOR, "КЦСОН города Кызыла", "Айлана", "Монгуш"),
+    "kurator2": (Role.CURATOR, "КЦСОН города Кызыла", "Чодураа", "Ондар"),
+    "rukovoditel": (Role.HEAD, "КЦСОН города Кызыла", "Сайзана", "Кара-Сал"),
+    "priem": (Role.PARTNER_INTAKE, "Кризисный центр «Надежда»", "Оюма", "Донгак"),
+    "ispolnitel": (Role.PARTNER_SPECIALIST, "Кризисный центр «Надежда»", "Начын", "Салчак"),
+    "priem2": (Role.PARTNER_INTAKE, "Детская поликлиника Кызыла", "Анна", "Иргит"),
+    "koordinator": (Role.COORDINATOR, "Ресурсный центр сопровождения семей", "Буян", "Кужугет"),
+    "cabinet-admin": (Role.ADMIN, "КЦСОН города Кызыла", "Алдын", "Саая"),
+}
+
+
+def totp_secret_bytes(username: str) -> bytes:
+    return ("demo-totp-" + username).ljust(20, ".")[:20].encode()
+
+
+def totp_secret_base32(username: str) -> str:
+    """What to type into an authenticator app (the README lists these)."""
+    return base64.b32encode(totp_secret_bytes(username)).decode()
+
+
+def ensure_totp_device(user, key_hex: str, name: str = "Приложение-аутентификатор"):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name=name, defaults={"key": key_hex})
+    if device.key != key_hex or not device.confirmed:
+        device.key = key_hex
+        device.confirmed = True
+        device.save()
+    return device
+
+
+def _org(name: str) -> Organization:
+    return Organization.objects.filter(is_demo=True).get(Q(short_name=name) | Q(name=name))
+
+
+def _users() -> dict:
+    User = get_user_model()
+    users = {}
+    for username, (role, org_name, first, last) in DEMO_USERS.items():
+        organization = _org(org_name)
+        if not organization.is_network_partner:
+            organization.is_network_partner = True
+            organization.save(update_fields=["is_network_partner"])
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.ru"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Membership.objects.get_or_create(user=user, organization=organization, role=role)
+        ensure_totp_device(user, totp_secret_bytes(username).hex())
+        users[username] = user
+    return users
+
+
+def _family(curator, number, *, level, members, categories, circumstances, contract=True, days_ago=40):
+    today = timezone.localdate()
+    district = Municipality.objects.filter(name__icontains="Кызыл").order_by("name").first()
+    return services.case_open(
+        user=curator,
+        organization=_org("КЦСОН города Кызыла"),
+        curator=curator,
+        members=members,
+        registration_number=number,
+        registration_date=today - datetime.timedelta(days=days_ago),
+        ground=CaseGround.APPLICATION,
+        district=district,
+        categories=categories,
+        circumstances=circumstances,
+        support_level=level,
+        contract_number=f"Д-{number}" if contract else "",
+        contract_date=today - datetime.timedelta(days=days_ago - 3) if contract else None,
+        address="г. Кызыл, ул. Демонстрационная, д. 1, кв. 1",
+        narrative="Вымышленная семья для демонстрации кабинета.",
+        status="on_support" if contract else "intake",
+    )
+
+
+@transaction.atomic
+def load_demo_network() -> dict:
+    if get_user_model().objects.filter(username="kurator", memberships__isnull=False).exists():
+        return {"users": len(DEMO_USERS), "created": False}
+    users = _users()
+    curator, head = users["kurator"], users["rukovoditel"]
+    today = timezone.localdate()
+    crisis = _org("Кризисный центр «Надежда»")
+    clinic = _org("Детская поликлиника Кызыла")
+    psy = Category.objects.get(code="psy")
+    med = Category.objects.get(code="med")
+
+    family = _family(
+        curator,
+        "2026-001",
+        level="crisis",
+        members=[
+            {
+                "full_name": "Сарыглар Долаана Демо",
+                "birth_date": datetime.date(1992, 3, 14),
+                "relation": Relation.MOTHER,
+                "phone": "+7 913 000-00-01",
+            },
+            {"full_name": "Сарыглар Айдын Демо", "birth_date": datetime.date(2013, 9, 2), "relation": Relation.CHILD},
+            {"full_name": "Сарыглар Чечек Демо", "birth_date": datetime.date(2019, 1, 20), "relation": Relation.CHILD},
+        ],
+        categories=["large", "single_parent"],
+        circumstances=["parent_child_crisis", "unemployment"],
+    )
+    second = _family(
+        curator,
+        "2026-002",
+        level="basic",
+        members=[
+            {
+                "full_name": "Ооржак Валентина Демо",
+                "birth_date": datetime.date(1988, 6, 1),
+                "relation": Relation.MOTHER,
+                "phone": "+7 913 000-00-02",
+            },
+            {"full_name": "Ооржак Эрес Демо", "birth_date": datetime.date(2016, 4, 11), "relation": Relation.CHILD},
+        ],
+        categories=["low_income"],
+        circumstances=["poverty"],
+    )
+    _family(
+        users["kurator2"],
+        "2026-003",
+        level="emergency",
+        members=[
+            {"full_name": "Хертек Саглай Демо", "birth_date": datetime.date(2001, 2, 5), "relation": Relation.MOTHER}
+        ],
+        categories=["refusal_intent"],
+        circumstances=["medical_need"],
+        contract=False,
+        days_ago=2,
+    )
+    for case in (family, second):
+        services.consent_record(
+            user=curator,
+            case=case,
+            signed_on=case.contract_date,
+            signed_by=case.members.first().full_name,
+            expires_on=today + datetime.timedelta(days=365),
+            data_categories=[
+                DataCategory.CONTACTS,
+                DataCategory.ADDRESS,
+                DataCategory.COMPOSITION,
+                DataCategory.SOCIAL,
+            ],
+            all_partners=True,
+        )
+    programme = services.programme_new_version(user=curator, case=family)
+    Measure.objects.create(
+        programme=programme,
+        category=psy,
+        description="Консультации психолога для матери и старшего сына",
+        organization=crisis,
+        deadline=today + datetime.timedelta(days=60),
+        zone="partner",
+    )
+    Measure.objects.create(
+        programme=programme,
+        category=med,
+        description="Осмотр педиатра младшей дочери",
+        organization=clinic,
+        deadline=today + datetime.timedelta(days=30),
+        zone="partner",
+    )
+    services.programme_decide(user=head, programme=programme, approved=True, decided_on=today, protocol_number="7")
+
+    def referral(case, org, category, *steps, **extra):
+        item = services.referral_create(
+            user=curator,
+            case=case,
+            organization=org,
+            category=category,
+            narrative="Семье нужна поддержка: подробности у куратора.",
+            **extra,
+        )
+        for actor, action, data in steps:
+            services.referral_transition(user=users[actor], referral=item, action=action, **data)
+        return item
+
+    send = ("kurator", "send", {})
+    accept = ("priem", "accept", {})
+    referral(family, crisis, psy)  # draft
+    referral(family, crisis, psy, send, urgency="urgent")  # sent, urgent
+    referral(second, crisis, psy, send, accept)
+    referral(second, crisis, psy, send, ("priem", "decline", {"decline_reason": "no_capacity"}))
+    in_progress = referral(family, crisis, psy, send, accept, ("priem", "start", {}))
+    services.referral_assign(
+        user=users["priem"],
+        referral=in_progress,
+        assignee=users["ispolnitel"],
+        appointment_at=timezone.now() + datetime.timedelta(days=2),
+    )
+    referral(family, crisis, psy, send, accept, ("priem", "start", {}), ("priem", "complete", {"outcome": "provided"}))
+    referral(second, crisis, psy, send, accept, ("priem", "not_complete", {"not_completed_reason": "unreachable"}))
+    referral(second, clinic, med, send, ("kurator", "cancel", {}))
+    late = referral(family, clinic, med, send)
+    Referral.objects.filter(pk=late.pk).update(respond_by=today - datetime.timedelta(days=1))
+    services.expire_overdue(today)
+    referral(family, clinic, med, send)  # a fresh one for the clinic's intake
+    return {"users": len(users), "created": True, "referrals": Referral.objects.count()}

@@ -1,0 +1,299 @@
+"""Workspace forms. Validation messages are in Russian; services re-check every rule that matters."""
+
+import phonenumbers
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp import match_token
+
+from directory.models import Category, Organization
+
+from .codes import (
+    CaseGround,
+    Circumstance,
+    ClosureReason,
+    DataCategory,
+    DeclineReason,
+    FamilyCategory,
+    NotCompletedReason,
+    Outcome,
+    Relation,
+    SupportLevel,
+    Urgency,
+)
+from .models import Measure
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LoginForm(AuthenticationForm):
+    """Password and a one-time code from the authenticator app, in one step. Both failures count for lockout."""
+
+    otp_token = forms.CharField(
+        label=_("Код из приложения-аутентификатора"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Неверное имя пользователя или пароль."),
+        "invalid_token": _("Неверный или устаревший код подтверждения."),
+        "no_device": _("Для вас не настроен второй фактор входа. Обратитесь к администратору."),
+    }
+
+    def clean(self):
+        super().clean()
+        user = self.get_user()
+        token = (self.cleaned_data.get("otp_token") or "").strip().replace(" ", "")
+        if not any(True for _device in user.totpdevice_set.filter(confirmed=True)):
+            raise forms.ValidationError(self.error_messages["no_device"], code="no_device")
+        device = match_token(user, token) if token.isdigit() else None
+        if device is None:
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+            raise forms.ValidationError(self.error_messages["invalid_token"], code="invalid_token")
+        self.otp_device = device
+        return self.cleaned_data
+
+
+def _choices_field(choices, label, required=False):
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=required, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class CaseForm(forms.Form):
+    registration_number = forms.CharField(label=_("Номер в журнале первичного учёта"), max_length=30)
+    registration_date = forms.DateField(label=_("Дата регистрации"), widget=DATE_WIDGET)
+    ground = forms.ChoiceField(label=_("Основание"), choices=CaseGround.choices)
+    district = forms.ModelChoiceField(label=_("Район"), queryset=None)
+    categories = _choices_field(FamilyCategory.choices, _("Категории семьи"))
+    circumstances = _choices_field(Circumstance.choices, _("Обстоятельства нуждаемости"))
+    support_level = forms.ChoiceField(label=_("Уровень сопровождения"), choices=())
+    contract_number = forms.CharField(label=_("Номер договора о сопровождении"), max_length=30, required=False)
+    contract_date = forms.DateField(label=_("Дата договора"), required=False, widget=DATE_WIDGET)
+    address = forms.CharField(label=_("Адрес проживания"), max_length=300, required=False)
+    narrative = forms.CharField(
+        label=_("Описание ситуации"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        from directory.models import Municipality
+
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = Municipality.objects.order_by("name")
+        self.fields["support_level"].choices = [
+            (code, label) for code, label in SupportLevel.choices if code in settings.SUPPORT_LEVELS
+        ]
+
+    def clean_registration_date(self):
+        value = self.cleaned_data["registration_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Дата регистрации не может быть в будущем."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("contract_number")) != bool(data.get("contract_date")):
+            raise forms.ValidationError(_("Укажите и номер, и дату договора (или ни то, ни другое)."))
+        contract_date = data.get("contract_date")
+        if contract_date and contract_date > timezone.localdate():
+            self.add_error("contract_date", _("Дата договора не может быть в будущем."))
+        return data
+
+
+def validate_phone(value: str) -> str:
+    if not value:
+        return value
+    try:
+        number = phonenumbers.parse(value, "RU")
+    except phonenumbers.NumberParseException as exc:
+        raise forms.ValidationError(_("Телефон не распознан: укажите его в виде +7 999 123-45-67.")) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(_("Такого номера телефона не существует: проверьте цифры."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label=_("ФИО"), max_length=200)
+    birth_date = forms.DateField(label=_("Дата рождения"), required=False, widget=DATE_WIDGET)
+    relation = forms.ChoiceField(label=_("Кем приходится"), choices=Relation.choices)
+    phone = forms.CharField(label=_("Телефон"), max_length=30, required=False)
+    address = forms.CharField(label=_("Адрес, если отличается"), max_length=300, required=False)
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Дата рождения не может быть в будущем."))
+        if value and value.year < 1900:
+            raise forms.ValidationError(_("Проверьте год рождения."))
+        return value
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data.get("phone", "").strip())
+
+
+MemberFormSet = formset_factory(MemberForm, extra=2, min_num=1, validate_min=True, max_num=20)
+
+
+class CloseCaseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Причина прекращения"), choices=ClosureReason.choices)
+    conclusion = forms.CharField(
+        label=_("Заключение межведомственной рабочей группы"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class ReassignForm(forms.Form):
+    curator = forms.ModelChoiceField(label=_("Новый куратор"), queryset=None)
+
+    def __init__(self, *args, curators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["curator"].queryset = curators
+
+
+class ConsentForm(forms.Form):
+    signed_on = forms.DateField(label=_("Дата подписания"), widget=DATE_WIDGET)
+    signed_by = forms.CharField(label=_("Кто подписал (ФИО)"), max_length=200)
+    expires_on = forms.DateField(label=_("Действует до"), widget=DATE_WIDGET)
+    data_categories = _choices_field(DataCategory.choices, _("Какие сведения можно передавать"), required=True)
+    all_partners = forms.BooleanField(label=_("Всем организациям-партнёрам сети"), required=False)
+    organizations = forms.ModelMultipleChoiceField(
+        label=_("Или только этим организациям"),
+        queryset=Organization.objects.filter(is_network_partner=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    health_written = forms.BooleanField(
+        label=_("Есть отдельное письменное согласие на передачу сведений о здоровье"), required=False
+    )
+    document = forms.FileField(label=_("Скан согласия (PDF, JPEG или PNG)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        signed, expires = data.get("signed_on"), data.get("expires_on")
+        if signed and signed > timezone.localdate():
+            self.add_error("signed_on", _("Дата подписания не может быть в будущем."))
+        if signed and expires and expires < signed:
+            self.add_error("expires_on", _("Срок действия не может закончиться раньше даты подписания."))
+        if not data.get("all_partners") and not data.get("organizations"):
+            raise forms.ValidationError(_("Отметьте «всем организациям-партнёрам» или выберите организации."))
+        if DataCategory.HEALTH in (data.get("data_categories") or []) and not data.get("health_written"):
+            self.add_error(
+                "health_written",
+                _("Сведения о здоровье передаются только с письменного согласия: отметьте его наличие."),
+            )
+        return data
+
+
+class MeasureForm(forms.ModelForm):
+    class Meta:
+        model = Measure
+        fields = ["category", "description", "organization", "responsible_person", "deadline", "zone", "form"]
+        widgets = {"deadline": DATE_WIDGET, "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.filter(is_network_partner=True)
+
+
+class ProgrammeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Решение рабочей группы"), choices=[("approve", _("утвердить")), ("reject", _("отклонить"))]
+    )
+    decided_on = forms.DateField(label=_("Дата решения"), widget=DATE_WIDGET)
+    protocol_number = forms.CharField(label=_("Номер протокола"), max_length=30)
+
+    def clean_decided_on(self):
+        value = self.cleaned_data["decided_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Дата решения не может быть в будущем."))
+        return value
+
+
+class ReferralForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Вид помощи"), queryset=Category.objects.all())
+    organization = forms.ModelChoiceField(label=_("Организация-партнёр"), queryset=Organization.objects.all())
+    service = forms.ModelChoiceField(label=_("Услуга"), queryset=None, required=False)
+    measure = forms.ModelChoiceField(label=_("Мероприятие ИПСС"), queryset=None, required=False)
+    member = forms.ModelChoiceField(label=_("Для кого"), queryset=None, required=False)
+    urgency = forms.ChoiceField(label=_("Срочность"), choices=Urgency.choices)
+    needed_by = forms.DateField(label=_("Помощь нужна до"), required=False, widget=DATE_WIDGET)
+    narrative = forms.CharField(
+        label=_("Описание ситуации для партнёра"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+    health_notes = forms.CharField(
+        label=_("Сведения о здоровье"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+    education_notes = forms.CharField(
+        label=_("Сведения об образовании"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        from directory.models import Service
+
+        from .codes import ProgrammeStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(accepts_referrals=True)
+        self.fields["measure"].queryset = Measure.objects.filter(
+            programme__case=case, programme__status=ProgrammeStatus.APPROVED
+        )
+        self.fields["member"].queryset = case.members.all()
+        self.fields["member"].label_from_instance = lambda m: f"{m.full_name} ({m.get_relation_display()})"
+
+    def clean_needed_by(self):
+        value = self.cleaned_data.get("needed_by")
+        if value and value < timezone.localdate():
+            raise forms.ValidationError(_("Дата не может быть в прошлом."))
+        return value
+
+
+class DeclineForm(forms.Form):
+    decline_reason = forms.ChoiceField(label=_("Причина отказа"), choices=DeclineReason.choices)
+    note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Результат"), choices=Outcome.choices)
+    note = forms.CharField(label=_("Что сделано"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NotCompleteForm(forms.Form):
+    not_completed_reason = forms.ChoiceField(label=_("Причина"), choices=NotCompletedReason.choices)
+    note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Исполнитель"), queryset=None)
+    appointment_at = forms.DateTimeField(
+        label=_("Дата и время приёма"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, organization_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__organization_id=organization_id, memberships__is_active=True)
+            .distinct()
+            .order_by("last_name", "username")
+        )
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Сообщение"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Файл (PDF, JPEG или PNG)"))

@@ -1,0 +1,45 @@
+"""Re-encrypt every personal-data value with the first key of FIELD_ENCRYPTION_KEYS.
+
+Rotation: put a new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), run this command, then
+remove the old keys from the environment. Works on the raw tokens (SQL), so no value is decrypted to text.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from referrals.crypto import PREFIX, EncryptedTextField, rotate_bytes, rotate_text
+from referrals.models import Attachment, Consent, FamilyCase, FamilyMember, Message, Referral
+
+MODELS = (FamilyCase, FamilyMember, Consent, Referral, Message, Attachment)
+BINARY_FIELDS = ("data", "document_data")
+
+
+def rotate_all() -> int:
+    total = 0
+    quote = connection.ops.quote_name
+    for model in MODELS:
+        text_columns = [f.column for f in model._meta.fields if isinstance(f, EncryptedTextField)]
+        binary_columns = [f.column for f in model._meta.fields if f.name in BINARY_FIELDS]
+        columns = text_columns + binary_columns
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT {pk}, {', '.join(quote(c) for c in columns)} FROM {table}")  # noqa: S608
+            for row in cursor.fetchall():
+                values = dict(zip(columns, row[1:], strict=True))
+                changes = {c: rotate_text(values[c]) for c in text_columns if (values[c] or "").startswith(PREFIX)}
+                changes.update({c: rotate_bytes(bytes(values[c])) for c in binary_columns if values[c]})
+                if changes:
+                    assignments = ", ".join(f"{quote(c)} = %s" for c in changes)
+                    cursor.execute(
+                        f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
+                        [*changes.values(), row[0]],
+                    )
+                    total += 1
+    return total
+
+
+class Command(BaseCommand):
+    help = "Перешифровать персональные данные первым ключом FIELD_ENCRYPTION_KEYS (ротация ключей)."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"Перешифровано записей: {rotate_all()}")

@@ -1,0 +1,399 @@
+"""Confidential tables of the referral network. Thin models: rules live in policy.py and services.py.
+
+Personal data (names, dates of birth, phones, addresses, narratives, attachment contents) is encrypted at
+rest with `referrals.crypto`; nothing here is ever read by the public site.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Category, Municipality, Organization, Service
+
+from .codes import (
+    CaseGround,
+    CaseStatus,
+    ClosureReason,
+    DataCategory,
+    DeclineReason,
+    MeasureForm,
+    NotCompletedReason,
+    Outcome,
+    ProgrammeStatus,
+    Relation,
+    ResponsibilityZone,
+    Role,
+    SupportLevel,
+    Urgency,
+)
+from .crypto import EncryptedDateField, EncryptedTextField
+from .states import State
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("пользователь"), related_name="memberships", on_delete=models.CASCADE
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("организация"), related_name="memberships", on_delete=models.CASCADE
+    )
+    role = models.CharField(_("роль"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("членство в сети")
+        verbose_name_plural = _("членство в сети")
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}, {self.organization}"
+
+
+class FamilyCase(models.Model):
+    """Семья на сопровождении: a record of the primary journal with its curator and support level."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("организация сопровождения"), related_name="family_cases", on_delete=models.PROTECT
+    )
+    registration_number = models.CharField(_("номер в журнале первичного учёта"), max_length=30)
+    registration_date = models.DateField(_("дата регистрации"))
+    ground = models.CharField(_("основание"), max_length=20, choices=CaseGround.choices)
+    district = models.ForeignKey(
+        Municipality, verbose_name=_("район"), related_name="family_cases", on_delete=models.PROTECT
+    )
+    categories = models.JSONField(_("категории семьи"), default=list, blank=True)
+    circumstances = models.JSONField(_("обстоятельства нуждаемости"), default=list, blank=True)
+    support_level = models.CharField(_("уровень сопровождения"), max_length=12, choices=SupportLevel.choices)
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("куратор"),
+        related_name="curated_cases",
+        on_delete=models.PROTECT,
+    )
+    status = models.CharField(_("статус"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    support_until = models.DateField(_("сопровождение до"), null=True, blank=True)
+    contract_number = models.CharField(_("номер договора о сопровождении"), max_length=30, blank=True)
+    contract_date = models.DateField(_("дата договора"), null=True, blank=True)
+    # Personal data, encrypted.
+    address = EncryptedTextField(_("адрес проживания"), blank=True)
+    narrative = EncryptedTextField(_("описание ситуации (для куратора)"), blank=True)
+    closed_on = models.DateField(_("дата прекращения"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("причина прекращения"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    closure_conclusion = models.TextField(_("заключение рабочей группы"), blank=True)
+    anonymised_at = models.DateTimeField(_("обезличено"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-registration_date", "-id"]
+        verbose_name = _("семья на сопровождении")
+        verbose_name_plural = _("семьи на сопровождении")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "registration_number"], name="case_registration_unique")
+        ]
+
+    def __str__(self):
+        return _("Случай № %(number)s") % {"number": self.registration_number}
+
+    @property
+    def has_contract(self) -> bool:
+        return bool(self.contract_number and self.contract_date)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+
+class FamilyMember(models.Model):
+    case = models.ForeignKey(FamilyCase, related_name="members", on_delete=models.CASCADE)
+    full_name = EncryptedTextField(_("ФИО"))
+    birth_date = EncryptedDateField(_("дата рождения"), null=True, blank=True)
+    relation = models.CharField(_("кем приходится"), max_length=12, choices=Relation.choices)
+    phone = EncryptedTextField(_("телефон"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    address = EncryptedTextField(_("адрес, если отличается"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("член семьи")
+        verbose_name_plural = _("члены семьи")
+
+    def __str__(self):
+        return self.get_relation_display()
+
+    def age_on(self, day) -> int | None:
+        if not self.birth_date:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Consent(models.Model):
+    """Согласие на обработку и передачу персональных данных: its own document, separate from the contract."""
+
+    case = models.ForeignKey(FamilyCase, related_name="consents", on_delete=models.CASCADE)
+    signed_on = models.DateField(_("дата подписания"))
+    signed_by = EncryptedTextField(_("кто подписал (ФИО)"))
+    expires_on = models.DateField(_("действует до"))
+    data_categories = models.JSONField(_("какие сведения можно передавать"), default=list)
+    all_partners = models.BooleanField(_("всем организациям-партнёрам сети"), default=False)
+    organizations = models.ManyToManyField(
+        Organization, verbose_name=_("названным организациям"), related_name="+", blank=True
+    )
+    health_written = models.BooleanField(
+        _("есть письменное согласие на передачу сведений о здоровье"),
+        default=False,
+        help_text=_("Без него сведения о здоровье не передаются, даже если категория отмечена."),
+    )
+    # The scanned document, encrypted like attachments (see Attachment).
+    document_data = models.BinaryField(null=True, blank=True, editable=False)
+    document_type = models.CharField(max_length=50, blank=True, editable=False)
+    withdrawn_on = models.DateField(_("отозвано"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        verbose_name = _("согласие")
+        verbose_name_plural = _("согласия")
+
+    def __str__(self):
+        return _("Согласие от %(date)s") % {"date": self.signed_on}
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [str(DataCategory(code).label) for code in self.data_categories if code in DataCategory.values]
+
+    def clean(self):
+        if self.signed_on and self.expires_on and self.expires_on < self.signed_on:
+            raise ValidationError({"expires_on": _("Срок действия не может закончиться раньше даты подписания.")})
+        if self.signed_on and self.signed_on > timezone.localdate():
+            raise ValidationError({"signed_on": _("Дата подписания не может быть в будущем.")})
+
+
+class Programme(models.Model):
+    """Индивидуальная программа социального сопровождения (ИПСС), one row per version."""
+
+    case = models.ForeignKey(FamilyCase, related_name="programmes", on_delete=models.CASCADE)
+    version = models.PositiveSmallIntegerField(_("редакция"), default=1)
+    status = models.CharField(
+        _("статус"), max_length=10, choices=ProgrammeStatus.choices, default=ProgrammeStatus.DRAFT
+    )
+    decided_on = models.DateField(_("дата решения рабочей группы"), null=True, blank=True)
+    protocol_number = models.CharField(_("номер протокола"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-version"]
+        verbose_name = _("индивидуальная программа (ИПСС)")
+        verbose_name_plural = _("индивидуальные программы (ИПСС)")
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="programme_version_unique")]
+
+    def __str__(self):
+        return _("ИПСС, редакция %(version)s") % {"version": self.version}
+
+
+class Measure(models.Model):
+    programme = models.ForeignKey(Programme, related_name="measures", on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, verbose_name=_("вид помощи"), related_name="+", on_delete=models.PROTECT)
+    description = models.TextField(_("мероприятие"))
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("ответственная организация"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    responsible_person = models.CharField(_("ответственный"), max_length=200, blank=True)
+    deadline = models.DateField(_("срок"))
+    zone = models.CharField(_("зона ответственности"), max_length=10, choices=ResponsibilityZone.choices)
+    form = models.CharField(_("форма"), max_length=10, choices=MeasureForm.choices, default=MeasureForm.INDIVIDUAL)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("мероприятие программы")
+        verbose_name_plural = _("мероприятия программы")
+
+    def __str__(self):
+        return self.description[:80]
+
+
+class Referral(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(FamilyCase, related_name="referrals", on_delete=models.CASCADE)
+    measure = models.ForeignKey(
+        Measure,
+        verbose_name=_("мероприятие ИПСС"),
+        related_name="referrals",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    member = models.ForeignKey(
+        FamilyMember,
+        verbose_name=_("для кого"),
+        related_name="referrals",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    category = models.ForeignKey(Category, verbose_name=_("вид помощи"), related_name="+", on_delete=models.PROTECT)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("организация-партнёр"),
+        related_name="referrals_received",
+        on_delete=models.PROTECT,
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("услуга"), related_name="referrals", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    urgency = models.CharField(_("срочность"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    needed_by = models.DateField(_("помощь нужна до"), null=True, blank=True)
+    status = models.CharField(_("состояние"), max_length=15, choices=State.choices, default=State.DRAFT, db_index=True)
+    respond_by = models.DateField(_("ответить до"), null=True, blank=True)
+    # Personal data, encrypted; each block is unlocked for the partner by its own consent category.
+    narrative = EncryptedTextField(_("описание ситуации"), blank=True)
+    health_notes = EncryptedTextField(_("сведения о здоровье"), blank=True)
+    education_notes = EncryptedTextField(_("сведения об образовании"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("исполнитель"),
+        related_name="assigned_referrals",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    appointment_at = models.DateTimeField(_("дата и время приёма"), null=True, blank=True)
+    decline_reason = models.CharField(_("причина отказа"), max_length=20, choices=DeclineReason.choices, blank=True)
+    outcome = models.CharField(_("результат"), max_length=20, choices=Outcome.choices, blank=True)
+    not_completed_reason = models.CharField(
+        _("причина невыполнения"), max_length=25, choices=NotCompletedReason.choices, blank=True
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("направление")
+        verbose_name_plural = _("направления")
+
+    def __str__(self):
+        return _("Направление № %(id)s") % {"id": self.pk}
+
+
+class AppendOnlyModel(models.Model):
+    """Rows written once: history and logs are evidence, so the ORM refuses to change or delete them."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("append-only record")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("append-only record")
+
+
+class ReferralEvent(AppendOnlyModel):
+    referral = models.ForeignKey(Referral, related_name="events", on_delete=models.CASCADE)
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=15, choices=State.choices, blank=True)
+    to_status = models.CharField(max_length=15, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.PROTECT)
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("событие направления")
+        verbose_name_plural = _("история направления")
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class Message(models.Model):
+    referral = models.ForeignKey(Referral, related_name="messages", on_delete=models.CASCADE)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    body = EncryptedTextField(_("сообщение"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("сообщение")
+        verbose_name_plural = _("сообщения")
+
+    def __str__(self):
+        return _("Сообщение № %(id)s") % {"id": self.pk}
+
+
+class Attachment(models.Model):
+    """A file kept encrypted in the database, never under MEDIA_URL; served only by a permission-checked view."""
+
+    referral = models.ForeignKey(Referral, related_name="attachments", on_delete=models.CASCADE)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    name = EncryptedTextField(_("имя файла"))
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("вложение")
+        verbose_name_plural = _("вложения")
+
+    def __str__(self):
+        return _("Вложение № %(id)s") % {"id": self.pk}
+
+
+class AccessLog(AppendOnlyModel):
+    """One row for every read of personal data (who, as which organisation, what, why, when, from where)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
+    username = models.CharField(max_length=150)
+    organization = models.ForeignKey(Organization, null=True, related_name="+", on_delete=models.SET_NULL)
+    object_type = models.CharField(max_length=30)
+    object_id = models.PositiveBigIntegerField()
+    case = models.ForeignKey(FamilyCase, null=True, related_name="+", on_delete=models.SET_NULL)
+    fields = models.JSONField(default=list)
+    purpose = models.CharField(max_length=30)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("запись журнала доступа")
+        verbose_name_plural = _("журнал доступа к персональным данным")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.object_type}:{self.object_id}"
+
+
+class DestructionRecord(AppendOnlyModel):
+    """Акт об уничтожении персональных данных (152-ФЗ practice) written by purge_closed_cases."""
+
+    case_reference = models.CharField(max_length=100)
+    destroyed_at = models.DateTimeField(default=timezone.now)
+    destroyed_by = models.CharField(max_length=150)
+    what = models.TextField()
+    log_extract = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-destroyed_at"]
+        verbose_name = _("акт уничтожения персональных данных")
+        verbose_name_plural = _("акты уничтожения персональных данных")
+
+    def __str__(self):
+        return self.case_reference

@@ -1,0 +1,238 @@
+"""The confidentiality policy: every rule about who may see or do what in the workspace, and nothing else.
+
+Views, querysets, exports and services ask here; no other module decides access. Three questions:
+
+* `cases_for(user)` / `referrals_for(user)`: which records a user may open at all (everything else is 404);
+* `can(user, action, obj)`: may the user take this action on this record (otherwise 403);
+* `shared_categories(user, referral)`: which personal data categories the user may see on a referral.
+
+Sides: the *case side* is the organisation that supports the family (its curator, its head); the *partner
+side* is the organisation a referral is addressed to (its intake, its head, the assigned specialist).
+Coordinators see aggregated figures only; administrators manage users and read the access log, never cases.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from .codes import DataCategory, Role
+from .models import Consent, FamilyCase, Membership, Referral
+from .states import ACTIONS, UNLOCKED_STATES, State
+
+ALL_CATEGORIES = frozenset(DataCategory.values)
+NO_CATEGORIES = frozenset()
+
+
+# -- Who is who ------------------------------------------------------------------------------------------------
+
+
+def memberships(user) -> dict[str, set[int]]:
+    """Role → organisation ids of the user's active memberships (cached on the user object per request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, "_referral_memberships", None)
+    if cached is None:
+        cached = {}
+        rows = Membership.objects.filter(user=user, is_active=True, organization__is_network_partner=True)
+        for role, org_id in rows.values_list("role", "organization_id"):
+            cached.setdefault(role, set()).add(org_id)
+        user._referral_memberships = cached
+    return cached
+
+
+def orgs_with(user, *roles: str) -> set[int]:
+    found = set()
+    for role in roles:
+        found |= memberships(user).get(role, set())
+    return found
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(orgs_with(user, *roles))
+
+
+def is_workspace_user(user) -> bool:
+    return bool(memberships(user))
+
+
+# -- What may be opened ----------------------------------------------------------------------------------------
+
+
+def cases_for(user):
+    """Family cases the user may open: a curator their own, a head those of their organisation."""
+    query = Q(pk__in=[])
+    curator_orgs = orgs_with(user, Role.CURATOR)
+    if curator_orgs:
+        query |= Q(curator=user, organization_id__in=curator_orgs)
+    head_orgs = orgs_with(user, Role.HEAD)
+    if head_orgs:
+        query |= Q(organization_id__in=head_orgs)
+    return FamilyCase.objects.filter(query)
+
+
+def partner_referrals_q(user) -> Q:
+    query = Q(pk__in=[])
+    intake_orgs = orgs_with(user, Role.PARTNER_INTAKE, Role.HEAD)
+    if intake_orgs:
+        query |= Q(organization_id__in=intake_orgs)
+    specialist_orgs = orgs_with(user, Role.PARTNER_SPECIALIST)
+    if specialist_orgs:
+        query |= Q(organization_id__in=specialist_orgs, assignee=user)
+    # A draft is the curator's own business until it is sent.
+    return query & ~Q(status=State.DRAFT)
+
+
+def referrals_for(user):
+    """Referrals the user may open: those of their cases, and those addressed to their organisation."""
+    case_side = Q(case__in=cases_for(user).values("pk"))
+    return Referral.objects.filter(case_side | partner_referrals_q(user))
+
+
+def is_case_side(user, case: FamilyCase) -> bool:
+    if case.organization_id in orgs_with(user, Role.HEAD):
+        return True
+    return case.curator_id == user.pk and case.organization_id in orgs_with(user, Role.CURATOR)
+
+
+def is_partner_side(user, referral: Referral) -> bool:
+    if referral.status == State.DRAFT:
+        return False
+    if referral.organization_id in orgs_with(user, Role.PARTNER_INTAKE, Role.HEAD):
+        return True
+    return referral.assignee_id == user.pk and referral.organization_id in orgs_with(user, Role.PARTNER_SPECIALIST)
+
+
+def is_partner_manager(user, referral: Referral) -> bool:
+    """Intake and the head of the receiving organisation answer for it (accept, decline, assign)."""
+    return referral.status != State.DRAFT and referral.organization_id in orgs_with(
+        user, Role.PARTNER_INTAKE, Role.HEAD
+    )
+
+
+# -- Consent ---------------------------------------------------------------------------------------------------
+
+
+def active_consent(case: FamilyCase, organization_id: int, day=None) -> Consent | None:
+    """The newest consent valid today that covers this organisation, or None."""
+    day = day or timezone.localdate()
+    consents = case.consents.filter(signed_on__lte=day, expires_on__gte=day, withdrawn_on__isnull=True).filter(
+        Q(all_partners=True) | Q(organizations__pk=organization_id)
+    )
+    return consents.order_by("-signed_on", "-id").first()
+
+
+def consent_categories(consent: Consent | None) -> frozenset:
+    if consent is None:
+        return NO_CATEGORIES
+    categories = set(consent.data_categories) & ALL_CATEGORIES
+    if not consent.health_written:
+        categories.discard(DataCategory.HEALTH)
+    return frozenset(categories)
+
+
+def partner_access_open(referral: Referral, now=None) -> bool:
+    if referral.status not in UNLOCKED_STATES:
+        return False
+    if referral.closed_at is None:
+        return True
+    now = now or timezone.now()
+    return now <= referral.closed_at + timedelta(days=settings.REFERRAL_PARTNER_ACCESS_DAYS)
+
+
+def shared_categories(user, referral: Referral) -> frozenset:
+    """Personal data categories the user may see on this referral (the case side sees all)."""
+    if is_case_side(user, referral.case):
+        return ALL_CATEGORIES
+    if not is_partner_side(user, referral) or not partner_access_open(referral):
+        return NO_CATEGORIES
+    return consent_categories(active_consent(referral.case, referral.organization_id))
+
+
+# -- What may be done ------------------------------------------------------------------------------------------
+
+
+def _curator_transition(user, referral):
+    return is_case_side(user, referral.case) and not referral.case.is_closed
+
+
+def _partner_manager_transition(user, referral):
+    return is_partner_manager(user, referral)
+
+
+def _partner_worker_transition(user, referral):
+    return is_partner_manager(user, referral) or (is_partner_side(user, referral) and referral.assignee_id == user.pk)
+
+
+def _case_open_side(user, case):
+    return is_case_side(user, case) and not case.is_closed
+
+
+def _referral_unlocked(user, referral):
+    """Messages and attachments carry personal data: the case side, or a partner after acceptance while the
+    family's consent covers it."""
+    if is_case_side(user, referral.case):
+        return True
+    return bool(shared_categories(user, referral))
+
+
+RULES = {
+    # Family cases
+    "case.view": lambda user, case: is_case_side(user, case),
+    "case.edit": _case_open_side,
+    "case.close": _case_open_side,
+    "case.reassign": lambda user, case: case.organization_id in orgs_with(user, Role.HEAD) and not case.is_closed,
+    "consent.add": _case_open_side,
+    "consent.withdraw": _case_open_side,
+    "programme.edit": _case_open_side,
+    "programme.decide": lambda user, case: case.organization_id in orgs_with(user, Role.HEAD) and not case.is_closed,
+    "referral.create": _case_open_side,
+    # Referrals
+    "referral.view": lambda user, referral: is_case_side(user, referral.case) or is_partner_side(user, referral),
+    "referral.print": lambda user, referral: is_case_side(user, referral.case) or is_partner_side(user, referral),
+    "referral.send": _curator_transition,
+    "referral.cancel": _curator_transition,
+    "referral.accept": _partner_manager_transition,
+    "referral.decline": _partner_manager_transition,
+    "referral.assign": lambda user, referral: (
+        is_partner_manager(user, referral) and referral.status in (State.ACCEPTED, State.IN_PROGRESS)
+    ),
+    "referral.start": _partner_worker_transition,
+    "referral.complete": _partner_worker_transition,
+    "referral.not_complete": _partner_worker_transition,
+    "referral.message": _referral_unlocked,
+    "referral.attachment": _referral_unlocked,
+    # Organisation-wide
+    "accesslog.view": lambda user, obj=None: has_role(user, Role.HEAD, Role.ADMIN),
+    "reports.view": lambda user, obj=None: has_role(user, Role.COORDINATOR, Role.HEAD, Role.ADMIN),
+    "partner.inbox": lambda user, obj=None: has_role(user, Role.PARTNER_INTAKE, Role.PARTNER_SPECIALIST, Role.HEAD),
+    "curator.desk": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
+}
+
+# Every referral state action has a rule (checked by tests/referrals/test_permission_matrix.py).
+TRANSITION_RULES = {code: f"referral.{code}" for code in ACTIONS if code != "expire"}
+
+
+def can(user, action: str, obj=None) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    rule = RULES[action]
+    return bool(rule(user, obj))
+
+
+def can_transition(user, referral: Referral, action_code: str) -> bool:
+    rule = TRANSITION_RULES.get(action_code)
+    return rule is not None and can(user, rule, referral)
+
+
+def access_log_scope(user):
+    """Access-log rows a head may read: those about their organisation's cases or by their staff."""
+    from .models import AccessLog
+
+    if has_role(user, Role.ADMIN):
+        return AccessLog.objects.all()
+    head_orgs = orgs_with(user, Role.HEAD)
+    return AccessLog.objects.filter(Q(organization_id__in=head_orgs) | Q(case__organization_id__in=head_orgs))

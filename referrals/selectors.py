@@ -1,0 +1,179 @@
+"""Reads for the workspace pages. Every queryset starts from policy.cases_for / policy.referrals_for."""
+
+from __future__ import annotations
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from directory.models import Settlement
+
+from . import policy
+from .codes import CaseStatus, DataCategory, Relation, Role
+from .models import FamilyCase, Referral
+from .states import CLOSED_STATES, State
+
+REFERRAL_LIST_RELATED = ("case", "case__district", "organization", "category", "assignee")
+
+
+def _overdue_first(queryset):
+    today = timezone.localdate()
+    return queryset.annotate(
+        overdue=Case(
+            When(status=State.SENT, respond_by__lt=today, then=Value(0)),
+            When(~Q(status__in=CLOSED_STATES) & Q(needed_by__lt=today), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("overdue", "respond_by", "-created_at")
+
+
+def curator_desk(user) -> dict:
+    cases = policy.cases_for(user).filter(curator=user).exclude(status=CaseStatus.CLOSED).select_related("district")
+    referrals = _overdue_first(
+        policy.referrals_for(user).filter(case__curator=user).exclude(status__in=CLOSED_STATES)
+    ).select_related(*REFERRAL_LIST_RELATED)
+    return {"cases": list(cases), "referrals": list(referrals[:100])}
+
+
+def organisation_cases(user):
+    """Head of unit: every case of their organisations."""
+    return policy.cases_for(user).select_related("district", "curator").order_by("status", "-registration_date")
+
+
+INBOX_TABS = {
+    "new": Q(status=State.SENT),
+    "progress": Q(status__in=[State.ACCEPTED, State.IN_PROGRESS]),
+    "closed": Q(status__in=CLOSED_STATES),
+}
+
+
+def partner_inbox(user, tab: str):
+    queryset = Referral.objects.filter(policy.partner_referrals_q(user)).select_related(*REFERRAL_LIST_RELATED)
+    today = timezone.localdate()
+    counts = {name: queryset.filter(q).count() for name, q in INBOX_TABS.items()}
+    overdue_q = Q(status=State.SENT, respond_by__lt=today) | (
+        Q(status__in=[State.ACCEPTED, State.IN_PROGRESS]) & Q(needed_by__lt=today)
+    )
+    counts["overdue"] = queryset.filter(overdue_q).count()
+    selected = queryset.filter(overdue_q if tab == "overdue" else INBOX_TABS.get(tab, INBOX_TABS["new"]))
+    return _overdue_first(selected), counts
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return ""
+    for upper, label in ((2, "0–2"), (6, "3–6"), (9, "7–9"), (13, "10–13"), (17, "14–17")):
+        if age <= upper:
+            return label
+    return "18+"
+
+
+def referral_card(referral: Referral) -> dict:
+    """The minimal card a partner sees before accepting: no names, no contacts, no narrative."""
+    today = timezone.localdate()
+    member = referral.member
+    if member is None or member.relation != Relation.CHILD:
+        children = [m for m in referral.case.members.all() if m.relation == Relation.CHILD]
+        member = min(children, key=lambda m: m.age_on(today) or 99, default=None)
+    return {
+        "category": referral.category,
+        "district": referral.case.district,
+        "child_age_band": age_band(member.age_on(today)) if member else "",
+        "urgency": referral.get_urgency_display(),
+        "needed_by": referral.needed_by,
+        "respond_by": referral.respond_by,
+    }
+
+
+def referral_personal(referral: Referral, categories: frozenset) -> dict:
+    """The personal blocks of a referral the given consent categories allow, and the fields actually shown."""
+    case = referral.case
+    shown: dict = {}
+    fields: list[str] = []
+    person = referral.member
+    if DataCategory.CONTACTS in categories:
+        people = [person] if person else [m for m in case.members.all() if m.relation != Relation.CHILD][:1]
+        shown["contacts"] = [
+            {"name": m.full_name, "relation": m.get_relation_display(), "phone": m.phone} for m in people
+        ]
+        fields += ["member.full_name", "member.phone"]
+    if DataCategory.ADDRESS in categories:
+        shown["address"] = (person.address if person and person.address else "") or case.address
+        fields.append("case.address")
+    if DataCategory.COMPOSITION in categories:
+        today = timezone.localdate()
+        shown["composition"] = [
+            {"name": m.full_name, "relation": m.get_relation_display(), "age": m.age_on(today)}
+            for m in case.members.all()
+        ]
+        fields += ["member.full_name", "member.birth_date"]
+    if DataCategory.SOCIAL in categories:
+        shown["narrative"] = referral.narrative
+        fields.append("referral.narrative")
+    if DataCategory.HEALTH in categories and referral.health_notes:
+        shown["health_notes"] = referral.health_notes
+        fields.append("referral.health_notes")
+    if DataCategory.EDUCATION in categories and referral.education_notes:
+        shown["education_notes"] = referral.education_notes
+        fields.append("referral.education_notes")
+    return {"blocks": shown, "fields": sorted(set(fields))}
+
+
+def partner_candidates(*, category, case: FamilyCase, limit: int = 20) -> list[dict]:
+    """Partners that offer this kind of help and accept referrals, nearest to the family's district first.
+
+    Uses the directory's search service, as the public site does, then keeps network partners only.
+    """
+    from search.engines.base import GeoPoint
+    from search.services import search
+
+    centre = Settlement.objects.filter(municipality=case.district).order_by("-kind", "name").first()
+    near = GeoPoint(float(centre.latitude), float(centre.longitude), label=centre.name) if centre else None
+    results = search(filters={"category": [category.code]}, near=near, per_page=200)
+    seen, candidates = set(), []
+    for hit in results.hits:
+        sal = hit.service_at_location
+        service, organization = sal.service, sal.service.organization
+        if not (service.accepts_referrals and organization.is_network_partner) or organization.pk in seen:
+            continue
+        seen.add(organization.pk)
+        candidates.append({"organization": organization, "service": service, "distance_km": hit.distance_km})
+        if len(candidates) >= limit:
+            break
+    return candidates
+
+
+def coordinator_figures() -> dict:
+    """Aggregated, de-identified figures for the interagency working group: counts only, no cases."""
+    by_state = dict(Referral.objects.values_list("status").annotate(n=Count("id")).order_by())
+    by_level = dict(
+        FamilyCase.objects.exclude(status=CaseStatus.CLOSED)
+        .values_list("support_level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_district = list(
+        FamilyCase.objects.exclude(status=CaseStatus.CLOSED)
+        .values("district__name")
+        .annotate(n=Count("id"))
+        .order_by("district__name")
+    )
+    return {
+        "referrals_by_state": [(label, by_state.get(code, 0)) for code, label in State.choices],
+        "cases_by_level": by_level,
+        "cases_by_district": by_district,
+        "open_cases": sum(by_level.values()),
+    }
+
+
+def curators_of(organization_id: int):
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization_id=organization_id, memberships__role=Role.CURATOR, memberships__is_active=True
+        )
+        .distinct()
+        .order_by("last_name", "username")
+    )

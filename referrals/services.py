@@ -1,0 +1,526 @@
+"""Every change of state in the referral network. Each function checks the policy and writes its own history.
+
+Functions raise `ServiceError` with a message in Russian that views show as is; nothing is saved half-way
+(each public function runs in one transaction).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory.models import Holiday, Organization, Service
+
+from . import policy
+from .codes import CaseStatus, DeclineReason, NotCompletedReason, Outcome, ProgrammeStatus, SupportLevel, Urgency
+from .crypto import encrypt_bytes, phone_hash
+from .models import (
+    AccessLog,
+    Attachment,
+    Consent,
+    FamilyCase,
+    FamilyMember,
+    Message,
+    Programme,
+    Referral,
+    ReferralEvent,
+)
+from .states import ACTIONS, CLOSED_STATES, State
+
+
+class ServiceError(Exception):
+    """A refusal the user should read (already translated)."""
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+def _require(user, action, obj):
+    if not policy.can(user, action, obj):
+        raise NotAllowed(_("Недостаточно прав для этого действия."))
+
+
+# -- Dates -----------------------------------------------------------------------------------------------------
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days after `start`, skipping weekends and public holidays (directory.Holiday)."""
+    holidays = set(
+        Holiday.objects.filter(date__gt=start, date__lte=start + timedelta(days=days * 3 + 30)).values_list(
+            "date", flat=True
+        )
+    )
+    day = start
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            left -= 1
+    return day
+
+
+def support_until(start: datetime.date, level: str) -> datetime.date | None:
+    months = settings.SUPPORT_LEVELS.get(level, {}).get("months")
+    if not months:
+        return None
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    # The same day of the month, or the month's last day when it is shorter.
+    for day in range(start.day, 27, -1):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            continue
+    return datetime.date(year, month, min(start.day, 28))
+
+
+# -- Access log ------------------------------------------------------------------------------------------------
+
+
+def log_access(*, user, obj, case, fields, purpose: str, ip_address: str | None = None, organization_id=None) -> None:
+    """Record a read of personal data. Called by every view that shows it, before the response is built."""
+    if not fields:
+        return
+    AccessLog.objects.create(
+        user=user,
+        username=user.get_username(),
+        organization_id=organization_id,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        case=case,
+        fields=sorted(fields),
+        purpose=purpose,
+        ip_address=ip_address,
+    )
+
+
+# -- Cases -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_open(*, user, organization: Organization, curator, members: list[dict], **fields) -> FamilyCase:
+    if organization.pk not in policy.orgs_with(user, "curator", "head"):
+        raise NotAllowed(_("Открыть случай можно только в своей организации."))
+    if curator != user and organization.pk not in policy.orgs_with(user, "head"):
+        raise NotAllowed(_("Назначить другого куратора может только руководитель."))
+    if organization.pk not in policy.orgs_with(curator, "curator"):
+        raise ServiceError(_("Выбранный сотрудник не является куратором этой организации."))
+    case = FamilyCase(organization=organization, curator=curator, **fields)
+    case.support_until = support_until(case.registration_date, case.support_level)
+    case.save()
+    for member in members:
+        member_add(case=case, **member)
+    return case
+
+
+def member_add(*, case: FamilyCase, **fields) -> FamilyMember:
+    member = FamilyMember(case=case, **fields)
+    member.phone_hash = phone_hash(member.phone or "")
+    member.save()
+    return member
+
+
+@transaction.atomic
+def case_update(*, user, case: FamilyCase, **fields) -> FamilyCase:
+    _require(user, "case.edit", case)
+    level_changed = "support_level" in fields and fields["support_level"] != case.support_level
+    for name, value in fields.items():
+        setattr(case, name, value)
+    if level_changed:
+        case.support_until = support_until(timezone.localdate(), case.support_level)
+    if case.status == CaseStatus.INTAKE and case.has_contract:
+        case.status = CaseStatus.ON_SUPPORT
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_close(*, user, case: FamilyCase, reason: str, conclusion: str, closed_on=None) -> FamilyCase:
+    _require(user, "case.close", case)
+    open_referrals = case.referrals.exclude(status__in=CLOSED_STATES)
+    for referral in open_referrals.select_for_update():
+        _apply(referral, "cancel", user, note=_("Сопровождение семьи прекращено."))
+    case.status = CaseStatus.CLOSED
+    case.closure_reason = reason
+    case.closure_conclusion = conclusion
+    case.closed_on = closed_on or timezone.localdate()
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_reassign(*, user, case: FamilyCase, curator) -> FamilyCase:
+    _require(user, "case.reassign", case)
+    if case.organization_id not in policy.orgs_with(curator, "curator"):
+        raise ServiceError(_("Выбранный сотрудник не является куратором этой организации."))
+    case.curator = curator
+    case.save(update_fields=["curator"])
+    return case
+
+
+def caseload(curator) -> dict[str, dict]:
+    """Open cases per support level against the recommended limit of the region's profile."""
+    counts = {}
+    for level in (
+        FamilyCase.objects.filter(curator=curator)
+        .exclude(status=CaseStatus.CLOSED)
+        .values_list("support_level", flat=True)
+    ):
+        counts[level] = counts.get(level, 0) + 1
+    result = {}
+    for level, rule in settings.SUPPORT_LEVELS.items():
+        count = counts.get(level, 0)
+        result[level] = {
+            "label": SupportLevel(level).label,
+            "count": count,
+            "limit": rule["caseload"],
+            "exceeded": count > rule["caseload"],
+        }
+    return result
+
+
+# -- Consent ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(*, user, case: FamilyCase, organizations=(), document=None, **fields) -> Consent:
+    _require(user, "consent.add", case)
+    consent = Consent(case=case, recorded_by=user, **fields)
+    consent.full_clean(exclude=["case", "recorded_by"])
+    if document is not None:
+        consent.document_data = encrypt_bytes(document["data"])
+        consent.document_type = document["content_type"]
+    consent.save()
+    consent.organizations.set(organizations)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, user, consent: Consent, day=None) -> Consent:
+    _require(user, "consent.withdraw", consent.case)
+    if consent.withdrawn_on:
+        raise ServiceError(_("Согласие уже отозвано."))
+    consent.withdrawn_on = day or timezone.localdate()
+    consent.save(update_fields=["withdrawn_on"])
+    return consent
+
+
+# -- Individual programme (ИПСС) -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_new_version(*, user, case: FamilyCase) -> Programme:
+    """A new draft: the first one, or an amendment copying the measures of the latest version."""
+    _require(user, "programme.edit", case)
+    latest = case.programmes.order_by("-version").first()
+    programme = Programme.objects.create(case=case, version=(latest.version + 1) if latest else 1)
+    if latest:
+        for measure in latest.measures.all():
+            measure.pk = None
+            measure.programme = programme
+            measure.save()
+    return programme
+
+
+@transaction.atomic
+def programme_decide(*, user, programme: Programme, approved: bool, decided_on, protocol_number: str) -> Programme:
+    _require(user, "programme.decide", programme.case)
+    if programme.status != ProgrammeStatus.DRAFT:
+        raise ServiceError(_("Решение по этой редакции программы уже принято."))
+    if approved and not programme.measures.exists():
+        raise ServiceError(_("В программе нет ни одного мероприятия."))
+    programme.status = ProgrammeStatus.APPROVED if approved else ProgrammeStatus.REJECTED
+    programme.decided_on = decided_on
+    programme.protocol_number = protocol_number
+    programme.save()
+    return programme
+
+
+# -- Referrals -------------------------------------------------------------------------------------------------
+
+
+def partner_eligibility_error(organization: Organization, service: Service | None) -> str | None:
+    if not organization.is_network_partner:
+        return _("Организация «%(name)s» не входит в сеть сопровождения и не принимает направления.") % {
+            "name": organization.display_name
+        }
+    if service is not None:
+        if service.organization_id != organization.pk:
+            return _("Выбранная услуга относится к другой организации.")
+        if not service.accepts_referrals:
+            return _("Услуга «%(name)s» не принимает направления.") % {"name": service.name}
+    elif not organization.services.filter(accepts_referrals=True, status=Service.Status.PUBLISHED).exists():
+        return _("Организация «%(name)s» не принимает направления.") % {"name": organization.display_name}
+    return None
+
+
+@transaction.atomic
+def referral_create(*, user, case: FamilyCase, organization: Organization, category, measure=None, **fields):
+    _require(user, "referral.create", case)
+    error = partner_eligibility_error(organization, fields.get("service"))
+    if error:
+        raise ServiceError(error)
+    if measure is not None:
+        if measure.programme.case_id != case.pk:
+            raise ServiceError(_("Мероприятие относится к программе другой семьи."))
+        if measure.programme.status != ProgrammeStatus.APPROVED:
+            raise ServiceError(_("Мероприятия программы передаются партнёрам только после её утверждения."))
+    member = fields.get("member")
+    if member is not None and member.case_id != case.pk:
+        raise ServiceError(_("Выбранный член семьи относится к другому случаю."))
+    referral = Referral.objects.create(
+        case=case, organization=organization, category=category, measure=measure, created_by=user, **fields
+    )
+    ReferralEvent.objects.create(referral=referral, action="create", to_status=State.DRAFT, actor=user)
+    return referral
+
+
+def response_days(referral: Referral) -> int:
+    if referral.urgency == Urgency.URGENT:
+        return 1
+    if referral.service and referral.service.referral_response_days:
+        return referral.service.referral_response_days
+    days = (
+        referral.organization.services.filter(accepts_referrals=True, referral_response_days__isnull=False)
+        .order_by("referral_response_days")
+        .values_list("referral_response_days", flat=True)
+        .first()
+    )
+    return days or 5
+
+
+def _send_checks(referral: Referral) -> None:
+    case = referral.case
+    if not case.has_contract:
+        raise ServiceError(_("Направление нельзя отправить, пока не записан договор о сопровождении семьи."))
+    if policy.active_consent(case, referral.organization_id) is None:
+        raise ServiceError(
+            _("Нет действующего согласия семьи на передачу сведений организации «%(name)s».")
+            % {"name": referral.organization.display_name}
+        )
+    error = partner_eligibility_error(referral.organization, referral.service)
+    if error:
+        raise ServiceError(error)
+
+
+def _apply(referral: Referral, action_code: str, user, note: str = "", **changes) -> ReferralEvent:
+    action = ACTIONS[action_code]
+    previous = referral.status
+    referral.status = action.target
+    now = timezone.now()
+    if action.target in CLOSED_STATES:
+        referral.closed_at = now
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    referral.save()
+    return ReferralEvent.objects.create(
+        referral=referral,
+        action=action_code,
+        from_status=previous,
+        to_status=action.target,
+        actor=user,
+        at=now,
+        note=note,
+    )
+
+
+ALREADY_CHANGED = _("Направление уже «%(state)s»: его изменил другой сотрудник. Обновите страницу.")
+
+
+@transaction.atomic
+def referral_transition(*, user, referral: Referral, action: str, note: str = "", **data) -> Referral:
+    """Move a referral along the state machine. Locks the row so that concurrent answers cannot both win."""
+    locked = Referral.objects.select_for_update().select_related("case", "organization", "service").get(pk=referral.pk)
+    if action not in ACTIONS or action == "expire":
+        raise ServiceError(_("Неизвестное действие."))
+    if not policy.can_transition(user, locked, action):
+        if locked.status != referral.status:
+            raise ServiceError(ALREADY_CHANGED % {"state": locked.get_status_display()})
+        raise NotAllowed(_("Недостаточно прав для этого действия."))
+    if locked.status not in ACTIONS[action].sources:
+        if locked.status != referral.status:
+            raise ServiceError(ALREADY_CHANGED % {"state": locked.get_status_display()})
+        raise ServiceError(
+            _("Из состояния «%(state)s» это действие невозможно.") % {"state": locked.get_status_display()}
+        )
+    changes = {}
+    if action == "send":
+        _send_checks(locked)
+        today = timezone.localdate()
+        changes["sent_at"] = timezone.now()
+        changes["respond_by"] = add_working_days(today, response_days(locked))
+    elif action == "decline":
+        reason = data.get("decline_reason")
+        if reason not in DeclineReason.values:
+            raise ServiceError(_("Укажите причину отказа из списка."))
+        if reason == DeclineReason.OTHER and not note.strip():
+            raise ServiceError(_("Для причины «иное» напишите пояснение."))
+        changes["decline_reason"] = reason
+    elif action == "complete":
+        outcome = data.get("outcome")
+        if outcome not in Outcome.values:
+            raise ServiceError(_("Укажите результат из списка."))
+        changes["outcome"] = outcome
+    elif action == "not_complete":
+        reason = data.get("not_completed_reason")
+        if reason not in NotCompletedReason.values:
+            raise ServiceError(_("Укажите причину невыполнения из списка."))
+        if reason == NotCompletedReason.OTHER and not note.strip():
+            raise ServiceError(_("Для причины «иное» напишите пояснение."))
+        changes["not_completed_reason"] = reason
+    elif action == "accept" and data.get("appointment_at"):
+        changes["appointment_at"] = data["appointment_at"]
+    _apply(locked, action, user, note=note, **changes)
+    referral.refresh_from_db()
+    return referral
+
+
+@transaction.atomic
+def referral_assign(*, user, referral: Referral, assignee, appointment_at=None) -> Referral:
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    _require(user, "referral.assign", referral)
+    if assignee is not None and referral.organization_id not in policy.orgs_with(
+        assignee, "partner_specialist", "partner_intake", "head"
+    ):
+        raise ServiceError(_("Исполнитель должен быть сотрудником организации-получателя."))
+    referral.assignee = assignee
+    if appointment_at is not None:
+        referral.appointment_at = appointment_at
+    referral.save(update_fields=["assignee", "appointment_at"])
+    note = _("Исполнитель: %(name)s") % {"name": assignee.get_full_name() or assignee.get_username()}
+    if appointment_at:
+        note += "; " + _("приём: %(when)s") % {"when": timezone.localtime(appointment_at).strftime("%d.%m.%Y %H:%M")}
+    ReferralEvent.objects.create(
+        referral=referral,
+        action="assign",
+        from_status=referral.status,
+        to_status=referral.status,
+        actor=user,
+        note=note,
+    )
+    return referral
+
+
+def expire_overdue(today=None) -> int:
+    """Sent referrals not answered by their deadline become «срок ответа истёк». Returns how many."""
+    today = today or timezone.localdate()
+    count = 0
+    for pk in Referral.objects.filter(status=State.SENT, respond_by__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            referral = Referral.objects.select_for_update().get(pk=pk)
+            if referral.status == State.SENT and referral.respond_by < today:
+                _apply(referral, "expire", None, note=_("Организация не ответила в установленный срок."))
+                count += 1
+    return count
+
+
+@transaction.atomic
+def message_post(*, user, referral: Referral, body: str) -> Message:
+    _require(user, "referral.message", referral)
+    body = body.strip()
+    if not body:
+        raise ServiceError(_("Сообщение пустое."))
+    return Message.objects.create(referral=referral, author=user, body=body)
+
+
+# -- Attachments -----------------------------------------------------------------------------------------------
+
+ALLOWED_UPLOADS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+
+
+def inspect_upload(name: str, data: bytes) -> str:
+    """The checked content type of an upload, or ServiceError. Trust the bytes, not the name or the browser."""
+    limit = settings.REFERRAL_ATTACHMENT_MAX_BYTES
+    if len(data) > limit:
+        raise ServiceError(_("Файл больше %(mb)s МБ.") % {"mb": limit // (1024 * 1024)})
+    if not data:
+        raise ServiceError(_("Файл пустой."))
+    lower = name.lower()
+    if data.startswith(b"%PDF-"):
+        content_type = "application/pdf"
+    else:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+                kind = image.format
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            kind = None
+        content_type = {"JPEG": "image/jpeg", "PNG": "image/png"}.get(kind)
+    if content_type is None or not lower.endswith(ALLOWED_UPLOADS[content_type]):
+        raise ServiceError(
+            _("Можно прикрепить только PDF, JPEG или PNG; содержимое файла должно совпадать с его типом.")
+        )
+    return content_type
+
+
+@transaction.atomic
+def attachment_add(*, user, referral: Referral, name: str, data: bytes) -> Attachment:
+    _require(user, "referral.attachment", referral)
+    content_type = inspect_upload(name, data)
+    return Attachment.objects.create(
+        referral=referral,
+        uploaded_by=user,
+        name=name[-200:],
+        content_type=content_type,
+        size=len(data),
+        data=encrypt_bytes(data),
+    )
+
+
+# -- Retention -------------------------------------------------------------------------------------------------
+
+ANONYMISED = "обезличено"
+
+
+def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) -> list[str]:
+    """Anonymise closed cases past retention and write one destruction record (акт) per case."""
+    from .models import AccessLog, DestructionRecord
+
+    cutoff = timezone.localdate() - timedelta(days=older_than_days)
+    cases = FamilyCase.objects.filter(status=CaseStatus.CLOSED, closed_on__lt=cutoff, anonymised_at__isnull=True)
+    done = []
+    for case in cases:
+        reference = f"{case.organization.display_name}, № {case.registration_number} от {case.registration_date}"
+        done.append(reference)
+        if dry_run:
+            continue
+        with transaction.atomic():
+            case = FamilyCase.objects.select_for_update().get(pk=case.pk)
+            members = case.members.count()
+            attachments = Attachment.objects.filter(referral__case=case)
+            extract = [
+                {
+                    "at": row.at.isoformat(),
+                    "user": row.username,
+                    "object": f"{row.object_type}:{row.object_id}",
+                    "fields": row.fields,
+                    "purpose": row.purpose,
+                }
+                for row in AccessLog.objects.filter(case=case).order_by("at")
+            ]
+            what = (
+                f"ФИО, даты рождения, телефоны и адреса членов семьи ({members}); адрес и описание ситуации; "
+                f"ФИО подписавших согласия и сканы согласий ({case.consents.count()}); описания в направлениях "
+                f"({case.referrals.count()}); сообщения ({Message.objects.filter(referral__case=case).count()}); "
+                f"вложения ({attachments.count()})."
+            )
+            case.members.update(full_name=ANONYMISED, birth_date=None, phone="", phone_hash="", address="")
+            case.consents.update(signed_by=ANONYMISED, document_data=None, document_type="")
+            case.referrals.update(narrative="", health_notes="", education_notes="")
+            Message.objects.filter(referral__case=case).update(body=ANONYMISED)
+            attachments.delete()
+            case.address = ""
+            case.narrative = ""
+            case.anonymised_at = timezone.now()
+            case.save(update_fields=["address", "narrative", "anonymised_at"])
+            DestructionRecord.objects.create(case_reference=reference, destroyed_by=by, what=what, log_extract=extract)
+    return done

@@ -1,0 +1,611 @@
+"""«Кабинет»: the restricted workspace. Every view opens records through policy and logs reads of personal data.
+
+Records a user may not open answer 404 (their existence is itself confidential); actions a user may not
+take on a record they can open answer 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from directory.models import Category, Organization
+
+from . import policy, selectors, services
+from .codes import ProgrammeStatus
+from .crypto import decrypt_bytes
+from .forms import (
+    AssignForm,
+    AttachmentForm,
+    CaseForm,
+    CloseCaseForm,
+    CompleteForm,
+    ConsentForm,
+    DeclineForm,
+    LoginForm,
+    MeasureForm,
+    MemberFormSet,
+    MessageForm,
+    NotCompleteForm,
+    ProgrammeDecisionForm,
+    ReassignForm,
+    ReferralForm,
+)
+from .models import Attachment, Consent, Programme
+from .states import ACTIONS, allowed_actions
+
+TRANSITION_FORMS = {"decline": DeclineForm, "complete": CompleteForm, "not_complete": NotCompleteForm}
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def workspace_view(view):
+    """Signed in with both factors, and a member of the network. Never cached by browsers or proxies."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated or not user.is_verified():
+            return redirect(reverse("referrals:login") + "?next=" + request.path)
+        if not policy.is_workspace_user(user):
+            raise PermissionDenied(_("Нет доступа к кабинету."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require(user, action, obj=None):
+    if not policy.can(user, action, obj):
+        raise PermissionDenied(_("Недостаточно прав для этого действия."))
+
+
+def log(request, obj, case, fields, purpose, organization_id=None):
+    services.log_access(
+        user=request.user,
+        obj=obj,
+        case=case,
+        fields=fields,
+        purpose=purpose,
+        ip_address=client_ip(request),
+        organization_id=organization_id,
+    )
+
+
+# -- Sign in and out -------------------------------------------------------------------------------------------
+
+
+@never_cache
+def login_view(request):
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        auth_login(request, user)
+        otp_login(request, form.otp_device)
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) or not target.startswith(
+            "/cabinet/"
+        ):
+            target = reverse("referrals:home")
+        return redirect(target)
+    return render(request, "referrals/login.html", {"form": form})
+
+
+@require_POST
+def logout_view(request):
+    auth_logout(request)
+    messages.info(request, _("Вы вышли из кабинета."))
+    return redirect("referrals:login")
+
+
+# -- Home: the desk each role needs ----------------------------------------------------------------------------
+
+
+@workspace_view
+def home(request):
+    user = request.user
+    context = {"roles": {role for role in policy.memberships(user)}}
+    if policy.can(user, "curator.desk"):
+        context["desk"] = selectors.curator_desk(user)
+        context["caseload"] = services.caseload(user)
+    if policy.can(user, "partner.inbox"):
+        _queryset, context["inbox_counts"] = selectors.partner_inbox(user, "new")
+    return render(request, "referrals/home.html", context)
+
+
+@workspace_view
+def case_list(request):
+    require(request.user, "curator.desk")
+    cases = selectors.organisation_cases(request.user)
+    return render(request, "referrals/case_list.html", {"cases": cases})
+
+
+# -- Family cases ----------------------------------------------------------------------------------------------
+
+
+def _case(request, case_uuid):
+    return get_object_or_404(policy.cases_for(request.user).select_related("district", "curator"), uuid=case_uuid)
+
+
+@workspace_view
+def case_new(request):
+    require(request.user, "curator.desk")
+    orgs = policy.orgs_with(request.user, "curator", "head")
+    form = CaseForm(request.POST or None)
+    formset = MemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        members = [f.cleaned_data for f in formset if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        organization_id = sorted(orgs)[0]
+        try:
+            case = services.case_open(
+                user=request.user,
+                organization=Organization.objects.get(pk=organization_id),
+                curator=request.user,
+                members=members,
+                **form.cleaned_data,
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        except IntegrityError:  # the unique journal number, repeated or raced
+            form.add_error("registration_number", _("Случай с таким номером в журнале уже есть."))
+        else:
+            messages.success(request, _("Семья поставлена на учёт."))
+            return redirect("referrals:case", case.uuid)
+    return render(request, "referrals/case_form.html", {"form": form, "formset": formset})
+
+
+@workspace_view
+def case_detail(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "case.view", case)
+    members = list(case.members.all())
+    log(
+        request,
+        case,
+        case,
+        ["case.address", "case.narrative", "member.full_name", "member.birth_date", "member.phone", "member.address"],
+        "case",
+    )
+    context = {
+        "case": case,
+        "members": members,
+        "consents": case.consents.prefetch_related("organizations"),
+        "programmes": case.programmes.prefetch_related("measures__category", "measures__organization"),
+        "referrals": case.referrals.select_related("organization", "category").order_by("-created_at"),
+        "can_edit": policy.can(request.user, "case.edit", case),
+        "can_reassign": policy.can(request.user, "case.reassign", case),
+        "caseload": services.caseload(case.curator),
+    }
+    return render(request, "referrals/case_detail.html", context)
+
+
+@workspace_view
+def case_edit(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "case.edit", case)
+    initial = {name: getattr(case, name) for name in CaseForm.base_fields}
+    form = CaseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.case_update(user=request.user, case=case, **form.cleaned_data)
+        messages.success(request, _("Изменения сохранены."))
+        return redirect("referrals:case", case.uuid)
+    log(request, case, case, ["case.address", "case.narrative"], "case")
+    return render(request, "referrals/case_edit.html", {"form": form, "case": case})
+
+
+@workspace_view
+def case_close(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "case.close", case)
+    form = CloseCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.case_close(user=request.user, case=case, **form.cleaned_data)
+        messages.success(request, _("Сопровождение прекращено; открытые направления отменены."))
+        return redirect("referrals:case", case.uuid)
+    return render(
+        request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Прекратить сопровождение")}
+    )
+
+
+@workspace_view
+def case_reassign(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "case.reassign", case)
+    form = ReassignForm(request.POST or None, curators=selectors.curators_of(case.organization_id))
+    if request.method == "POST" and form.is_valid():
+        services.case_reassign(user=request.user, case=case, curator=form.cleaned_data["curator"])
+        messages.success(request, _("Куратор семьи изменён."))
+        return redirect("referrals:case", case.uuid)
+    return render(request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Сменить куратора")})
+
+
+# -- Consent ---------------------------------------------------------------------------------------------------
+
+
+@workspace_view
+def consent_new(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "consent.add", case)
+    form = ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("document")
+        organizations = data.pop("organizations")
+        try:
+            document = None
+            if upload:
+                raw = upload.read()
+                document = {"data": raw, "content_type": services.inspect_upload(upload.name, raw)}
+            services.consent_record(
+                user=request.user, case=case, organizations=organizations, document=document, **data
+            )
+        except services.ServiceError as exc:
+            form.add_error("document", str(exc))
+        else:
+            messages.success(request, _("Согласие записано."))
+            return redirect("referrals:case", case.uuid)
+    return render(
+        request,
+        "referrals/simple_form.html",
+        {"form": form, "case": case, "title": _("Записать согласие"), "multipart": True},
+    )
+
+
+@workspace_view
+@require_POST
+def consent_withdraw(request, consent_id):
+    consent = get_object_or_404(Consent.objects.filter(case__in=policy.cases_for(request.user)), pk=consent_id)
+    try:
+        services.consent_withdraw(user=request.user, consent=consent)
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Согласие отозвано: партнёры больше не видят персональные данные семьи."))
+    return redirect("referrals:case", consent.case.uuid)
+
+
+@workspace_view
+def consent_document(request, consent_id):
+    consent = get_object_or_404(Consent.objects.filter(case__in=policy.cases_for(request.user)), pk=consent_id)
+    require(request.user, "case.view", consent.case)
+    if not consent.document_data:
+        raise PermissionDenied
+    log(request, consent, consent.case, ["consent.document"], "attachment")
+    return _file_response(decrypt_bytes(bytes(consent.document_data)), consent.document_type, f"consent-{consent.pk}")
+
+
+# -- Individual programme --------------------------------------------------------------------------------------
+
+
+@workspace_view
+@require_POST
+def programme_new(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "programme.edit", case)
+    programme = services.programme_new_version(user=request.user, case=case)
+    return redirect("referrals:programme", programme.pk)
+
+
+def _programme(request, programme_id):
+    return get_object_or_404(
+        Programme.objects.filter(case__in=policy.cases_for(request.user)).select_related("case"), pk=programme_id
+    )
+
+
+@workspace_view
+def programme_detail(request, programme_id):
+    programme = _programme(request, programme_id)
+    case = programme.case
+    require(request.user, "case.view", case)
+    editable = programme.status == ProgrammeStatus.DRAFT and policy.can(request.user, "programme.edit", case)
+    form = MeasureForm(request.POST or None) if editable else None
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_("Утверждённую программу изменяют новой редакцией."))
+        if form.is_valid():
+            measure = form.save(commit=False)
+            measure.programme = programme
+            measure.save()
+            messages.success(request, _("Мероприятие добавлено."))
+            return redirect("referrals:programme", programme.pk)
+    decide = (
+        ProgrammeDecisionForm()
+        if programme.status == ProgrammeStatus.DRAFT and policy.can(request.user, "programme.decide", case)
+        else None
+    )
+    context = {
+        "programme": programme,
+        "case": case,
+        "measures": programme.measures.select_related("category", "organization"),
+        "form": form,
+        "decide_form": decide,
+    }
+    return render(request, "referrals/programme_detail.html", context)
+
+
+@workspace_view
+@require_POST
+def programme_decide(request, programme_id):
+    programme = _programme(request, programme_id)
+    require(request.user, "programme.decide", programme.case)
+    form = ProgrammeDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("referrals:programme", programme.pk)
+    try:
+        services.programme_decide(
+            user=request.user,
+            programme=programme,
+            approved=form.cleaned_data["decision"] == "approve",
+            decided_on=form.cleaned_data["decided_on"],
+            protocol_number=form.cleaned_data["protocol_number"],
+        )
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Решение рабочей группы записано."))
+    return redirect("referrals:programme", programme.pk)
+
+
+# -- Referrals: create -----------------------------------------------------------------------------------------
+
+
+@workspace_view
+def referral_new(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "referral.create", case)
+    category = None
+    category_code = request.GET.get("category") or request.POST.get("category_code")
+    if category_code:
+        category = Category.objects.filter(code=category_code).first()
+    initial = {
+        "category": category,
+        "organization": request.GET.get("organization"),
+        "service": request.GET.get("service"),
+        "measure": request.GET.get("measure"),
+    }
+    form = ReferralForm(request.POST or None, case=case, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            # Create and send together or not at all: a refused send leaves no draft behind.
+            with transaction.atomic():
+                referral = services.referral_create(user=request.user, case=case, **data)
+                if request.POST.get("send"):
+                    services.referral_transition(user=request.user, referral=referral, action="send")
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Направление создано.") if referral.status == "draft" else _("Направление отправлено.")
+            )
+            return redirect("referrals:referral", referral.uuid)
+    candidates = selectors.partner_candidates(category=category, case=case) if category else []
+    context = {
+        "case": case,
+        "form": form,
+        "category": category,
+        "categories": Category.objects.filter(parent__isnull=False).order_by("name"),
+        "candidates": candidates,
+    }
+    log(request, case, case, ["member.full_name"], "referral")
+    return render(request, "referrals/referral_new.html", context)
+
+
+# -- Referrals: read and act -----------------------------------------------------------------------------------
+
+
+def _referral(request, referral_uuid):
+    queryset = policy.referrals_for(request.user).select_related(
+        "case", "case__district", "organization", "category", "service", "member", "assignee", "measure"
+    )
+    return get_object_or_404(queryset, uuid=referral_uuid)
+
+
+def _personal_for(request, referral, purpose):
+    categories = policy.shared_categories(request.user, referral)
+    personal = selectors.referral_personal(referral, categories) if categories else {"blocks": {}, "fields": []}
+    organization_id = (
+        referral.organization_id
+        if not policy.is_case_side(request.user, referral.case)
+        else (referral.case.organization_id)
+    )
+    log(request, referral, referral.case, personal["fields"], purpose, organization_id=organization_id)
+    return categories, personal
+
+
+@workspace_view
+def referral_detail(request, referral_uuid):
+    referral = _referral(request, referral_uuid)
+    require(request.user, "referral.view", referral)
+    categories, personal = _personal_for(request, referral, "referral")
+    unlocked = policy.can(request.user, "referral.message", referral)
+    actions = [a for a in allowed_actions(referral.status) if policy.can_transition(request.user, referral, a.code)]
+    context = {
+        "referral": referral,
+        "card": selectors.referral_card(referral),
+        "personal": personal["blocks"],
+        "categories": categories,
+        "is_case_side": policy.is_case_side(request.user, referral.case),
+        "events": referral.events.select_related("actor"),
+        "messages_list": referral.messages.select_related("author") if unlocked else None,
+        "attachments": referral.attachments.defer("data") if unlocked else None,
+        "unlocked": unlocked,
+        "actions": [(a, TRANSITION_FORMS.get(a.code, lambda: None)()) for a in actions],
+        "assign_form": AssignForm(organization_id=referral.organization_id)
+        if policy.can(request.user, "referral.assign", referral)
+        else None,
+        "message_form": MessageForm() if unlocked else None,
+        "attachment_form": AttachmentForm() if unlocked else None,
+    }
+    if unlocked:
+        log(
+            request,
+            referral,
+            referral.case,
+            ["message.body", "attachment.name"],
+            "referral",
+            organization_id=context["referral"].organization_id,
+        )
+    return render(request, "referrals/referral_detail.html", context)
+
+
+@workspace_view
+@require_POST
+def referral_act(request, referral_uuid, action):
+    referral = _referral(request, referral_uuid)
+    if action not in ACTIONS or action == "expire":
+        raise PermissionDenied
+    if not policy.can_transition(request.user, referral, action) and referral.status in ACTIONS[action].sources:
+        raise PermissionDenied(_("Недостаточно прав для этого действия."))
+    form_class = TRANSITION_FORMS.get(action)
+    data = {}
+    note = request.POST.get("note", "")[:2000]
+    if form_class:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Проверьте форму: выберите значение из списка."))
+            return redirect("referrals:referral", referral.uuid)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "note"}
+    try:
+        services.referral_transition(user=request.user, referral=referral, action=action, note=note, **data)
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Готово: «%(action)s».") % {"action": ACTIONS[action].label})
+    return redirect("referrals:referral", referral.uuid)
+
+
+@workspace_view
+@require_POST
+def referral_assign(request, referral_uuid):
+    referral = _referral(request, referral_uuid)
+    require(request.user, "referral.assign", referral)
+    form = AssignForm(request.POST, organization_id=referral.organization_id)
+    if form.is_valid():
+        try:
+            services.referral_assign(user=request.user, referral=referral, **form.cleaned_data)
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Исполнитель назначен."))
+    else:
+        messages.error(request, _("Выберите исполнителя из списка и проверьте дату приёма."))
+    return redirect("referrals:referral", referral.uuid)
+
+
+@workspace_view
+@require_POST
+def referral_message(request, referral_uuid):
+    referral = _referral(request, referral_uuid)
+    require(request.user, "referral.message", referral)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        services.message_post(user=request.user, referral=referral, body=form.cleaned_data["body"])
+        messages.success(request, _("Сообщение отправлено."))
+    else:
+        messages.error(request, _("Сообщение пустое или слишком длинное (до 5000 знаков)."))
+    return redirect("referrals:referral", referral.uuid)
+
+
+@workspace_view
+@require_POST
+def referral_attachment(request, referral_uuid):
+    referral = _referral(request, referral_uuid)
+    require(request.user, "referral.attachment", referral)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > services.settings.REFERRAL_ATTACHMENT_MAX_BYTES:
+                raise services.ServiceError(
+                    _("Файл больше %(mb)s МБ.") % {"mb": services.settings.REFERRAL_ATTACHMENT_MAX_BYTES // 1048576}
+                )
+            services.attachment_add(user=request.user, referral=referral, name=upload.name, data=upload.read())
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Файл прикреплён."))
+    else:
+        messages.error(request, _("Выберите файл."))
+    return redirect("referrals:referral", referral.uuid)
+
+
+def _file_response(data: bytes, content_type: str, stem: str) -> HttpResponse:
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(content_type, "bin")
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@workspace_view
+def attachment_download(request, attachment_id):
+    attachment = get_object_or_404(
+        Attachment.objects.filter(referral__in=policy.referrals_for(request.user)).select_related("referral__case"),
+        pk=attachment_id,
+    )
+    require(request.user, "referral.attachment", attachment.referral)
+    log(
+        request,
+        attachment,
+        attachment.referral.case,
+        ["attachment.data"],
+        "attachment",
+        organization_id=attachment.referral.organization_id,
+    )
+    return _file_response(decrypt_bytes(bytes(attachment.data)), attachment.content_type, f"attachment-{attachment.pk}")
+
+
+@workspace_view
+def referral_print(request, referral_uuid):
+    referral = _referral(request, referral_uuid)
+    require(request.user, "referral.print", referral)
+    categories, personal = _personal_for(request, referral, "print")
+    context = {"referral": referral, "card": selectors.referral_card(referral), "personal": personal["blocks"]}
+    return render(request, "referrals/referral_print.html", context)
+
+
+# -- Partner inbox, access log, figures ------------------------------------------------------------------------
+
+
+@workspace_view
+def inbox(request):
+    require(request.user, "partner.inbox")
+    tab = request.GET.get("tab", "new")
+    referrals, counts = selectors.partner_inbox(request.user, tab)
+    return render(request, "referrals/inbox.html", {"referrals": referrals[:200], "counts": counts, "tab": tab})
+
+
+@workspace_view
+def access_log(request):
+    require(request.user, "accesslog.view")
+    rows = policy.access_log_scope(request.user).select_related("organization", "case")[:500]
+    return render(request, "referrals/access_log.html", {"rows": rows})
+
+
+@workspace_view
+def figures(request):
+    require(request.user, "reports.view")
+    return render(request, "referrals/figures.html", {"figures": selectors.coordinator_figures()})

@@ -1,0 +1,278 @@
+"""Permission matrix: every workspace URL and action × every role × own / other organisation / other curator ×
+consent present / withdrawn / expired.
+
+The expectations below are written independently of referrals/policy.py (an oracle in plain terms), and the
+test checks that every rule of the policy is exercised by at least one URL here.
+"""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals import policy
+from referrals.models import AccessLog, Referral
+
+from .conftest import ACCEPT, FAMILY_NAMES, FAMILY_PHONE, NARRATIVE, SEND, cabinet_login
+
+ROLES = ["curator", "other_curator", "head", "intake", "specialist", "other_intake", "coordinator", "admin", "outsider"]
+CONSENT_STATES = ["present", "withdrawn", "expired"]
+CASE_SIDE = {"curator", "head"}
+WORKSPACE = set(ROLES) - {"outsider"}
+
+
+def build(network, consent_state):
+    """Referrals in the states the matrix needs, then the consent put into the requested state."""
+    net = network
+    objects = {
+        "case": net.case,
+        "draft": net.new_referral(),
+        "sent": net.new_referral(steps=[SEND]),
+        "accepted": net.new_referral(steps=[SEND, ACCEPT]),
+        "other": net.new_referral(organization=net.other_partner, steps=[SEND, ACCEPT]),
+    }
+    Referral.objects.filter(pk=objects["accepted"].pk).update(assignee=net.users["specialist"])
+    objects["accepted"].refresh_from_db()
+    today = timezone.localdate()
+    if consent_state == "withdrawn":
+        net.consent.withdrawn_on = today
+        net.consent.save()
+    elif consent_state == "expired":
+        net.consent.expires_on = today - datetime.timedelta(days=1)
+        net.consent.save()
+    return objects
+
+
+def sees_referral(role, key):
+    """Which referrals a role may open at all."""
+    if role in CASE_SIDE:
+        return True
+    if key == "draft":
+        return False
+    return {
+        "intake": key in ("sent", "accepted"),
+        "specialist": key == "accepted",
+        "other_intake": key == "other",
+    }.get(role, False)
+
+
+def sees_personal(role, key, consent_state):
+    if role in CASE_SIDE:
+        return True
+    unlocked = key in ("accepted", "other") and sees_referral(role, key)
+    return unlocked and consent_state == "present"
+
+
+# (url name, method, object key, policy rule, post data, who may: a function of role and consent state)
+def may_case(role, consent):
+    return role in CASE_SIDE
+
+
+URLS = [
+    ("referrals:case", "get", "case", "case.view", None, may_case),
+    ("referrals:case_edit", "get", "case", "case.edit", None, may_case),
+    ("referrals:case_close", "get", "case", "case.close", None, may_case),
+    ("referrals:case_reassign", "get", "case", "case.reassign", None, lambda r, c: r == "head"),
+    ("referrals:consent_new", "get", "case", "consent.add", None, may_case),
+    ("referrals:programme_new", "post", "case", "programme.edit", {}, may_case),
+    ("referrals:referral_new", "get", "case", "referral.create", None, may_case),
+    ("referrals:referral", "get", "sent", "referral.view", None, lambda r, c: sees_referral(r, "sent")),
+    ("referrals:referral", "get", "accepted", "referral.view", None, lambda r, c: sees_referral(r, "accepted")),
+    ("referrals:referral", "get", "other", "referral.view", None, lambda r, c: sees_referral(r, "other")),
+    ("referrals:referral", "get", "draft", "referral.view", None, lambda r, c: sees_referral(r, "draft")),
+    ("referrals:referral_print", "get", "accepted", "referral.print", None, lambda r, c: sees_referral(r, "accepted")),
+    ("referrals:referral_act", "post", "draft", "referral.send", {"action": "send"}, may_case),
+    ("referrals:referral_act", "post", "sent", "referral.cancel", {"action": "cancel"}, may_case),
+    ("referrals:referral_act", "post", "sent", "referral.accept", {"action": "accept"}, lambda r, c: r == "intake"),
+    (
+        "referrals:referral_act",
+        "post",
+        "sent",
+        "referral.decline",
+        {"action": "decline", "decline_reason": "no_capacity"},
+        lambda r, c: r == "intake",
+    ),
+    (
+        "referrals:referral_act",
+        "post",
+        "other",
+        "referral.start",
+        {"action": "start"},
+        lambda r, c: r == "other_intake",
+    ),
+    (
+        "referrals:referral_act",
+        "post",
+        "accepted",
+        "referral.start",
+        {"action": "start"},
+        lambda r, c: r in ("intake", "specialist"),
+    ),
+    (
+        "referrals:referral_act",
+        "post",
+        "accepted",
+        "referral.not_complete",
+        {"action": "not_complete", "not_completed_reason": "unreachable"},
+        lambda r, c: r in ("intake", "specialist"),
+    ),
+    ("referrals:referral_assign", "post", "accepted", "referral.assign", "assign", lambda r, c: r == "intake"),
+    (
+        "referrals:referral_message",
+        "post",
+        "accepted",
+        "referral.message",
+        {"body": "Когда удобно прийти?"},
+        lambda r, c: r in CASE_SIDE or (r in ("intake", "specialist") and c == "present"),
+    ),
+    (
+        "referrals:inbox",
+        "get",
+        None,
+        "partner.inbox",
+        None,
+        lambda r, c: r in ("intake", "specialist", "other_intake", "head"),
+    ),
+    ("referrals:case_list", "get", None, "curator.desk", None, lambda r, c: r in ("curator", "other_curator", "head")),
+    ("referrals:access_log", "get", None, "accesslog.view", None, lambda r, c: r in ("head", "admin")),
+    ("referrals:figures", "get", None, "reports.view", None, lambda r, c: r in ("coordinator", "head", "admin")),
+]
+
+# Rules reached through other URLs than the list above (each has its own test elsewhere in this package).
+COVERED_ELSEWHERE = {"consent.withdraw", "programme.decide", "referral.complete", "referral.attachment"}
+
+
+def test_every_policy_rule_is_in_the_matrix():
+    assert {spec[3] for spec in URLS} | COVERED_ELSEWHERE == set(policy.RULES)
+
+
+def url_for(spec, objects):
+    name, _method, key, _rule, data, _may = spec
+    if key is None:
+        return reverse(name)
+    obj = objects[key]
+    if key == "case":
+        return reverse(name, args=[obj.uuid])
+    if name == "referrals:referral_act":
+        return reverse(name, args=[obj.uuid, data["action"]])
+    return reverse(name, args=[obj.uuid])
+
+
+def expected_status(spec, role, consent_state):
+    _name, _method, key, _rule, _data, may = spec
+    if role not in WORKSPACE:
+        return 403
+    if may(role, consent_state):
+        return "ok"
+    if key is None:
+        return 403
+    visible = role in CASE_SIDE if key == "case" else sees_referral(role, key)
+    return 403 if visible else 404
+
+
+@pytest.mark.parametrize("consent_state", CONSENT_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, network, role, consent_state):
+    objects = build(network, consent_state)
+    user = network.users[role]
+    cabinet_login(client, user)
+    failures = []
+    for spec in URLS:
+        url = url_for(spec, objects)
+        data = spec[4]
+        if data == "assign":
+            data = {"assignee": network.users["specialist"].pk}
+        expected = expected_status(spec, role, consent_state)
+        with transaction.atomic():
+            if spec[1] == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, {k: v for k, v in (data or {}).items() if k != "action"})
+            transaction.set_rollback(True)
+        got = "ok" if response.status_code in (200, 302) else response.status_code
+        if response.status_code == 302 and response.url.startswith(reverse("referrals:login")):
+            got = "login"
+        if got != expected:
+            failures.append(f"{spec[0]} {spec[2]} {spec[3]}: expected {expected}, got {response.status_code}")
+    assert not failures, f"{role}/{consent_state}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("consent_state", CONSENT_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_personal_fields_only_within_consent(client, network, role, consent_state):
+    objects = build(network, consent_state)
+    cabinet_login(client, network.users[role])
+    for key in ("sent", "accepted", "other", "draft"):
+        referral = objects[key]
+        for name in ("referrals:referral", "referrals:referral_print"):
+            before = AccessLog.objects.filter(object_type="referral", object_id=referral.pk).count()
+            response = client.get(reverse(name, args=[referral.uuid]))
+            if not sees_referral(role, key) or role == "outsider":
+                assert response.status_code in (403, 404)
+                continue
+            html = response.content.decode()
+            shown = FAMILY_NAMES[0] in html or FAMILY_PHONE in html or NARRATIVE in html
+            assert shown == sees_personal(role, key, consent_state), (role, key, consent_state, name)
+            logged = AccessLog.objects.filter(object_type="referral", object_id=referral.pk).count() - before
+            assert (logged > 0) == shown, "a page that shows personal data writes an access-log row"
+
+
+def test_partner_sees_only_minimal_card_before_accepting(client, network):
+    referral = network.new_referral(steps=[SEND])
+    cabinet_login(client, network.users["intake"])
+    html = client.get(reverse("referrals:referral", args=[referral.uuid])).content.decode()
+    assert "10–13" in html  # the child's age band
+    assert network.case.district.name in html
+    for secret in (*FAMILY_NAMES, FAMILY_PHONE, NARRATIVE):
+        assert secret not in html
+    services_accept = client.post(reverse("referrals:referral_act", args=[referral.uuid, "accept"]))
+    assert services_accept.status_code == 302
+    html = client.get(reverse("referrals:referral", args=[referral.uuid])).content.decode()
+    assert FAMILY_NAMES[0] in html and FAMILY_PHONE in html and NARRATIVE in html
+
+
+def test_partner_access_ends_after_closure_period(client, network, settings):
+    referral = network.new_referral(
+        steps=[SEND, ACCEPT, ("intake", "not_complete", {"not_completed_reason": "unreachable"})]
+    )
+    cabinet_login(client, network.users["intake"])
+    url = reverse("referrals:referral", args=[referral.uuid])
+    assert FAMILY_NAMES[0] in client.get(url).content.decode()
+    Referral.objects.filter(pk=referral.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=settings.REFERRAL_PARTNER_ACCESS_DAYS + 1)
+    )
+    html = client.get(url).content.decode()
+    assert FAMILY_NAMES[0] not in html and NARRATIVE not in html
+
+
+def test_health_needs_explicit_written_consent(network):
+    from referrals.codes import DataCategory
+
+    network.consent.data_categories = [*network.consent.data_categories, DataCategory.HEALTH]
+    network.consent.save()
+    referral = network.new_referral(steps=[SEND, ACCEPT], health_notes="Диагноз")
+    intake = network.users["intake"]
+    assert DataCategory.HEALTH not in policy.shared_categories(intake, referral)
+    network.consent.health_written = True
+    network.consent.save()
+    assert DataCategory.HEALTH in policy.shared_categories(intake, referral)
+
+
+def test_named_organisation_consent_covers_only_that_organisation(network):
+    network.consent.all_partners = False
+    network.consent.save()
+    network.consent.organizations.set([network.partner])
+    own = network.new_referral(steps=[SEND, ACCEPT])
+    assert policy.shared_categories(network.users["intake"], own)
+    assert policy.active_consent(network.case, network.other_partner.pk) is None
+
+
+def test_unauthenticated_and_unverified_users_go_to_login(client, network):
+    url = reverse("referrals:case", args=[network.case.uuid])
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("referrals:login"))
+    client.force_login(network.users["curator"])  # password only, no second factor
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("referrals:login"))
