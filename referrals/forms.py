@@ -182,7 +182,7 @@ class ConsentForm(forms.Form):
         if signed and expires and expires < signed:
             self.add_error("expires_on", _("Срок действия не может закончиться раньше даты подписания."))
         if not data.get("all_partners") and not data.get("organizations"):
-            raise forms.ValidationError(_("Отметьте «всем организациям-партнёрам» или выберите организации."))
+            self.add_error(None, _("Отметьте «всем организациям-партнёрам» или выберите организации."))
         if DataCategory.HEALTH in (data.get("data_categories") or []) and not data.get("health_written"):
             self.add_error(
                 "health_written",

@@ -337,7 +337,11 @@ ALREADY_CHANGED = _("Направление уже «%(state)s»: его изм�
 @transaction.atomic
 def referral_transition(*, user, referral: Referral, action: str, note: str = "", **data) -> Referral:
     """Move a referral along the state machine. Locks the row so that concurrent answers cannot both win."""
-    locked = Referral.objects.select_for_update().select_related("case", "organization", "service").get(pk=referral.pk)
+    locked = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case", "organization", "service")
+        .get(pk=referral.pk)
+    )
     if action not in ACTIONS or action == "expire":
         raise ServiceError(_("Неизвестное действие."))
     if not policy.can_transition(user, locked, action):

@@ -79,8 +79,23 @@ def make_user(username, role=None, organization=None):
     return user
 
 
+def ensure_reference_and_demo_data():
+    """Transactional tests (run last by pytest-django) find the tables flushed by an earlier one: reload."""
+    if Organization.objects.filter(is_demo=True).exists():
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from directory.demo.databank import load_demo_databank
+
+    importlib.import_module("directory.migrations.0002_reference_data").load(apps, None)
+    load_demo_databank()
+
+
 @pytest.fixture
 def network(db) -> Network:
+    ensure_reference_and_demo_data()
     support = Organization.objects.get(short_name="КЦСОН города Кызыла")
     partner = Organization.objects.get(short_name="Кризисный центр «Надежда»")
     other = Organization.objects.get(short_name="Детская поликлиника Кызыла")

@@ -1,0 +1,111 @@
+"""A family's path through the workspace, retention, caseload, and the demo workspace."""
+
+import datetime
+
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals import services
+from referrals.codes import CaseStatus
+from referrals.models import AccessLog, DestructionRecord, FamilyMember, Measure, Referral
+from referrals.states import State
+
+from .conftest import ACCEPT, FAMILY_NAMES, SEND, cabinet_login
+
+
+def test_programme_must_be_approved_before_measures_go_out(client, network):
+    curator, head = network.users["curator"], network.users["head"]
+    programme = services.programme_new_version(user=curator, case=network.case)
+    measure = Measure.objects.create(
+        programme=programme,
+        category=network.category,
+        description="Консультации психолога",
+        organization=network.partner,
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+        zone="partner",
+    )
+    try:
+        network.new_referral(measure=measure)
+    except services.ServiceError as exc:
+        assert "после её утверждения" in str(exc)
+    else:
+        raise AssertionError("a referral for a measure of an unapproved programme")
+    cabinet_login(client, curator)
+    response = client.post(
+        reverse("referrals:programme_decide", args=[programme.pk]),
+        {"decision": "approve", "decided_on": timezone.localdate().isoformat(), "protocol_number": "5"},
+    )
+    assert response.status_code == 403  # the head of unit signs off
+    services.programme_decide(
+        user=head, programme=programme, approved=True, decided_on=timezone.localdate(), protocol_number="5"
+    )
+    referral = network.new_referral(measure=measure, steps=[SEND])
+    assert referral.status == State.SENT
+    amended = services.programme_new_version(user=curator, case=network.case)
+    assert amended.version == 2 and amended.measures.count() == 1 and amended.status == "draft"
+
+
+def test_closing_a_case_cancels_open_referrals(network):
+    open_one = network.new_referral(steps=[SEND, ACCEPT])
+    services.case_close(user=network.users["curator"], case=network.case, reason="goal_reached", conclusion="Итог")
+    open_one.refresh_from_db()
+    assert open_one.status == State.CANCELLED and network.case.status == CaseStatus.CLOSED
+
+
+def test_purge_closed_cases_anonymises_and_records_destruction(client, network):
+    referral = network.new_referral(steps=[SEND, ACCEPT])
+    cabinet_login(client, network.users["curator"])
+    client.get(reverse("referrals:case", args=[network.case.uuid]))
+    services.case_close(user=network.users["curator"], case=network.case, reason="goal_reached", conclusion="Итог")
+    network.case.closed_on = timezone.localdate() - datetime.timedelta(days=400)
+    network.case.save()
+    call_command("purge_closed_cases", "--older-than", "1y", "--by", "инспектор", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    names = set(FamilyMember.objects.filter(case=network.case).values_list("full_name", flat=True))
+    assert names == {"обезличено"} and not (names & set(FAMILY_NAMES))
+    referral.refresh_from_db()
+    assert referral.narrative == ""
+    record = DestructionRecord.objects.get()
+    assert "T-1" in record.case_reference and record.destroyed_by == "инспектор"
+    assert record.log_extract and AccessLog.objects.filter(case=network.case).count() == len(record.log_extract)
+    call_command("purge_closed_cases", "--older-than", "1y", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert DestructionRecord.objects.count() == 1
+
+
+def test_caseload_warning_uses_the_regional_profile(network, settings):
+    curator = network.users["curator"]
+    assert services.caseload(curator)["crisis"] == {"label": "кризисный", "count": 1, "limit": 12, "exceeded": False}
+    settings.SUPPORT_LEVELS = {"crisis": {"months": 6, "caseload": 0}}
+    assert services.caseload(curator)["crisis"]["exceeded"] is True
+
+
+def test_partner_inbox_lists_overdue_first(client, network):
+    fresh = network.new_referral(steps=[SEND])
+    late = network.new_referral(steps=[SEND])
+    Referral.objects.filter(pk=late.pk).update(respond_by=timezone.localdate() - datetime.timedelta(days=1))
+    cabinet_login(client, network.users["intake"])
+    response = client.get(reverse("referrals:inbox") + "?tab=new")
+    ids = [r.pk for r in response.context["referrals"]]
+    assert ids.index(late.pk) < ids.index(fresh.pk)
+    assert response.context["counts"]["overdue"] == 1
+
+
+def test_partner_picker_offers_nearest_partners_accepting_referrals(client, network):
+    cabinet_login(client, network.users["curator"])
+    response = client.get(reverse("referrals:referral_new", args=[network.case.uuid]) + "?category=psy")
+    candidates = response.context["candidates"]
+    assert candidates
+    for candidate in candidates:
+        assert candidate["organization"].is_network_partner and candidate["service"].accepts_referrals
+    distances = [c["distance_km"] for c in candidates if c["distance_km"] is not None]
+    assert distances == sorted(distances)
+
+
+def test_demo_workspace_has_every_state_and_is_idempotent(db, settings):
+    from referrals.demo import load_demo_network
+
+    settings.DEBUG = True
+    first = load_demo_network()
+    assert first["created"]
+    assert set(Referral.objects.values_list("status", flat=True)) == set(State.values)
+    assert load_demo_network()["created"] is False
