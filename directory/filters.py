@@ -48,7 +48,7 @@ class DirectoryFilterSet(django_filters.FilterSet):
     )
     target_group = django_filters.ModelMultipleChoiceFilter(
         label=_("Категория семьи"),
-        queryset=TargetGroup.objects.all(),
+        queryset=TargetGroup.objects.filter(is_public=True),
         to_field_name="code",
         field_name="service__target_groups__code",
         distinct=True,

@@ -57,6 +57,12 @@ class TargetGroup(ReferenceItem):
     """Family category (категория семьи) a service is meant for."""
 
     description = models.TextField(_("описание"), blank=True)
+    # «Социально опасное положение» is a status of a family inside the referral workspace, never a public label.
+    is_public = models.BooleanField(
+        _("показывать на сайте"),
+        default=True,
+        help_text=_("Снимите отметку, чтобы категория не была фильтром поиска и не показывалась посетителям."),
+    )
 
     class Meta(ReferenceItem.Meta):
         verbose_name = _("категория семей")

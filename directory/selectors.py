@@ -23,6 +23,7 @@ from .models import (
     Service,
     ServiceAtLocation,
     Settlement,
+    TargetGroup,
 )
 
 # ---------------------------------------------------------------- taxonomy
@@ -130,7 +131,7 @@ def service_get(*, pk: int, include_unpublished: bool = False) -> Service:
     queryset = Service.objects.all() if include_unpublished else public_services()
     queryset = queryset.select_related("organization__provider_type", "organization__agency").prefetch_related(
         "categories",
-        "target_groups",
+        Prefetch("target_groups", queryset=TargetGroup.objects.filter(is_public=True)),
         "languages",
         Prefetch("phones", queryset=Phone.objects.order_by("sort_order", "pk")),
         Prefetch(

@@ -49,9 +49,13 @@ def search(
     if sort not in SORTS or (sort == "distance" and near is None):
         sort = "relevance" if query else ("distance" if near is not None else "name")
     per_page = per_page or settings.DIRECTORY_PAGE_SIZE
+    hidden_groups = _workspace_only_target_groups()
+    filters = dict(filters or {})
+    if hidden_groups and filters.get("target_group"):
+        filters["target_group"] = [code for code in filters["target_group"] if code not in hidden_groups]
     arguments = {
         "query": query,
-        "filters": filters or {},
+        "filters": filters,
         "near": near,
         "sort": sort,
         "page": max(1, page),
@@ -67,7 +71,16 @@ def search(
         results = DatabaseEngine().search(**arguments)
         results.fallback = True
     results.sort = sort
+    if hidden_groups and "target_group" in results.facets:
+        # Never a public filter (e.g. «социально опасное положение»): see TargetGroup.is_public.
+        results.facets["target_group"] = [v for v in results.facets["target_group"] if v.value not in hidden_groups]
     return results
+
+
+def _workspace_only_target_groups() -> set[str]:
+    from directory.models import TargetGroup
+
+    return set(TargetGroup.objects.filter(is_public=False).values_list("code", flat=True))
 
 
 def search_pages(query: str, *, limit: int = 5):

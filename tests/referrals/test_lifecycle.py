@@ -109,3 +109,22 @@ def test_demo_workspace_has_every_state_and_is_idempotent(db, settings):
     assert first["created"]
     assert set(Referral.objects.values_list("status", flat=True)) == set(State.values)
     assert load_demo_network()["created"] is False
+
+
+def test_memberships_are_managed_in_the_admin(admin_client, network):
+    response = admin_client.get("/admin/snippets/referrals/membership/")
+    assert response.status_code == 200
+    assert "t-intake" in response.content.decode()
+
+
+def test_social_danger_category_stays_inside_the_case(client, network):
+    network.case.categories = ["social_danger"]
+    network.case.save()
+    referral = network.new_referral(steps=[SEND, ACCEPT])
+    cabinet_login(client, network.users["intake"])
+    for url in (
+        reverse("referrals:referral", args=[referral.uuid]),
+        reverse("referrals:referral_print", args=[referral.uuid]),
+    ):
+        assert "социально опасн" not in client.get(url).content.decode().lower()
+    assert "социально опасн" not in client.get("/services/").content.decode().lower()
