@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/edit/", views.case_edit, name="case_edit"),
     path("cases/<uuid:case_uuid>/close/", views.case_close, name="case_close"),
     path("cases/<uuid:case_uuid>/reassign/", views.case_reassign, name="case_reassign"),
+    path("cases/<uuid:case_uuid>/members/new/", views.member_new, name="member_new"),
     path("cases/<uuid:case_uuid>/consents/new/", views.consent_new, name="consent_new"),
     path("cases/<uuid:case_uuid>/programmes/new/", views.programme_new, name="programme_new"),
     path("cases/<uuid:case_uuid>/referrals/new/", views.referral_new, name="referral_new"),

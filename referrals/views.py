@@ -37,6 +37,7 @@ from .forms import (
     DeclineForm,
     LoginForm,
     MeasureForm,
+    MemberForm,
     MemberFormSet,
     MessageForm,
     NotCompleteForm,
@@ -232,6 +233,20 @@ def case_reassign(request, case_uuid):
         messages.success(request, _("Куратор семьи изменён."))
         return redirect("referrals:case", case.uuid)
     return render(request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Сменить куратора")})
+
+
+@workspace_view
+def member_new(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "case.edit", case)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.member_add(case=case, **form.cleaned_data)
+        messages.success(request, _("Член семьи добавлен."))
+        return redirect("referrals:case", case.uuid)
+    return render(
+        request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Добавить члена семьи")}
+    )
 
 
 # -- Consent ---------------------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ URLS = [
     ("referrals:case_close", "get", "case", "case.close", None, may_case),
     ("referrals:case_reassign", "get", "case", "case.reassign", None, lambda r, c: r == "head"),
     ("referrals:consent_new", "get", "case", "consent.add", None, may_case),
+    ("referrals:member_new", "get", "case", "case.edit", None, may_case),
     ("referrals:programme_new", "post", "case", "programme.edit", {}, may_case),
     ("referrals:referral_new", "get", "case", "referral.create", None, may_case),
     ("referrals:referral", "get", "sent", "referral.view", None, lambda r, c: sees_referral(r, "sent")),

@@ -120,3 +120,17 @@ def test_working_days_skip_weekends_and_holidays(db):
     assert services.add_working_days(friday, 1) == datetime.date(2031, 1, 6)
     Holiday.objects.get_or_create(date=datetime.date(2031, 1, 6), defaults={"name": "test"})
     assert services.add_working_days(friday, 1) == datetime.date(2031, 1, 7)
+
+
+def test_code_lists_are_documented():
+    from pathlib import Path
+
+    from referrals import codes
+
+    document = (Path(__file__).resolve().parents[2] / "docs" / "referrals.md").read_text()
+    enums = [State, codes.DeclineReason, codes.Outcome, codes.NotCompletedReason, codes.DataCategory, codes.Role]
+    for enum in enums:
+        for member in enum:
+            assert f"`{member.value}`" in document, f"{enum.__name__}.{member.name} missing in docs/referrals.md"
+    for state, fhir in FHIR_TASK_STATUS.items():
+        assert f"| `{state.value}` | {state.label} | `{fhir}` |" in document
