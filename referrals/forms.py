@@ -25,7 +25,7 @@ from .codes import (
     SupportLevel,
     Urgency,
 )
-from .models import Measure
+from .models import Measure, NotificationPreference
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -76,6 +76,9 @@ class CaseForm(forms.Form):
     support_level = forms.ChoiceField(label=_("Уровень сопровождения"), choices=())
     contract_number = forms.CharField(label=_("Номер договора о сопровождении"), max_length=30, required=False)
     contract_date = forms.DateField(label=_("Дата договора"), required=False, widget=DATE_WIDGET)
+    guardianship_notified_on = forms.DateField(
+        label=_("Копия договора направлена в орган опеки (для замещающих семей)"), required=False, widget=DATE_WIDGET
+    )
     address = forms.CharField(label=_("Адрес проживания"), max_length=300, required=False)
     narrative = forms.CharField(
         label=_("Описание ситуации"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
@@ -297,3 +300,10 @@ class MessageForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Файл (PDF, JPEG или PNG)"))
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["email_mode"]
+        widgets = {"email_mode": forms.RadioSelect}

@@ -79,6 +79,7 @@ class FamilyCase(models.Model):
     support_until = models.DateField(_("сопровождение до"), null=True, blank=True)
     contract_number = models.CharField(_("номер договора о сопровождении"), max_length=30, blank=True)
     contract_date = models.DateField(_("дата договора"), null=True, blank=True)
+    guardianship_notified_on = models.DateField(_("копия договора направлена в орган опеки"), null=True, blank=True)
     # Personal data, encrypted.
     address = EncryptedTextField(_("адрес проживания"), blank=True)
     narrative = EncryptedTextField(_("описание ситуации (для куратора)"), blank=True)
@@ -397,3 +398,66 @@ class DestructionRecord(AppendOnlyModel):
 
     def __str__(self):
         return self.case_reference
+
+
+class NotificationPreference(models.Model):
+    class EmailMode(models.TextChoices):
+        IMMEDIATE = "immediate", _("сразу")
+        DIGEST = "digest", _("сводкой раз в день")
+        OFF = "off", _("не присылать")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, related_name="notification_preference", on_delete=models.CASCADE
+    )
+    email_mode = models.CharField(_("письма"), max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
+
+    class Meta:
+        verbose_name = _("настройка уведомлений")
+        verbose_name_plural = _("настройки уведомлений")
+
+    def __str__(self):
+        return f"{self.user}: {self.get_email_mode_display()}"
+
+
+class Notification(models.Model):
+    """In-app notice (the bell). Texts carry no personal data: numbers, kinds of help and dates only."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="notifications", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=30)
+    # One notice per recipient and event (reminders run repeatedly and must not repeat themselves).
+    key = models.CharField(max_length=120)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("уведомление")
+        verbose_name_plural = _("уведомления")
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]
+
+    def __str__(self):
+        return self.text
+
+
+class OutgoingEmail(models.Model):
+    """Outbox: a message stays here until the mail server accepts it; failures are retried with back-off."""
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("исходящее письмо")
+        verbose_name_plural = _("исходящие письма")
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

@@ -158,11 +158,13 @@ def coordinator_figures() -> dict:
         .annotate(n=Count("id"))
         .order_by("district__name")
     )
+    from .reports import shown
+
     return {
-        "referrals_by_state": [(label, by_state.get(code, 0)) for code, label in State.choices],
-        "cases_by_level": by_level,
-        "cases_by_district": by_district,
-        "open_cases": sum(by_level.values()),
+        "referrals_by_state": [(label, shown(by_state.get(code, 0))) for code, label in State.choices],
+        "cases_by_level": {level: shown(count) for level, count in by_level.items()},
+        "cases_by_district": [{**row, "n": shown(row["n"])} for row in by_district],
+        "open_cases": shown(sum(by_level.values())),
     }
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from directory.models import Holiday, Organization, Service
 
-from . import policy
+from . import notifications, policy
 from .codes import CaseStatus, DeclineReason, NotCompletedReason, Outcome, ProgrammeStatus, SupportLevel, Urgency
 from .crypto import encrypt_bytes, phone_hash
 from .models import (
@@ -320,7 +320,7 @@ def _apply(referral: Referral, action_code: str, user, note: str = "", **changes
     for name, value in changes.items():
         setattr(referral, name, value)
     referral.save()
-    return ReferralEvent.objects.create(
+    event = ReferralEvent.objects.create(
         referral=referral,
         action=action_code,
         from_status=previous,
@@ -329,6 +329,8 @@ def _apply(referral: Referral, action_code: str, user, note: str = "", **changes
         at=now,
         note=note,
     )
+    notifications.on_transition(referral, action_code, user)
+    return event
 
 
 ALREADY_CHANGED = _("Направление уже «%(state)s»: его изменил другой сотрудник. Обновите страницу.")
@@ -431,7 +433,9 @@ def message_post(*, user, referral: Referral, body: str) -> Message:
     body = body.strip()
     if not body:
         raise ServiceError(_("Сообщение пустое."))
-    return Message.objects.create(referral=referral, author=user, body=body)
+    message = Message.objects.create(referral=referral, author=user, body=body)
+    notifications.on_message(message)
+    return message
 
 
 # -- Attachments -----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ take on a record they can open answer 403.
 
 from __future__ import annotations
 
+import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -41,11 +43,12 @@ from .forms import (
     MemberFormSet,
     MessageForm,
     NotCompleteForm,
+    NotificationPreferenceForm,
     ProgrammeDecisionForm,
     ReassignForm,
     ReferralForm,
 )
-from .models import Attachment, Consent, Programme
+from .models import Attachment, Consent, NotificationPreference, Programme
 from .states import ACTIONS, allowed_actions
 
 TRANSITION_FORMS = {"decline": DeclineForm, "complete": CompleteForm, "not_complete": NotCompleteForm}
@@ -602,6 +605,25 @@ def referral_print(request, referral_uuid):
     return render(request, "referrals/referral_print.html", context)
 
 
+# -- Notifications ---------------------------------------------------------------------------------------------
+
+
+@workspace_view
+def notifications_view(request):
+    preference, _created = NotificationPreference.objects.get_or_create(user=request.user)
+    form = NotificationPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST":
+        if "mark_read" in request.POST:
+            request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+            return redirect("referrals:notifications")
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Настройки уведомлений сохранены."))
+            return redirect("referrals:notifications")
+    notices = request.user.notifications.all()[:100]
+    return render(request, "referrals/notifications.html", {"notices": notices, "form": form})
+
+
 # -- Partner inbox, access log, figures ------------------------------------------------------------------------
 
 
@@ -623,4 +645,18 @@ def access_log(request):
 @workspace_view
 def figures(request):
     require(request.user, "reports.view")
-    return render(request, "referrals/figures.html", {"figures": selectors.coordinator_figures()})
+    from .reports import bar_chart, quarterly_report
+
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    report = quarterly_report(day)
+    context = {
+        "figures": selectors.coordinator_figures(),
+        "report": report,
+        "chart": bar_chart(report["referrals"]["by_kind"], "total"),
+        "previous": (report["start"] - datetime.timedelta(days=1)).isoformat(),
+        "next": (report["end"] + datetime.timedelta(days=1)).isoformat(),
+    }
+    return render(request, "referrals/figures.html", context)

@@ -115,6 +115,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "website.context_processors.site_context",
             ],
+                "referrals.context_processors.cabinet",
         },
     },
 ]

@@ -1,0 +1,5 @@
+def cabinet(request):
+    """Unread notices for the bell; only on workspace pages, only for signed-in users."""
+    if not request.path.startswith("/cabinet/") or not request.user.is_authenticated:
+        return {}
+    return {"unread_notifications": request.user.notifications.filter(read_at__isnull=True).count()}

@@ -1,0 +1,299 @@
+"""Notifications: the bell in the workspace and e-mail through an outbox that retries until the server accepts.
+
+Nothing personal ever goes into a notice or an e-mail: referral numbers, kinds of help, dates and a link into the
+workspace, where the reader signs in with both factors and the policy decides what they see.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .codes import FamilyCategory, Role
+from .models import FamilyCase, Measure, Notification, NotificationPreference, OutgoingEmail, Referral
+from .states import State
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+# -- Who hears about what --------------------------------------------------------------------------------------
+
+
+def staff(organization_id: int, *roles: str):
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization_id=organization_id,
+            memberships__role__in=roles,
+            memberships__is_active=True,
+        )
+        .distinct()
+    )
+
+
+def intake_staff(organization_id: int):
+    """Those who answer for a partner organisation: its intake, or its head when it has no intake."""
+    users = staff(organization_id, Role.PARTNER_INTAKE)
+    return users if users.exists() else staff(organization_id, Role.HEAD)
+
+
+def _referral_url(referral: Referral) -> str:
+    return reverse("referrals:referral", args=[referral.uuid])
+
+
+def _label(referral: Referral) -> str:
+    return _("Направление № %(id)s (%(kind)s)") % {"id": referral.pk, "kind": referral.category.name}
+
+
+# -- Creating notices ------------------------------------------------------------------------------------------
+
+
+def notify(users, *, kind: str, key: str, text: str, url: str = "") -> int:
+    """One notice per user and key; e-mail now for users who want it immediately. Returns notices created."""
+    created = 0
+    for user in users:
+        try:
+            with transaction.atomic():
+                Notification.objects.create(recipient=user, kind=kind, key=key[:120], text=text[:300], url=url)
+        except IntegrityError:
+            continue  # this user already has this notice
+        created += 1
+        if user.email and email_mode(user) == NotificationPreference.EmailMode.IMMEDIATE:
+            queue_email(user.email, subject=_("Кабинет: %(text)s") % {"text": text[:150]}, lines=[text], url=url)
+            Notification.objects.filter(recipient=user, key=key[:120]).update(emailed=True)
+    return created
+
+
+def email_mode(user) -> str:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference.email_mode if preference else NotificationPreference.EmailMode.IMMEDIATE
+
+
+def queue_email(to: str, *, subject: str, lines: list[str], url: str = "") -> OutgoingEmail:
+    body = "\n".join(
+        [
+            _("Здравствуйте!"),
+            "",
+            *lines,
+            "",
+            _("Подробности — в кабинете (нужны пароль и код подтверждения): %(link)s")
+            % {"link": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + (url or reverse("referrals:home"))},
+            "",
+            _("Письмо отправлено автоматически; сведения о семье в письмах не передаются."),
+        ]
+    )
+    message = OutgoingEmail.objects.create(to=to, subject=subject[:200], body=body)
+    transaction.on_commit(_enqueue_delivery)
+    return message
+
+
+def _enqueue_delivery():
+    from .tasks import deliver_outbox
+
+    try:
+        deliver_outbox.enqueue()
+    except Exception:  # the outbox keeps the message; `send_notifications` delivers it later
+        logger.warning("Could not enqueue e-mail delivery", exc_info=True)
+
+
+def on_transition(referral: Referral, action: str, actor) -> None:
+    """Called by services after a referral changes state (inside its transaction)."""
+    label = _label(referral)
+    url = _referral_url(referral)
+    key = f"{action}:{referral.pk}"
+    if action == "send":
+        text = _("%(label)s: новое направление, ответить до %(date)s") % {
+            "label": label,
+            "date": referral.respond_by.strftime("%d.%m.%Y") if referral.respond_by else "—",
+        }
+        notify(intake_staff(referral.organization_id), kind="new_referral", key=key, text=text, url=url)
+        return
+    texts = {
+        "accept": _("%(label)s принято организацией «%(org)s»"),
+        "decline": _("%(label)s отклонено организацией «%(org)s»"),
+        "complete": _("%(label)s выполнено"),
+        "not_complete": _("%(label)s не выполнено"),
+        "expire": _("%(label)s: организация «%(org)s» не ответила в срок"),
+    }
+    if action in texts:
+        text = texts[action] % {"label": label, "org": referral.organization.display_name}
+        curator = referral.case.curator
+        if curator != actor:
+            notify([curator], kind=action, key=key, text=text, url=url)
+    if action == "expire":
+        # Escalation: the heads of the partner and of the curator's unit learn that nobody answered.
+        heads = list(staff(referral.organization_id, Role.HEAD)) + list(staff(referral.case.organization_id, Role.HEAD))
+        notify(heads, kind="escalation", key=f"escalation:{referral.pk}", text=text, url=url)
+
+
+def on_message(message) -> None:
+    referral = message.referral
+    from . import policy
+
+    if policy.is_case_side(message.author, referral.case):
+        recipients = list(intake_staff(referral.organization_id))
+        if referral.assignee_id:
+            recipients.append(referral.assignee)
+    else:
+        recipients = [referral.case.curator]
+    text = _("%(label)s: новое сообщение") % {"label": _label(referral)}
+    notify(
+        [user for user in set(recipients) if user != message.author],
+        kind="message",
+        key=f"message:{message.pk}",
+        text=text,
+        url=_referral_url(referral),
+    )
+
+
+# -- Reminders and escalation (run daily or more often: `manage.py send_notifications`) ------------------------
+
+
+def run_reminders(today: datetime.date | None = None) -> int:
+    """Deadline reminders one working day ahead, escalations when overdue, the guardianship notice."""
+    from .services import add_working_days, expire_overdue
+
+    today = today or timezone.localdate()
+    tomorrow = add_working_days(today, 1)
+    created = 0
+    for referral in Referral.objects.filter(status=State.SENT, respond_by__gte=today, respond_by__lte=tomorrow):
+        text = _("%(label)s: срок ответа — %(date)s") % {
+            "label": _label(referral),
+            "date": referral.respond_by.strftime("%d.%m.%Y"),
+        }
+        created += notify(
+            intake_staff(referral.organization_id),
+            kind="response_due",
+            key=f"response_due:{referral.pk}:{referral.respond_by}",
+            text=text,
+            url=_referral_url(referral),
+        )
+    expire_overdue(today)  # each expiry notifies the curator and escalates (on_transition)
+    for referral in Referral.objects.filter(status__in=[State.ACCEPTED, State.IN_PROGRESS], needed_by__lt=today):
+        text = _("%(label)s: помощь должна была быть оказана до %(date)s") % {
+            "label": _label(referral),
+            "date": referral.needed_by.strftime("%d.%m.%Y"),
+        }
+        recipients = list(staff(referral.organization_id, Role.HEAD)) + [referral.case.curator]
+        created += notify(
+            recipients, kind="escalation", key=f"late:{referral.pk}", text=text, url=_referral_url(referral)
+        )
+    measures = Measure.objects.filter(
+        programme__status="approved", deadline__gte=today, deadline__lte=tomorrow, programme__case__status="on_support"
+    ).select_related("programme__case__curator", "category")
+    for measure in measures:
+        case = measure.programme.case
+        text = _("%(case)s: срок мероприятия «%(kind)s» — %(date)s") % {
+            "case": case,
+            "kind": measure.category.name,
+            "date": measure.deadline.strftime("%d.%m.%Y"),
+        }
+        created += notify(
+            [case.curator],
+            kind="measure_due",
+            key=f"measure_due:{measure.pk}:{measure.deadline}",
+            text=text,
+            url=reverse("referrals:programme", args=[measure.programme_id]),
+        )
+    created += guardianship_reminders(today)
+    return created
+
+
+def guardianship_due(case: FamilyCase) -> datetime.date | None:
+    """Copy of a foster family's contract goes to the guardianship body within 3 working days (§6.3)."""
+    from .services import add_working_days
+
+    if FamilyCategory.FOSTER not in case.categories or not case.contract_date:
+        return None
+    return add_working_days(case.contract_date, 3)
+
+
+def guardianship_reminders(today: datetime.date) -> int:
+    created = 0
+    cases = FamilyCase.objects.filter(contract_date__isnull=False, guardianship_notified_on__isnull=True).exclude(
+        status="closed"
+    )
+    for case in cases:
+        due = guardianship_due(case)
+        if due is None:
+            continue
+        url = reverse("referrals:case", args=[case.uuid])
+        text = _("%(case)s: направьте копию договора в орган опеки и попечительства до %(date)s") % {
+            "case": case,
+            "date": due.strftime("%d.%m.%Y"),
+        }
+        created += notify([case.curator], kind="guardianship", key=f"guardianship:{case.pk}", text=text, url=url)
+        if today > due:
+            created += notify(
+                staff(case.organization_id, Role.HEAD),
+                kind="escalation",
+                key=f"guardianship_late:{case.pk}",
+                text=text,
+                url=url,
+            )
+    return created
+
+
+def send_digests(today: datetime.date | None = None) -> int:
+    """One e-mail per digest user with the notices of the day that were not e-mailed yet."""
+    sent = 0
+    users = (
+        get_user_model()
+        .objects.filter(
+            notification_preference__email_mode=NotificationPreference.EmailMode.DIGEST, notifications__emailed=False
+        )
+        .distinct()
+    )
+    for user in users:
+        pending = list(user.notifications.filter(emailed=False).order_by("created_at")[:50])
+        if not user.email or not pending:
+            continue
+        queue_email(
+            user.email,
+            subject=_("Кабинет: уведомлений — %(count)s") % {"count": len(pending)},
+            lines=[f"• {notice.text}" for notice in pending],
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed=True)
+        sent += 1
+    return sent
+
+
+# -- Delivery --------------------------------------------------------------------------------------------------
+
+
+def deliver_due(now: datetime.datetime | None = None) -> dict:
+    """Send every due message of the outbox; a failure waits 1, 2, 4… minutes (at most 6 hours) and tries again."""
+    now = now or timezone.now()
+    result = {"sent": 0, "failed": 0}
+    due = OutgoingEmail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=now).order_by("next_attempt_at")
+    for pk in list(due.values_list("pk", flat=True)[:200]):
+        with transaction.atomic():
+            message = OutgoingEmail.objects.select_for_update().filter(pk=pk, sent_at__isnull=True).first()
+            if message is None:
+                continue
+            try:
+                EmailMessage(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to]).send()
+            except Exception as exc:  # any SMTP or network failure: keep it and try later
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                message.next_attempt_at = now + min(timedelta(minutes=2 ** (message.attempts - 1)), MAX_BACKOFF)
+                message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                result["failed"] += 1
+            else:
+                message.attempts += 1
+                message.sent_at = timezone.now()
+                message.save(update_fields=["attempts", "sent_at"])
+                result["sent"] += 1
+    return result

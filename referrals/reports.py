@@ -1,0 +1,160 @@
+"""Working-group reports: aggregated figures only, never a name, small cells suppressed.
+
+A cell counting fewer than `SMALL_CELL` families or referrals is shown as «<5» and the rates computed from
+it are withheld, so that nobody can be recognised in a small district.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from .codes import ClosureReason, DeclineReason
+from .models import FamilyCase, Referral, ReferralEvent
+from .states import State
+
+SMALL_CELL = 5
+SUPPRESSED = "<5"
+
+
+def quarter_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = datetime.date(day.year, first_month, 1)
+    end_month = first_month + 3
+    end = datetime.date(day.year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - datetime.timedelta(days=1)
+    return start, end
+
+
+def quarterly_due_date(end: datetime.date) -> datetime.date:
+    """The quarterly analysis is due by the 10th of the month after the quarter (federal programme §6.3)."""
+    following = end + datetime.timedelta(days=1)
+    return following.replace(day=10)
+
+
+def shown(count: int) -> int | str:
+    return SUPPRESSED if 0 < count < SMALL_CELL else count
+
+
+@dataclass
+class Row:
+    label: str
+    total: int = 0
+    answered: int = 0
+    accepted: int = 0
+    expired: int = 0
+    accept_days: list = field(default_factory=list)
+    complete_days: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        small = self.total < SMALL_CELL
+        return {
+            "label": self.label,
+            "total": shown(self.total),
+            "acceptance_rate": None if small or not self.answered else round(100 * self.accepted / self.answered),
+            "median_days_to_accept": None
+            if small or not self.accept_days
+            else round(statistics.median(self.accept_days), 1),
+            "median_days_to_complete": None
+            if small or not self.complete_days
+            else round(statistics.median(self.complete_days), 1),
+            "overdue_share": None if small else round(100 * self.expired / self.total),
+            "suppressed": small,
+        }
+
+
+ACCEPTED_OR_LATER = {State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED, State.NOT_COMPLETED}
+
+
+def referral_report(start: datetime.date, end: datetime.date) -> dict:
+    """Referrals sent in the period, by partner, kind of help and district."""
+    referrals = list(
+        Referral.objects.filter(sent_at__date__gte=start, sent_at__date__lte=end).select_related(
+            "organization", "category", "case__district"
+        )
+    )
+    events = defaultdict(dict)
+    for referral_id, action, at in ReferralEvent.objects.filter(
+        referral__in=[r.pk for r in referrals], action__in=["accept", "complete"]
+    ).values_list("referral_id", "action", "at"):
+        events[referral_id][action] = at
+    groupings = {
+        "by_partner": lambda r: r.organization.display_name,
+        "by_kind": lambda r: r.category.name,
+        "by_district": lambda r: r.case.district.name,
+    }
+    report = {}
+    for name, key in groupings.items():
+        rows: dict[str, Row] = {}
+        for referral in referrals:
+            row = rows.setdefault(key(referral), Row(label=key(referral)))
+            row.total += 1
+            if referral.status in ACCEPTED_OR_LATER or referral.status == State.DECLINED:
+                row.answered += 1
+            if referral.status in ACCEPTED_OR_LATER:
+                row.accepted += 1
+            if referral.status == State.EXPIRED:
+                row.expired += 1
+            accepted_at = events[referral.pk].get("accept")
+            if accepted_at and referral.sent_at:
+                row.accept_days.append((accepted_at - referral.sent_at).total_seconds() / 86400)
+            completed_at = events[referral.pk].get("complete")
+            if completed_at and accepted_at:
+                row.complete_days.append((completed_at - accepted_at).total_seconds() / 86400)
+        report[name] = [row.as_dict() for row in sorted(rows.values(), key=lambda r: (-r.total, r.label))]
+    declines = Counter(r.decline_reason for r in referrals if r.status == State.DECLINED)
+    report["declines_by_reason"] = [
+        {"label": str(label), "count": shown(declines.get(code, 0))} for code, label in DeclineReason.choices
+    ]
+    report["total"] = shown(len(referrals))
+    return report
+
+
+def family_report(start: datetime.date, end: datetime.date) -> dict:
+    accepted = FamilyCase.objects.filter(registration_date__gte=start, registration_date__lte=end).count()
+    closed = Counter(
+        FamilyCase.objects.filter(closed_on__gte=start, closed_on__lte=end).values_list("closure_reason", flat=True)
+    )
+    return {
+        "accepted": shown(accepted),
+        "closed_by_reason": [
+            {"label": str(label), "count": shown(closed.get(code, 0))} for code, label in ClosureReason.choices
+        ],
+    }
+
+
+def quarterly_report(day: datetime.date) -> dict:
+    start, end = quarter_bounds(day)
+    return {
+        "start": start,
+        "end": end,
+        "due": quarterly_due_date(end),
+        "title": _("Анализ сопровождения семей за %(q)s квартал %(year)s года")
+        % {"q": (start.month - 1) // 3 + 1, "year": start.year},
+        "families": family_report(start, end),
+        "referrals": referral_report(start, end),
+    }
+
+
+def bar_chart(rows: list[dict], value_key: str, *, width: int = 560, bar_height: int = 22) -> dict:
+    """Geometry of a horizontal bar chart for a server-rendered SVG; suppressed cells draw no bar."""
+    values = [row[value_key] for row in rows if isinstance(row[value_key], int | float)]
+    top = max(values, default=0) or 1
+    label_width = 220
+    bars = []
+    for index, row in enumerate(rows):
+        value = row[value_key]
+        length = (width - label_width - 60) * value / top if isinstance(value, int | float) else 0
+        bars.append(
+            {"y": index * (bar_height + 6), "label": row["label"][:40], "value": value, "length": round(length, 1)}
+        )
+    return {
+        "bars": bars,
+        "width": width,
+        "height": max(1, len(rows)) * (bar_height + 6),
+        "label_width": label_width,
+        "bar_height": bar_height,
+    }
