@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
+
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from directory.models import Settlement
 
@@ -12,6 +16,7 @@ from .codes import CaseStatus, DataCategory, Relation, Role
 from .models import FamilyCase, Referral
 from .states import CLOSED_STATES, State
 
+OPEN_ACCEPTED = [State.ACCEPTED, State.IN_PROGRESS]
 REFERRAL_LIST_RELATED = ("case", "case__district", "organization", "category", "assignee")
 
 
@@ -32,7 +37,58 @@ def curator_desk(user) -> dict:
     referrals = _overdue_first(
         policy.referrals_for(user).filter(case__curator=user).exclude(status__in=CLOSED_STATES)
     ).select_related(*REFERRAL_LIST_RELATED)
-    return {"cases": list(cases), "referrals": list(referrals[:100])}
+    return {
+        "cases": list(cases),
+        "referrals": list(referrals[:100]),
+        **measure_overview(policy.cases_for(user).filter(curator=user)),
+    }
+
+
+DUE_SOON_DAYS = 7
+
+
+def measure_overview(cases) -> dict:
+    """Measures of the approved programmes of these cases: due soon, and how many stand in each state."""
+    from .codes import ProgrammeStatus
+    from .models import Measure
+
+    today = timezone.localdate()
+    measures = (
+        Measure.objects.filter(
+            programme__case__in=cases.exclude(status=CaseStatus.CLOSED), programme__status=ProgrammeStatus.APPROVED
+        )
+        .select_related("programme__case", "category", "organization")
+        .prefetch_related("referrals")
+    )
+    due_soon, by_state = [], Counter()
+    for measure in measures:
+        referrals = sorted(measure.referrals.all(), key=lambda r: r.created_at)
+        state = referrals[-1].get_status_display() if referrals else _("без направления")
+        by_state[str(state)] += 1
+        if today <= measure.deadline <= today + timedelta(days=DUE_SOON_DAYS):
+            due_soon.append(measure)
+    return {"measures_due_soon": sorted(due_soon, key=lambda m: m.deadline), "measures_by_state": dict(by_state)}
+
+
+def head_dashboard(user) -> dict:
+    """Head of unit: overdue referrals of the whole organisation and every curator's caseload."""
+    from .services import caseload
+
+    org_ids = policy.orgs_with(user, Role.HEAD)
+    cases = FamilyCase.objects.filter(organization_id__in=org_ids)
+    today = timezone.localdate()
+    overdue = (
+        policy.referrals_for(user)
+        .filter(case__in=cases)
+        .filter(Q(status=State.SENT, respond_by__lt=today) | Q(status__in=OPEN_ACCEPTED, needed_by__lt=today))
+        .select_related(*REFERRAL_LIST_RELATED)
+        .order_by("respond_by")
+    )
+    curators = []
+    for org_id in sorted(org_ids):
+        for curator in curators_of(org_id):
+            curators.append({"curator": curator, "caseload": caseload(curator)})
+    return {"overdue": list(overdue[:100]), "curators": curators, **measure_overview(cases)}
 
 
 def organisation_cases(user):

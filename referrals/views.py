@@ -127,6 +127,8 @@ def home(request):
     if policy.can(user, "curator.desk"):
         context["desk"] = selectors.curator_desk(user)
         context["caseload"] = services.caseload(user)
+    if policy.has_role(user, "head"):
+        context["head"] = selectors.head_dashboard(user)
     if policy.can(user, "partner.inbox"):
         _queryset, context["inbox_counts"] = selectors.partner_inbox(user, "new")
     return render(request, "referrals/home.html", context)

@@ -128,3 +128,31 @@ def test_social_danger_category_stays_inside_the_case(client, network):
     ):
         assert "социально опасн" not in client.get(url).content.decode().lower()
     assert "социально опасн" not in client.get("/services/").content.decode().lower()
+
+
+def test_dashboards_show_overdue_due_soon_and_caseload(client, network):
+    curator, head = network.users["curator"], network.users["head"]
+    late = network.new_referral(steps=[SEND])
+    Referral.objects.filter(pk=late.pk).update(respond_by=timezone.localdate() - datetime.timedelta(days=1))
+    programme = services.programme_new_version(user=curator, case=network.case)
+    Measure.objects.create(
+        programme=programme,
+        category=network.category,
+        description="Консультация",
+        organization=network.partner,
+        deadline=timezone.localdate() + datetime.timedelta(days=2),
+        zone="partner",
+    )
+    services.programme_decide(
+        user=head, programme=programme, approved=True, decided_on=timezone.localdate(), protocol_number="1"
+    )
+    cabinet_login(client, curator)
+    desk = client.get(reverse("referrals:home")).context["desk"]
+    assert [m.description for m in desk["measures_due_soon"]] == ["Консультация"]
+    assert desk["measures_by_state"] == {"без направления": 1}
+    cabinet_login(client, head)
+    response = client.get(reverse("referrals:home"))
+    dashboard = response.context["head"]
+    assert late.pk in [r.pk for r in dashboard["overdue"]]
+    assert {item["curator"].username for item in dashboard["curators"]} == {"t-curator", "t-curator2"}
+    assert "Нагрузка кураторов" in response.content.decode()
