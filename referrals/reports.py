@@ -158,3 +158,48 @@ def bar_chart(rows: list[dict], value_key: str, *, width: int = 560, bar_height:
         "label_width": label_width,
         "bar_height": bar_height,
     }
+
+
+def report_xlsx(report: dict) -> bytes:
+    """The quarterly analysis as an XLSX workbook: the same figures as the page, one sheet per table."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "Итоги"
+    summary.append([report["title"]])
+    summary["A1"].font = Font(bold=True)
+    summary.append(["Период", report["start"].isoformat(), report["end"].isoformat()])
+    summary.append(["Срок представления", report["due"].isoformat()])
+    summary.append(["Принято семей", report["families"]["accepted"]])
+    summary.append(["Направлений", report["referrals"]["total"]])
+    summary.append([])
+    summary.append(["Прекращение сопровождения", "семей"])
+    for row in report["families"]["closed_by_reason"]:
+        summary.append([row["label"], row["count"]])
+    summary.append([])
+    summary.append(["Отказы по причинам", "направлений"])
+    for row in report["referrals"]["declines_by_reason"]:
+        summary.append([row["label"], row["count"]])
+    headers = [
+        "Группа",
+        "Направлений",
+        "Доля принятых, %",
+        "Медиана до принятия, дней",
+        "Медиана до выполнения, дней",
+        "Доля просроченных, %",
+    ]
+    keys = ["label", "total", "acceptance_rate", "median_days_to_accept", "median_days_to_complete", "overdue_share"]
+    for title, name in (("Виды помощи", "by_kind"), ("Партнёры", "by_partner"), ("Районы", "by_district")):
+        sheet = workbook.create_sheet(title)
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in report["referrals"][name]:
+            sheet.append([row[key] for key in keys])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

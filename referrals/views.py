@@ -654,6 +654,14 @@ def figures(request):
     except ValueError:
         day = timezone.localdate()
     report = quarterly_report(day)
+    if request.GET.get("format") == "xlsx":
+        from .reports import report_xlsx
+
+        response = HttpResponse(
+            report_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="analysis-{report["start"]:%Y-%m}.xlsx"'
+        return response
     context = {
         "figures": selectors.coordinator_figures(),
         "report": report,

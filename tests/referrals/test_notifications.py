@@ -197,3 +197,25 @@ def test_coordinator_report_page_shows_no_personal_data(client, network):
     assert response.status_code == 200 and "<svg" in html and "Анализ сопровождения семей" in html
     for secret in PERSONAL:
         assert secret not in html
+
+
+def test_xlsx_export_has_the_same_numbers_as_the_page(client, network):
+    import io
+
+    from openpyxl import load_workbook
+
+    for _ in range(5):
+        network.new_referral(steps=[SEND, ACCEPT])
+    cabinet_login(client, network.users["coordinator"])
+    page = client.get(reverse("referrals:figures"))
+    report = page.context["report"]
+    response = client.get(reverse("referrals:figures"), {"date": report["start"].isoformat(), "format": "xlsx"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.content))
+    partners = {row[0]: row for row in workbook["Партнёры"].iter_rows(min_row=2, values_only=True)}
+    expected = {row["label"]: row for row in report["referrals"]["by_partner"]}
+    assert partners.keys() == expected.keys()
+    for label, row in expected.items():
+        assert partners[label][1] == row["total"] == 5
+        assert partners[label][2] == row["acceptance_rate"] == 100
+    assert workbook["Итоги"]["B5"].value == report["referrals"]["total"]
