@@ -27,6 +27,7 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py load_demo_network
+	DEBUG=1 $(BIN)/python manage.py load_demo_kiosk
 	DEBUG=1 $(BIN)/python manage.py ensure_local_admin
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 

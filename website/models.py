@@ -305,3 +305,6 @@ class DirectoryPage(Page):
         context["category_tiles"] = selectors.category_tiles()
         context["settlements"] = selectors.settlement_choices()
         return context
+
+
+from .kiosk.models import Kiosk, KioskDailyUsage  # noqa: E402,F401 - kiosk models live in website's migrations

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "website.kiosk.middleware.KioskBoundaryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -236,6 +237,14 @@ DIRECTORY_VERIFICATION_MAX_AGE_DAYS = env_int("DIRECTORY_VERIFICATION_MAX_AGE_DA
 DIRECTORY_MAP_LINK = os.environ.get(
     "DIRECTORY_MAP_LINK", "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 )
+
+# Kiosks (touchscreen terminals, /kiosk/<code>/): the visible countdown before an idle reset, heartbeat
+# interval, how many services of the kiosk's district it keeps offline, and what a kiosk page may never open.
+KIOSK_COUNTDOWN_SECONDS = env_int("KIOSK_COUNTDOWN_SECONDS", 10)
+KIOSK_HEARTBEAT_SECONDS = env_int("KIOSK_HEARTBEAT_SECONDS", 60)
+KIOSK_OFFLINE_SERVICES = env_int("KIOSK_OFFLINE_SERVICES", 40)
+KIOSK_SOFTWARE_VERSION = "kiosk-1.0.0"
+KIOSK_FORBIDDEN_PREFIXES = ["/cabinet/", "/admin/"]
 
 # Referral network («Кабинет»). Personal data is encrypted with these keys (see README: key rotation).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")

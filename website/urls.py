@@ -17,6 +17,7 @@ urlpatterns = [
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
     path("search/", include("search.urls")),
+    path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),
     path("", include("directory.urls")),
 ]
