@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -225,7 +226,9 @@ WAGTAILSEARCH_BACKENDS = {
     )
 }
 
-# Background tasks (django-tasks, as Wagtail ships it). Immediate until a worker is configured.
+# Background tasks (django-tasks, as Wagtail ships it). Immediate by default (tests, simple setups);
+# `make run` and production use the database backend with `manage.py db_worker`:
+# TASKS_BACKEND=django_tasks_db.DatabaseBackend.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
 
 # The region the databank describes; used for labels and default map centre.
