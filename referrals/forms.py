@@ -307,3 +307,18 @@ class NotificationPreferenceForm(forms.ModelForm):
         model = NotificationPreference
         fields = ["email_mode"]
         widgets = {"email_mode": forms.RadioSelect}
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Насколько вы довольны помощью?"),
+        choices=[(5, _("5 — очень доволен")), (4, "4"), (3, "3"), (2, "2"), (1, _("1 — совсем не доволен"))],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    helped = forms.TypedChoiceField(
+        label=_("Вы получили помощь, за которой обращались?"),
+        choices=[("1", _("да")), ("0", _("нет"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )

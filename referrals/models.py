@@ -461,3 +461,39 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
+class FeedbackInvitation(models.Model):
+    """A one-time link to an anonymous satisfaction survey, given to the family by the curator (with consent).
+
+    The answer is stored without any link to the family or the referral (see FeedbackResponse).
+    """
+
+    referral = models.OneToOneField(Referral, related_name="feedback_invitation", on_delete=models.CASCADE)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("приглашение к опросу")
+        verbose_name_plural = _("приглашения к опросу")
+
+    def __str__(self):
+        return _("Опрос по направлению № %(id)s") % {"id": self.referral_id}
+
+
+class FeedbackResponse(models.Model):
+    """Удовлетворённость: an anonymous answer, counted per partner and kind of help only."""
+
+    organization = models.ForeignKey(Organization, related_name="+", on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, related_name="+", on_delete=models.PROTECT)
+    score = models.PositiveSmallIntegerField(_("оценка"))
+    helped = models.BooleanField(_("помощь получена"))
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("ответ на опрос")
+        verbose_name_plural = _("ответы на опрос")
+
+    def __str__(self):
+        return f"{self.organization}: {self.score}"

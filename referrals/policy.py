@@ -204,6 +204,7 @@ RULES = {
     "referral.complete": _partner_worker_transition,
     "referral.not_complete": _partner_worker_transition,
     "referral.message": _referral_unlocked,
+    "referral.feedback": lambda user, referral: is_case_side(user, referral.case),
     "referral.attachment": _referral_unlocked,
     # Organisation-wide
     "accesslog.view": lambda user, obj=None: has_role(user, Role.HEAD, Role.ADMIN),

@@ -126,6 +126,29 @@ def family_report(start: datetime.date, end: datetime.date) -> dict:
     }
 
 
+def satisfaction_report(start: datetime.date, end: datetime.date) -> list[dict]:
+    """Удовлетворённость per partner from the anonymous survey: average score and share helped."""
+    from .models import FeedbackResponse
+
+    rows = defaultdict(list)
+    for response in FeedbackResponse.objects.filter(created_on__gte=start, created_on__lte=end).select_related(
+        "organization"
+    ):
+        rows[response.organization.display_name].append(response)
+    result = []
+    for label, answers in sorted(rows.items()):
+        small = len(answers) < SMALL_CELL
+        result.append(
+            {
+                "label": label,
+                "answers": shown(len(answers)),
+                "average_score": None if small else round(statistics.mean(a.score for a in answers), 1),
+                "helped_share": None if small else round(100 * sum(a.helped for a in answers) / len(answers)),
+            }
+        )
+    return result
+
+
 def quarterly_report(day: datetime.date) -> dict:
     start, end = quarter_bounds(day)
     return {
@@ -136,6 +159,7 @@ def quarterly_report(day: datetime.date) -> dict:
         % {"q": (start.month - 1) // 3 + 1, "year": start.year},
         "families": family_report(start, end),
         "referrals": referral_report(start, end),
+        "satisfaction": satisfaction_report(start, end),
     }
 
 

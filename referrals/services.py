@@ -532,3 +532,44 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
             case.save(update_fields=["address", "narrative", "anonymised_at"])
             DestructionRecord.objects.create(case_reference=reference, destroyed_by=by, what=what, log_extract=extract)
     return done
+
+
+# -- Family feedback -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_invite(*, user, referral: Referral):
+    """A one-time survey link for a completed referral; the family's consent must allow contacting it."""
+    import secrets
+
+    from .codes import DataCategory
+    from .models import FeedbackInvitation
+
+    _require(user, "referral.feedback", referral)
+    if referral.status != State.COMPLETED:
+        raise ServiceError(_("Опрос можно предложить только по выполненному направлению."))
+    consent = policy.active_consent(referral.case, referral.organization_id)
+    if DataCategory.CONTACTS not in policy.consent_categories(consent):
+        raise ServiceError(_("Согласие семьи не разрешает связываться с ней: опрос не предлагается."))
+    invitation, _created = FeedbackInvitation.objects.get_or_create(
+        referral=referral, defaults={"token": secrets.token_urlsafe(24)}
+    )
+    return invitation
+
+
+@transaction.atomic
+def feedback_answer(*, token: str, score: int, helped: bool):
+    from .models import FeedbackInvitation, FeedbackResponse
+
+    invitation = FeedbackInvitation.objects.select_for_update().select_related("referral").filter(token=token).first()
+    if invitation is None or invitation.used:
+        raise ServiceError(_("Ссылка на опрос недействительна или уже использована."))
+    invitation.used = True
+    invitation.save(update_fields=["used"])
+    # Nothing ties the answer to the family: only the partner and the kind of help.
+    return FeedbackResponse.objects.create(
+        organization_id=invitation.referral.organization_id,
+        category_id=invitation.referral.category_id,
+        score=score,
+        helped=helped,
+    )

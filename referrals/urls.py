@@ -27,6 +27,7 @@ urlpatterns = [
     path("referrals/<uuid:referral_uuid>/act/<slug:action>/", views.referral_act, name="referral_act"),
     path("referrals/<uuid:referral_uuid>/assign/", views.referral_assign, name="referral_assign"),
     path("referrals/<uuid:referral_uuid>/messages/", views.referral_message, name="referral_message"),
+    path("referrals/<uuid:referral_uuid>/feedback/", views.referral_feedback, name="referral_feedback"),
     path("referrals/<uuid:referral_uuid>/attachments/", views.referral_attachment, name="referral_attachment"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("inbox/", views.inbox, name="inbox"),

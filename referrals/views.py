@@ -37,6 +37,7 @@ from .forms import (
     CompleteForm,
     ConsentForm,
     DeclineForm,
+    FeedbackForm,
     LoginForm,
     MeasureForm,
     MemberForm,
@@ -605,6 +606,36 @@ def referral_print(request, referral_uuid):
     categories, personal = _personal_for(request, referral, "print")
     context = {"referral": referral, "card": selectors.referral_card(referral), "personal": personal["blocks"]}
     return render(request, "referrals/referral_print.html", context)
+
+
+@workspace_view
+@require_POST
+def referral_feedback(request, referral_uuid):
+    referral = _referral(request, referral_uuid)
+    require(request.user, "referral.feedback", referral)
+    try:
+        invitation = services.feedback_invite(user=request.user, referral=referral)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        link = request.build_absolute_uri(reverse("feedback", args=[invitation.token]))
+        messages.success(request, _("Ссылка на анонимный опрос для семьи: %(link)s") % {"link": link})
+    return redirect("referrals:referral", referral.uuid)
+
+
+@never_cache
+def feedback_public(request, token):
+    """The family's anonymous survey (public, no sign-in, one answer per link)."""
+    form = FeedbackForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_answer(token=token, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = True
+    return render(request, "referrals/feedback.html", {"form": form, "done": done})
 
 
 # -- Notifications ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
+from referrals import views as referral_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),
+    path("feedback/<str:token>/", referral_views.feedback_public, name="feedback"),
     path("", include("directory.urls")),
 ]
 

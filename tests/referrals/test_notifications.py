@@ -219,3 +219,51 @@ def test_xlsx_export_has_the_same_numbers_as_the_page(client, network):
         assert partners[label][1] == row["total"] == 5
         assert partners[label][2] == row["acceptance_rate"] == 100
     assert workbook["Итоги"]["B5"].value == report["referrals"]["total"]
+
+
+def test_family_feedback_is_anonymous_and_feeds_satisfaction(client, network):
+    from referrals.models import FeedbackResponse
+
+    done = [
+        network.new_referral(
+            steps=[SEND, ACCEPT, ("intake", "start", {}), ("intake", "complete", {"outcome": "provided"})]
+        )
+        for _ in range(5)
+    ]
+    curator = network.users["curator"]
+    open_one = network.new_referral(steps=[SEND, ACCEPT])
+    try:
+        services.feedback_invite(user=curator, referral=open_one)
+    except services.ServiceError as exc:
+        assert "только по выполненному" in str(exc)
+    else:
+        raise AssertionError("a survey for a referral that is not completed")
+    tokens = [services.feedback_invite(user=curator, referral=r).token for r in done]
+    for score, token in zip([5, 4, 4, 3, 5], tokens, strict=True):
+        response = client.post(reverse("feedback", args=[token]), {"score": score, "helped": "1"})
+        assert "Спасибо" in response.content.decode()
+    again = client.post(reverse("feedback", args=[tokens[0]]), {"score": 1, "helped": "0"})
+    assert "недействительна или уже использована" in again.content.decode()
+    assert FeedbackResponse.objects.count() == 5
+    assert {f.name for f in FeedbackResponse._meta.fields} == {
+        "id",
+        "organization",
+        "category",
+        "score",
+        "helped",
+        "created_on",
+    }
+    report = reports.quarterly_report(timezone.localdate())
+    row = next(r for r in report["satisfaction"] if r["label"] == network.partner.display_name)
+    assert row == {"label": network.partner.display_name, "answers": 5, "average_score": 4.2, "helped_share": 100}
+    network.consent.data_categories = ["address"]
+    network.consent.save()
+    extra = network.new_referral(
+        steps=[SEND, ACCEPT, ("intake", "start", {}), ("intake", "complete", {"outcome": "provided"})]
+    )
+    try:
+        services.feedback_invite(user=curator, referral=extra)
+    except services.ServiceError as exc:
+        assert "не разрешает связываться" in str(exc)
+    else:
+        raise AssertionError("a survey without consent to contact the family")

@@ -119,6 +119,7 @@ URLS = [
         {"action": "not_complete", "not_completed_reason": "unreachable"},
         lambda r, c: r in ("intake", "specialist"),
     ),
+    ("referrals:referral_feedback", "post", "accepted", "referral.feedback", {}, may_case),
     ("referrals:referral_assign", "post", "accepted", "referral.assign", "assign", lambda r, c: r == "intake"),
     (
         "referrals:referral_message",
