@@ -227,3 +227,78 @@ def report_xlsx(report: dict) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+FONT_DIR = __import__("pathlib").Path(__file__).resolve().parent / "fonts"
+
+
+def report_pdf(report: dict) -> bytes:
+    """The quarterly analysis as a PDF (fpdf2 with the DejaVu fonts shipped in referrals/fonts)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(report["title"])
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 8, report["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    period = _("Период: %(start)s — %(end)s. Срок представления: до %(due)s.") % {
+        "start": report["start"].strftime("%d.%m.%Y"),
+        "end": report["end"].strftime("%d.%m.%Y"),
+        "due": report["due"].strftime("%d.%m.%Y"),
+    }
+    pdf.multi_cell(0, 6, period, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        6,
+        _("Принято семей: %(families)s. Направлений: %(referrals)s. Ячейки меньше 5 показаны как «<5».")
+        % {"families": report["families"]["accepted"], "referrals": report["referrals"]["total"]},
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+    def table(title, headers, rows, widths):
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8)
+        with pdf.table(col_widths=widths, text_align="LEFT") as grid:
+            header = grid.row()
+            for text in headers:
+                header.cell(text)
+            for values in rows:
+                line = grid.row()
+                for value in values:
+                    line.cell("—" if value is None else str(value))
+
+    metric_headers = [
+        _("Группа"),
+        _("Направлений"),
+        _("Принято, %"),
+        _("Медиана до принятия, дн."),
+        _("Медиана до выполнения, дн."),
+        _("Просрочено, %"),
+    ]
+    keys = ["label", "total", "acceptance_rate", "median_days_to_accept", "median_days_to_complete", "overdue_share"]
+    for title, name in (
+        (_("По видам помощи"), "by_kind"),
+        (_("По организациям-партнёрам"), "by_partner"),
+        (_("По районам"), "by_district"),
+    ):
+        rows = [[row[key] for key in keys] for row in report["referrals"][name]]
+        table(title, metric_headers, rows, (60, 22, 20, 28, 28, 22))
+    table(
+        _("Отказы по причинам"),
+        [_("Причина"), _("Направлений")],
+        [[row["label"], row["count"]] for row in report["referrals"]["declines_by_reason"]],
+        (140, 40),
+    )
+    table(
+        _("Прекращение сопровождения по причинам"),
+        [_("Причина"), _("Семей")],
+        [[row["label"], row["count"]] for row in report["families"]["closed_by_reason"]],
+        (140, 40),
+    )
+    return bytes(pdf.output())

@@ -693,6 +693,12 @@ def figures(request):
         )
         response["Content-Disposition"] = f'attachment; filename="analysis-{report["start"]:%Y-%m}.xlsx"'
         return response
+    if request.GET.get("format") == "pdf":
+        from .reports import report_pdf
+
+        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="analysis-{report["start"]:%Y-%m}.pdf"'
+        return response
     context = {
         "figures": selectors.coordinator_figures(),
         "report": report,

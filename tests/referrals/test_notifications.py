@@ -199,7 +199,7 @@ def test_coordinator_report_page_shows_no_personal_data(client, network):
         assert secret not in html
 
 
-def test_xlsx_export_has_the_same_numbers_as_the_page(client, network):
+def test_xlsx_and_pdf_exports_have_the_same_numbers_as_the_page(client, network):
     import io
 
     from openpyxl import load_workbook
@@ -219,6 +219,16 @@ def test_xlsx_export_has_the_same_numbers_as_the_page(client, network):
         assert partners[label][1] == row["total"] == 5
         assert partners[label][2] == row["acceptance_rate"] == 100
     assert workbook["Итоги"]["B5"].value == report["referrals"]["total"]
+
+    from pypdf import PdfReader
+
+    response = client.get(reverse("referrals:figures"), {"date": report["start"].isoformat(), "format": "pdf"})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Анализ сопровождения семей" in text
+    assert network.partner.display_name in text
+    for secret in PERSONAL:
+        assert secret not in text
 
 
 def test_family_feedback_is_anonymous_and_feeds_satisfaction(client, network):
