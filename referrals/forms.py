@@ -49,6 +49,8 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         super().clean()
         user = self.get_user()
+        if user is None:  # a field is missing: its own error says so
+            return self.cleaned_data
         token = (self.cleaned_data.get("otp_token") or "").strip().replace(" ", "")
         if not any(True for _device in user.totpdevice_set.filter(confirmed=True)):
             raise forms.ValidationError(self.error_messages["no_device"], code="no_device")

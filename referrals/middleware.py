@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 SESSION_KEY = "cabinet_last_seen"
@@ -27,6 +28,6 @@ class CabinetSessionMiddleware:
                     _("Сеанс завершён после %(minutes)s минут бездействия. Войдите снова.")
                     % {"minutes": settings.CABINET_IDLE_MINUTES},
                 )
-                return redirect(reverse("referrals:login") + "?next=" + request.path)
+                return redirect(reverse("referrals:login") + "?" + urlencode({"next": request.path}))
             request.session[SESSION_KEY] = now
         return self.get_response(request)

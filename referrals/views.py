@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -67,7 +67,7 @@ def workspace_view(view):
     def wrapper(request, *args, **kwargs):
         user = request.user
         if not user.is_authenticated or not user.is_verified():
-            return redirect(reverse("referrals:login") + "?next=" + request.path)
+            return redirect(reverse("referrals:login") + "?" + urlencode({"next": request.path}))
         if not policy.is_workspace_user(user):
             raise PermissionDenied(_("Нет доступа к кабинету."))
         return view(request, *args, **kwargs)

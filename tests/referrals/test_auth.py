@@ -66,3 +66,19 @@ def test_workspace_pages_are_not_cached(client, network):
     cabinet_login(client, network.users["curator"])
     response = client.get(reverse("referrals:case", args=[network.case.uuid]))
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+def test_incomplete_login_form_gets_field_messages(client, db):
+    response = client.post(reverse("referrals:login"), {"username": "", "password": "", "otp_token": ""})
+    assert response.status_code == 200
+    assert response.content.decode().count("Требуется заполнить это поле.") == 3
+
+
+def test_login_redirects_only_inside_the_workspace(client, network):
+    user = network.users["curator"]
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    response = client.post(
+        reverse("referrals:login") + "?next=https://evil.example/steal",
+        {"username": user.username, "password": PASSWORD, "otp_token": current_code(device)},
+    )
+    assert response.status_code == 302 and response.url == reverse("referrals:home")
