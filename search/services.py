@@ -50,9 +50,7 @@ def search(
         sort = "relevance" if query else ("distance" if near is not None else "name")
     per_page = per_page or settings.DIRECTORY_PAGE_SIZE
     hidden_groups = _workspace_only_target_groups()
-    filters = dict(filters or {})
-    if hidden_groups and filters.get("target_group"):
-        filters["target_group"] = [code for code in filters["target_group"] if code not in hidden_groups]
+    filters = _without_hidden_groups(filters if filters is not None else {}, hidden_groups)
     arguments = {
         "query": query,
         "filters": filters,
@@ -75,6 +73,23 @@ def search(
         # Never a public filter (e.g. «социально опасное положение»): see TargetGroup.is_public.
         results.facets["target_group"] = [v for v in results.facets["target_group"] if v.value not in hidden_groups]
     return results
+
+
+def _without_hidden_groups(filters, hidden: set[str]):
+    """Drop workspace-only family categories from the filters, keeping the caller's mapping type (QueryDict)."""
+    if not hidden:
+        return filters
+    values = filters.getlist("target_group") if hasattr(filters, "getlist") else filters.get("target_group") or []
+    values = [values] if isinstance(values, str) else list(values)
+    if not any(value in hidden for value in values):
+        return filters
+    kept = [value for value in values if value not in hidden]
+    filters = filters.copy()
+    if hasattr(filters, "setlist"):
+        filters.setlist("target_group", kept)
+    else:
+        filters["target_group"] = kept
+    return filters
 
 
 def _workspace_only_target_groups() -> set[str]:

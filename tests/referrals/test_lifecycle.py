@@ -128,6 +128,10 @@ def test_social_danger_category_stays_inside_the_case(client, network):
     ):
         assert "социально опасн" not in client.get(url).content.decode().lower()
     assert "социально опасн" not in client.get("/services/").content.decode().lower()
+    # Asking for it by its code filters nothing: the other filters of the request still apply.
+    plain = client.get("/services/", {"free": "on", "category": "psy"}).context["results"].total
+    asked = client.get("/services/", {"free": "on", "category": "psy", "target_group": "sop"}).context["results"].total
+    assert asked == plain > 0
 
 
 def test_dashboards_show_overdue_due_soon_and_caseload(client, network):
