@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from search import services as search_services
+from search.gaps import record_search
 
 from . import selectors
 from .filters import DirectoryFilterSet
@@ -34,6 +35,8 @@ def search_results(request):
     )
     if results.page > results.num_pages:
         raise Http404("Нет такой страницы результатов")
+    if results.page == 1:
+        record_search(query=results.query_run or query, filters=request.GET, total=results.total)
     now = timezone.localtime()
     holiday = selectors.is_holiday(now.date())
     cards = [

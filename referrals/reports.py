@@ -149,6 +149,34 @@ def satisfaction_report(start: datetime.date, end: datetime.date) -> list[dict]:
     return result
 
 
+def unmet_need(start: datetime.date, end: datetime.date) -> list[dict]:
+    """What the region lacks: public searches that found nothing or little, beside referral declines,
+    by district and kind of help (searches without a district or kind of help are grouped under «—»)."""
+    from directory.models import Category, Municipality
+    from search.models import SearchGap
+
+    districts = dict(Municipality.objects.values_list("code", "name"))
+    kinds = dict(Category.objects.values_list("code", "name"))
+    cells: dict[tuple[str, str], dict] = defaultdict(lambda: {"zero": 0, "few": 0, "declines": 0})
+    for gap in SearchGap.objects.filter(day__gte=start, day__lte=end):
+        key = (districts.get(gap.municipality, "—"), kinds.get(gap.category, "—"))
+        cells[key]["zero" if gap.results == 0 else "few"] += gap.count
+    declined = Referral.objects.filter(status=State.DECLINED, closed_at__date__gte=start, closed_at__date__lte=end)
+    for district, kind in declined.values_list("case__district__name", "category__name"):
+        cells[(district, kind)]["declines"] += 1
+    rows = [
+        {
+            "district": district,
+            "kind": kind,
+            "zero": row["zero"],
+            "few": row["few"],
+            "declines": shown(row["declines"]),
+        }
+        for (district, kind), row in cells.items()
+    ]
+    return sorted(rows, key=lambda r: (-(r["zero"] + r["few"]), r["district"], r["kind"]))[:100]
+
+
 def quarterly_report(day: datetime.date) -> dict:
     start, end = quarter_bounds(day)
     return {
@@ -160,6 +188,7 @@ def quarterly_report(day: datetime.date) -> dict:
         "families": family_report(start, end),
         "referrals": referral_report(start, end),
         "satisfaction": satisfaction_report(start, end),
+        "unmet_need": unmet_need(start, end),
     }
 
 

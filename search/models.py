@@ -34,3 +34,30 @@ class Synonym(models.Model):
     @property
     def expansion_list(self) -> list[str]:
         return [item.strip() for item in self.expansions.split(",") if item.strip()]
+
+
+class SearchGap(models.Model):
+    """Anonymous daily count of public searches that found nothing or little: where the region lacks help.
+
+    No address, session or user is kept; digits in the query are masked (a phone number typed by mistake).
+    """
+
+    day = models.DateField(_("день"))
+    query = models.CharField(_("запрос"), max_length=100, blank=True)
+    category = models.CharField(_("вид помощи (код)"), max_length=50, blank=True)
+    municipality = models.CharField(_("район (код)"), max_length=60, blank=True)
+    results = models.PositiveSmallIntegerField(_("найдено"))
+    count = models.PositiveIntegerField(_("сколько раз"), default=0)
+
+    class Meta:
+        ordering = ["-day", "-count"]
+        verbose_name = _("поиск без результатов")
+        verbose_name_plural = _("поиски без результатов")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "query", "category", "municipality", "results"], name="search_gap_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} «{self.query}»: {self.results}"

@@ -277,3 +277,20 @@ def test_family_feedback_is_anonymous_and_feeds_satisfaction(client, network):
         assert "не разрешает связываться" in str(exc)
     else:
         raise AssertionError("a survey without consent to contact the family")
+
+
+def test_unmet_need_joins_empty_public_searches_and_declines(client, network):
+    from directory.models import Category
+    from search.models import SearchGap
+
+    district = network.case.district
+    for _ in range(2):
+        client.get("/services/", {"q": "сурдопереводчик 89135551234", "municipality": district.code})
+    client.get("/services/", {"q": "психолог"})  # many results: not recorded
+    gap = SearchGap.objects.get()
+    assert gap.count == 2 and gap.results == 0 and "#" in gap.query and "5551234" not in gap.query
+    referral = network.new_referral(steps=[SEND, ("intake", "decline", {"decline_reason": "no_capacity"})])
+    rows = reports.unmet_need(timezone.localdate(), timezone.localdate())
+    assert {"district": district.name, "kind": "—", "zero": 2, "few": 0, "declines": 0} in rows
+    declined = next(r for r in rows if r["kind"] == Category.objects.get(pk=referral.category_id).name)
+    assert declined["declines"] == "<5" and declined["district"] == district.name
