@@ -133,7 +133,7 @@
     modes.className = "k-key-row";
     var names = { ru: k.labelRu, extra: k.labelExtra, latin: k.labelLatin, digits: k.labelDigits };
     MODES.forEach(function (m) {
-      var b = button(m[1], "k-key-mode", function () { mode = m[0]; drawKeyboard(); }, names[m[0]]);
+      var b = button(m[1], "k-key-mode", function () { mode = m[0]; drawKeyboard(); }, m[1] + " — " + names[m[0]]);
       b.setAttribute("aria-pressed", m[0] === mode ? "true" : "false");
       modes.appendChild(b);
     });

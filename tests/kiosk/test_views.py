@@ -45,7 +45,7 @@ def test_every_screen_renders_and_never_links_outside_the_kiosk(client, kiosk):
         assert response["Referrer-Policy"] == "same-origin"
         assert response.cookies["kiosk_device"].value == kiosk.code
         for target in HREF_RE.findall(response.content.decode()):
-            assert target.startswith((f"/kiosk/{kiosk.code}/", "/static/", "?")), (url, target)
+            assert target.startswith((f"/kiosk/{kiosk.code}/", "/static/", "?", "data:")), (url, target)
 
 
 def test_start_screen_tiles_hotlines_and_heartbeat(client, kiosk):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import logging
+
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from .models import Kiosk, KioskDailyUsage
+
+logger = logging.getLogger(__name__)
 
 COUNTERS = ("category_taps", "searches", "zero_result_searches", "qr_shown", "slips_printed")
 MAX_VERSION_LENGTH = 40
@@ -18,16 +22,29 @@ def record_heartbeat(kiosk: Kiosk, *, version: str = "") -> None:
     version = (version or "").strip()[:MAX_VERSION_LENGTH]
     if version:
         fields["software_version"] = version
-    Kiosk.objects.filter(pk=kiosk.pk).update(**fields)
+    try:
+        with transaction.atomic():
+            Kiosk.objects.filter(pk=kiosk.pk).update(**fields)
+    except DatabaseError:  # a busy database never turns a kiosk screen into an error page
+        logger.warning("Kiosk heartbeat of %s not recorded", kiosk.code, exc_info=True)
 
 
 def count(kiosk: Kiosk, *counters: str) -> None:
-    """Add one to each named daily counter of the kiosk (one row per kiosk per local day)."""
+    """Add one to each named daily counter of the kiosk (one row per kiosk per local day). Best effort: a
+    failed count is logged, the screen is still shown."""
     unknown = set(counters) - set(COUNTERS)
     if unknown:
         raise ValueError(f"Unknown kiosk counters: {sorted(unknown)}")
     if not counters:
         return
+    try:
+        with transaction.atomic():
+            _increment(kiosk, counters)
+    except DatabaseError:
+        logger.warning("Kiosk usage of %s not counted: %s", kiosk.code, counters, exc_info=True)
+
+
+def _increment(kiosk: Kiosk, counters) -> None:
     today = timezone.localdate()
     increments = {name: F(name) + 1 for name in counters}
     if KioskDailyUsage.objects.filter(kiosk=kiosk, date=today).update(**increments):

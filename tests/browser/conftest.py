@@ -1,0 +1,121 @@
+"""Browser tests: Playwright for Python driving Debian's chromium (never a downloaded browser).
+
+They skip, with the reason, only when chromium or Playwright is truly missing on a developer machine; in CI
+(CI=true) a missing browser is a failure, never a silent skip. The live server listens on 127.0.0.1.
+"""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+# Playwright's sync API keeps an event loop in the test thread; database calls there are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", shutil.which("chromium") or ""]
+AXE_JS = Path(__file__).resolve().parents[2] / "static" / "kiosk" / "vendor" / "axe.min.js"
+PORTRAIT = {"width": 1080, "height": 1920}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str):
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true: browser tests must run; .ci/run installs chromium)")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    for candidate in CHROMIUM_CANDIDATES:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    _unavailable("chromium not found: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH")
+    return ""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keep_the_demo_databank():
+    """live_server tests need a transactional database, which Django empties (flush) after each test: the
+    demo databank, the reference data of the migrations and Wagtail's root would be gone for every later
+    test. Browser tests only read the databank; what they write (the kiosk, its heartbeat and counters) is
+    removed by `kiosk_site` itself, so the flush is skipped while this module runs."""
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+    TransactionTestCase._fixture_teardown = lambda self: None
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture
+def kiosk_site(live_server, transactional_db):
+    from website.kiosk.demo import load_demo_kiosk
+    from website.kiosk.models import Kiosk
+
+    kiosk = load_demo_kiosk()
+    yield live_server.url, kiosk
+    for attempt in range(10):  # requests of the closed page may still hold the SQLite lock for a moment
+        try:
+            Kiosk.objects.filter(pk=kiosk.pk).delete()  # with its usage rows
+            break
+        except OperationalError:
+            time.sleep(0.5 * (attempt + 1))
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport=PORTRAIT, has_touch=True, bypass_csp=True, locale="ru-RU")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def assert_accessible(page, screen: str):
+    """axe-core (vendored, injected from disk) inside the page: no serious or critical violations."""
+    page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }"""
+    )
+    assert violations == [], f"{screen}: {violations}"
+
+
+def assert_touch_targets(page, screen: str, minimum: int = 48):
+    small = page.evaluate(
+        """(minimum) => Array.from(document.querySelectorAll("a[href], button, input, [role=button]"))
+            .filter(el => el.offsetParent !== null)
+            .map(el => { const r = el.getBoundingClientRect(); return {t: (el.textContent || el.name || "").trim()
+                .slice(0, 30), w: Math.round(r.width), h: Math.round(r.height)}; })
+            .filter(r => r.w < minimum || r.h < minimum)""",
+        minimum,
+    )
+    assert small == [], f"{screen}: targets smaller than {minimum}×{minimum} px: {small}"
