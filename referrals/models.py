@@ -497,3 +497,36 @@ class FeedbackResponse(models.Model):
 
     def __str__(self):
         return f"{self.organization}: {self.score}"
+
+
+class HelpRequest(models.Model):
+    """«Попросить о помощи»: a family's own request from the public site, for the district's social service
+    organisation. It enters the primary journal when a curator registers the family (FamilyCase)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("новое")
+        TAKEN = "taken", _("принято в работу")
+
+    reference = models.CharField(_("номер обращения"), max_length=20, unique=True)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("организация"), related_name="help_requests", on_delete=models.PROTECT
+    )
+    district = models.ForeignKey(Municipality, verbose_name=_("район"), related_name="+", on_delete=models.PROTECT)
+    name = EncryptedTextField(_("как обращаться"))
+    phone = EncryptedTextField(_("телефон"))
+    phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    message = EncryptedTextField(_("что случилось"))
+    consent_at = models.DateTimeField(_("согласие на обработку персональных данных"))
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("статус"), max_length=10, choices=Status.choices, default=Status.NEW)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("обращение за помощью")
+        verbose_name_plural = _("обращения за помощью")
+
+    def __str__(self):
+        return self.reference

@@ -207,6 +207,7 @@ RULES = {
     "referral.feedback": lambda user, referral: is_case_side(user, referral.case),
     "referral.attachment": _referral_unlocked,
     # Organisation-wide
+    "helprequests.view": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
     "accesslog.view": lambda user, obj=None: has_role(user, Role.HEAD, Role.ADMIN),
     "reports.view": lambda user, obj=None: has_role(user, Role.COORDINATOR, Role.HEAD, Role.ADMIN),
     "partner.inbox": lambda user, obj=None: has_role(user, Role.PARTNER_INTAKE, Role.PARTNER_SPECIALIST, Role.HEAD),
@@ -227,6 +228,13 @@ def can(user, action: str, obj=None) -> bool:
 def can_transition(user, referral: Referral, action_code: str) -> bool:
     rule = TRANSITION_RULES.get(action_code)
     return rule is not None and can(user, rule, referral)
+
+
+def help_requests_for(user):
+    """Requests from the public site addressed to the user's organisation (curators and heads)."""
+    from .models import HelpRequest
+
+    return HelpRequest.objects.filter(organization_id__in=orgs_with(user, Role.CURATOR, Role.HEAD))
 
 
 def access_log_scope(user):

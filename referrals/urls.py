@@ -31,6 +31,7 @@ urlpatterns = [
     path("referrals/<uuid:referral_uuid>/attachments/", views.referral_attachment, name="referral_attachment"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("inbox/", views.inbox, name="inbox"),
+    path("requests/", views.help_requests, name="help_requests"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("figures/", views.figures, name="figures"),

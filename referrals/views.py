@@ -638,6 +638,27 @@ def feedback_public(request, token):
     return render(request, "referrals/feedback.html", {"form": form, "done": done})
 
 
+@workspace_view
+def help_requests(request):
+    require(request.user, "helprequests.view")
+    if request.method == "POST":
+        taken = policy.help_requests_for(request.user).filter(pk=request.POST.get("take"), status="new")
+        if taken.update(status="taken", taken_by=request.user):
+            messages.success(request, _("Обращение принято в работу."))
+        return redirect("referrals:help_requests")
+    rows = list(policy.help_requests_for(request.user).select_related("district", "taken_by")[:200])
+    for row in rows:
+        log(
+            request,
+            row,
+            None,
+            ["helprequest.name", "helprequest.phone", "helprequest.message"],
+            "case",
+            organization_id=row.organization_id,
+        )
+    return render(request, "referrals/help_requests.html", {"rows": rows})
+
+
 # -- Notifications ---------------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import views as referral_views
+from referrals import intake
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("feedback/<str:token>/", referral_views.feedback_public, name="feedback"),
     path("", include("directory.urls")),
 ]
+    path("help/", intake.help_request_view, name="help_request"),
+    path("help/sent/", intake.help_request_sent, name="help_request_sent"),
 
 if settings.DEBUG:
     from django.conf.urls.static import static

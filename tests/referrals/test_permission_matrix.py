@@ -139,6 +139,14 @@ URLS = [
     ),
     ("referrals:case_list", "get", None, "curator.desk", None, lambda r, c: r in ("curator", "other_curator", "head")),
     ("referrals:access_log", "get", None, "accesslog.view", None, lambda r, c: r in ("head", "admin")),
+    (
+        "referrals:help_requests",
+        "get",
+        None,
+        "helprequests.view",
+        None,
+        lambda r, c: r in ("curator", "other_curator", "head"),
+    ),
     ("referrals:figures", "get", None, "reports.view", None, lambda r, c: r in ("coordinator", "head", "admin")),
 ]
 
