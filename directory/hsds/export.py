@@ -1,0 +1,486 @@
+"""Export the public databank as HSDS 3.1: flat tables (the tabular package) and nested JSON.
+
+Only what the public site shows is exported: published services, the organisations that have one, their
+places. A confidential place (a shelter) keeps its district and «front door» phone, never its address,
+coordinates or own phones. Nothing of the referral module is read here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from datetime import UTC
+from decimal import Decimal
+from pathlib import Path
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from directory.models import (
+    Agency,
+    Category,
+    Location,
+    Municipality,
+    Organization,
+    Phone,
+    ProviderType,
+    Service,
+    ServiceAtLocation,
+    TargetGroup,
+)
+from directory.selectors import public_services
+
+from . import mapping as m
+
+Tables = dict[str, list[dict]]
+
+
+def _clean(row: dict) -> dict:
+    """Drop empty optional values (HSDS leaves them out)."""
+    return {k: v for k, v in row.items() if v not in (None, "")}
+
+
+def _time(value) -> str:
+    return value.strftime("%H:%M")
+
+
+def exported_services():
+    return (
+        public_services()
+        .select_related("organization")
+        .prefetch_related(
+            "categories",
+            "target_groups",
+            "languages",
+            Prefetch("phones", queryset=Phone.objects.order_by("sort_order", "pk")),
+            Prefetch(
+                "service_at_locations", queryset=ServiceAtLocation.objects.select_related("location").order_by("uuid")
+            ),
+        )
+        .order_by("uuid")
+    )
+
+
+def exported_organizations():
+    ids = public_services().values("organization_id")
+    return (
+        Organization.objects.filter(pk__in=ids)
+        .select_related("provider_type", "agency")
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("sort_order", "pk")),
+            Prefetch(
+                "locations",
+                queryset=Location.objects.select_related("municipality", "settlement")
+                .prefetch_related(
+                    "schedules",
+                    "schedule_exceptions",
+                    Prefetch("phones", queryset=Phone.objects.order_by("sort_order", "pk")),
+                )
+                .order_by("uuid"),
+            ),
+        )
+        .order_by("uuid")
+    )
+
+
+class Exporter:
+    def __init__(self):
+        self.tables: Tables = defaultdict(list)
+
+    def add(self, table: str, row: dict) -> dict:
+        row = _clean(row)
+        self.tables[table].append(row)
+        return row
+
+    def attribute(self, entity: str, link_id: str, taxonomy: str, code: str) -> None:
+        term = m.term_id(taxonomy, code)
+        self.add(
+            "attribute",
+            {
+                "id": m.derived_id("attribute", link_id, term),
+                "link_id": link_id,
+                "taxonomy_term_id": term,
+                "link_type": taxonomy,
+                "link_entity": entity,
+            },
+        )
+
+    # ------------------------------------------------------------ taxonomies
+
+    def taxonomies(self) -> None:
+        for key, (name, description) in m.TAXONOMIES.items():
+            self.add("taxonomy", {"id": m.taxonomy_id(key), "name": name, "description": description})
+        for category in Category.objects.filter(is_public=True).select_related("parent").order_by("scheme", "code"):
+            parent = category.parent
+            self.term(
+                category.scheme,
+                category.code,
+                category.name,
+                category.description,
+                parent=parent.code if parent is not None and parent.is_public else None,
+            )
+        for group in TargetGroup.objects.filter(is_public=True).order_by("code"):
+            self.term("target_group", group.code, group.name, group.description)
+        for provider_type in ProviderType.objects.order_by("code"):
+            self.term("provider_type", provider_type.code, provider_type.name)
+        for agency in Agency.objects.order_by("code"):
+            self.term("agency", agency.code, agency.name)
+        for municipality in Municipality.objects.order_by("code"):
+            self.term("municipality", municipality.code, municipality.name, municipality.region)
+        for code, (_field, name) in m.DELIVERY_TERMS.items():
+            self.term("delivery", code, name)
+        for code, name in m.COST_TERMS.items():
+            self.term("cost", code, name)
+        for code, name in m.FEATURE_TERMS.items():
+            self.term("feature", code, name)
+
+    def term(self, taxonomy: str, code: str, name: str, description: str = "", parent: str | None = None) -> None:
+        self.add(
+            "taxonomy_term",
+            {
+                "id": m.term_id(taxonomy, code),
+                "code": code,
+                "name": name,
+                "description": description or "",
+                "parent_id": m.term_id(taxonomy, parent) if parent else None,
+                "taxonomy": taxonomy,
+                "taxonomy_id": m.taxonomy_id(taxonomy),
+                "language": "ru",
+            },
+        )
+        # `description` is required by HSDS even when empty
+        self.tables["taxonomy_term"][-1].setdefault("description", "")
+
+    # ------------------------------------------------------------ organisations and places
+
+    def organization(self, org: Organization) -> None:
+        org_id = str(org.uuid)
+        row = self.add(
+            "organization",
+            {
+                "id": org_id,
+                "name": org.name,
+                "alternate_name": org.short_name,
+                "description": org.description,
+                "email": org.email,
+                "website": org.website,
+                "legal_status": org.legal_form,
+            },
+        )
+        row.setdefault("description", "")
+        self.phones(org.phones.all(), "organization_id", org_id)
+        self.attribute("organization", org_id, "provider_type", org.provider_type.code)
+        if org.agency_id:
+            self.attribute("organization", org_id, "agency", org.agency.code)
+        for location in org.locations.all():
+            self.location(location, org_id)
+
+    def location(self, location: Location, org_id: str) -> None:
+        loc_id = str(location.uuid)
+        hidden = location.is_confidential
+        self.add(
+            "location",
+            {
+                "id": loc_id,
+                "location_type": "physical",
+                "organization_id": org_id,
+                "name": location.name,
+                "transportation": "" if hidden else location.transport_note,
+                "latitude": None if hidden else location.latitude,
+                "longitude": None if hidden else location.longitude,
+            },
+        )
+        if not hidden and (location.street or location.house or location.settlement_id):
+            address = self.add(
+                "address",
+                {
+                    "id": m.derived_id(loc_id, "address"),
+                    "location_id": loc_id,
+                    "address_1": ", ".join(p for p in (location.street, location.house) if p),
+                    "address_2": location.address_note,
+                    "city": location.settlement.name if location.settlement_id else location.municipality.name,
+                    "region": location.municipality.name,
+                    "state_province": location.municipality.region,
+                    "postal_code": location.postal_code,
+                    "country": m.COUNTRY,
+                    "address_type": "physical",
+                },
+            )
+            address.setdefault("address_1", "")
+            address.setdefault("postal_code", "")
+        if location.accessibility_note:
+            self.add(
+                "accessibility",
+                {
+                    "id": m.derived_id(loc_id, "accessibility"),
+                    "location_id": loc_id,
+                    "description": location.accessibility_note,
+                },
+            )
+        if hidden:
+            if location.front_door_phone:
+                self.add(
+                    "phone",
+                    {
+                        "id": m.derived_id(loc_id, "front-door"),
+                        "location_id": loc_id,
+                        "number": location.front_door_phone,
+                        "type": "voice",
+                        "description": m.FRONT_DOOR_PHONE,
+                    },
+                )
+        else:
+            self.phones(location.phones.all(), "location_id", loc_id)
+        self.schedules(location, loc_id)
+        self.attribute("location", loc_id, "municipality", location.municipality.code)
+        for flag, code in (
+            (location.wheelchair_accessible, "wheelchair_accessible"),
+            (location.is_24_7, "open_24_7"),
+            (hidden, "confidential_address"),
+        ):
+            if flag:
+                self.attribute("location", loc_id, "feature", code)
+
+    def schedules(self, location: Location, loc_id: str) -> None:
+        rows = sorted(location.schedules.all(), key=lambda s: (s.weekday, s.opens_at, s.closes_at))
+        for index, schedule in enumerate(rows):
+            self.add(
+                "schedule",
+                {
+                    "id": m.derived_id(loc_id, "schedule", index),
+                    "location_id": loc_id,
+                    "freq": "WEEKLY",
+                    "wkst": "MO",
+                    "byday": m.WEEKDAYS[schedule.weekday],
+                    "opens_at": _time(schedule.opens_at),
+                    "closes_at": _time(schedule.closes_at),
+                },
+            )
+        for exception in sorted(location.schedule_exceptions.all(), key=lambda e: e.date):
+            closed = exception.is_closed
+            self.add(
+                "schedule",
+                {
+                    "id": m.derived_id(loc_id, "exception", exception.date.isoformat()),
+                    "location_id": loc_id,
+                    "valid_from": exception.date.isoformat(),
+                    "valid_to": exception.date.isoformat(),
+                    "opens_at": None if closed else _time(exception.opens_at),
+                    "closes_at": None if closed else _time(exception.closes_at),
+                    "description": m.CLOSED_DAY if closed else m.SPECIAL_HOURS,
+                    "notes": exception.note,
+                },
+            )
+
+    def phones(self, phones, owner_field: str, owner_id: str) -> None:
+        for index, phone in enumerate(phones):
+            self.add(
+                "phone",
+                {
+                    "id": m.derived_id(owner_id, "phone", index),
+                    owner_field: owner_id,
+                    "number": phone.number,
+                    "extension": int(phone.extension) if phone.extension.isdigit() else None,
+                    "type": m.PHONE_TYPES.get(phone.kind, "voice"),
+                    "description": phone.description,
+                },
+            )
+
+    # ------------------------------------------------------------ services
+
+    def service(self, service: Service) -> None:
+        svc_id = str(service.uuid)
+        self.add(
+            "service",
+            {
+                "id": svc_id,
+                "organization_id": str(service.organization.uuid),
+                "name": service.name,
+                "description": service.description,
+                "url": service.url,
+                "email": service.email,
+                "status": "active",
+                "application_process": service.how_to_apply,
+                "fees_description": service.cost_note,
+                "eligibility_description": service.eligibility,
+                "minimum_age": service.age_min,
+                "maximum_age": service.age_max,
+                "assured_date": timezone.localtime(service.verified_at).date().isoformat()
+                if service.verified_at
+                else None,
+                "last_modified": service.updated_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            },
+        )
+        for sal in service.service_at_locations.all():
+            self.add(
+                "service_at_location",
+                {
+                    "id": str(sal.uuid),
+                    "service_id": svc_id,
+                    "location_id": str(sal.location.uuid),
+                    "description": sal.note,
+                },
+            )
+        self.phones(service.phones.all(), "service_id", svc_id)
+        for language in sorted(service.languages.all(), key=lambda x: x.code):
+            self.add(
+                "language",
+                {
+                    "id": m.derived_id(svc_id, "language", language.code),
+                    "service_id": svc_id,
+                    "name": language.name,
+                    "code": language.code,
+                },
+            )
+        for index, document in enumerate(service.document_list):
+            self.add(
+                "required_document",
+                {"id": m.derived_id(svc_id, "document", index), "service_id": svc_id, "document": document},
+            )
+        for category in sorted(service.categories.all(), key=lambda c: (c.scheme, c.code)):
+            if category.is_public:
+                self.attribute("service", svc_id, category.scheme, category.code)
+        for group in sorted(service.target_groups.all(), key=lambda g: g.code):
+            if group.is_public:
+                self.attribute("service", svc_id, "target_group", group.code)
+        for code, (field, _name) in m.DELIVERY_TERMS.items():
+            if getattr(service, field):
+                self.attribute("service", svc_id, "delivery", code)
+        self.attribute("service", svc_id, "cost", service.cost)
+        if service.is_hotline:
+            self.attribute("service", svc_id, "feature", "hotline")
+
+
+def build_tables() -> Tables:
+    exporter = Exporter()
+    exporter.taxonomies()
+    for org in exported_organizations():
+        exporter.organization(org)
+    for service in exported_services():
+        exporter.service(service)
+    return {table: exporter.tables.get(table, []) for table in m.TABLES}
+
+
+# ---------------------------------------------------------------- writers
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def write_tabular(tables: Tables, directory: Path) -> list[Path]:
+    """Write one CSV per table and a datapackage.json describing them (HSDS tabular data package)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    resources = []
+    for table in m.TABLES:
+        resource = dict(m.resources()[table])
+        path = directory / resource["path"]
+        fields = m.columns(table)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(fields)
+            for row in tables[table]:
+                writer.writerow([_csv_value(row.get(field)) for field in fields])
+        written.append(path)
+        resources.append(resource)
+    package = {
+        key: value for key, value in m.datapackage().items() if key not in {"resources", "version", "name", "title"}
+    }
+    package.update(
+        {
+            "name": "family-support-directory",
+            "title": "Банк данных помощи семьям с детьми",
+            "version": m.HSDS_VERSION,
+            "resources": resources,
+        }
+    )
+    path = directory / "datapackage.json"
+    path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def _json_value(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def nest(tables: Tables) -> dict[str, list[dict]]:
+    """Nested HSDS JSON: services (with their organisation, places, phones, attributes…), organisations."""
+    plain = {table: [{k: _json_value(v) for k, v in row.items()} for row in rows] for table, rows in tables.items()}
+    by_id = {table: {row["id"]: row for row in rows} for table, rows in plain.items()}
+    index: dict[tuple[str, str], dict[str, list[dict]]] = {}
+
+    def children(table: str, field: str, value: str) -> list[dict]:
+        if (table, field) not in index:
+            grouped = defaultdict(list)
+            for row in plain[table]:
+                if row.get(field):
+                    grouped[row[field]].append(row)
+            index[table, field] = grouped
+        return [dict(row) for row in index[table, field].get(value, [])]
+
+    taxonomies = by_id["taxonomy"]
+
+    def attributes(link_id: str) -> list[dict]:
+        result = []
+        for attribute in children("attribute", "link_id", link_id):
+            term = dict(by_id["taxonomy_term"][attribute["taxonomy_term_id"]])
+            term["taxonomy_detail"] = dict(taxonomies[term["taxonomy_id"]])
+            attribute["taxonomy_term"] = term
+            result.append(attribute)
+        return result
+
+    def location(row: dict) -> dict:
+        loc = dict(row)
+        loc_id = loc["id"]
+        loc["addresses"] = children("address", "location_id", loc_id)
+        loc["phones"] = children("phone", "location_id", loc_id)
+        loc["schedules"] = children("schedule", "location_id", loc_id)
+        loc["accessibility"] = children("accessibility", "location_id", loc_id)
+        loc["attributes"] = attributes(loc_id)
+        return loc
+
+    def organization(row: dict, *, with_locations: bool) -> dict:
+        org = dict(row)
+        org["phones"] = children("phone", "organization_id", org["id"])
+        org["attributes"] = attributes(org["id"])
+        if with_locations:
+            org["locations"] = [location(loc) for loc in children("location", "organization_id", org["id"])]
+        return org
+
+    services = []
+    for row in plain["service"]:
+        service = dict(row)
+        svc_id = service["id"]
+        service["organization"] = organization(by_id["organization"][service["organization_id"]], with_locations=False)
+        service["phones"] = children("phone", "service_id", svc_id)
+        service["service_at_locations"] = [
+            {**sal, "location": location(by_id["location"][sal["location_id"]])}
+            for sal in children("service_at_location", "service_id", svc_id)
+        ]
+        service["languages"] = children("language", "service_id", svc_id)
+        service["required_documents"] = children("required_document", "service_id", svc_id)
+        service["attributes"] = attributes(svc_id)
+        services.append(service)
+    return {
+        "organizations": [organization(row, with_locations=True) for row in plain["organization"]],
+        "services": services,
+        "taxonomies": plain["taxonomy"],
+        "taxonomy_terms": plain["taxonomy_term"],
+    }
+
+
+def write_json(tables: Tables, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, objects in nest(tables).items():
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(objects, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,130 @@
+"""How the databank maps onto HSDS 3.1: identifiers, taxonomies, table columns.
+
+Organisations, places, services and «service at a place» rows keep their own `uuid`. Everything else gets
+an identifier derived with uuid5 from a stable key (a reference code, or the owner's uuid and a position),
+so that an export, imported into an empty databank and exported again, gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from functools import cache
+from pathlib import Path
+
+HSDS_VERSION = "3.1"
+PROFILE = "https://openreferral.org/specification/3.1"
+SCHEMA_DIR = Path(__file__).parent / "schema"
+NAMESPACE = uuid.UUID("6c1f0a52-2d3e-5f7a-9b41-8e0d2c4a7b19")
+COUNTRY = "RU"
+
+
+def derived_id(*parts) -> str:
+    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
+
+
+# key -> (name, description). Attribute links from services, organisations and places go to their terms.
+TAXONOMIES = {
+    "kind": ("Виды помощи", "Пять видов помощи: медицинская, психологическая, педагогическая, правовая, социальная."),
+    "measure": ("Перечень мер помощи", "Группы и пункты регионального перечня мер помощи семьям с детьми."),
+    "target_group": ("Категории семей", "Категории семей, для которых предназначена услуга."),
+    "provider_type": ("Типы организаций", "Тип организации, оказывающей помощь."),
+    "agency": ("Ведомства", "Ведомственная принадлежность организации."),
+    "municipality": ("Муниципальные образования", "Муниципальный район или городской округ места приёма."),
+    "delivery": ("Способы получения", "Как можно получить услугу."),
+    "cost": ("Стоимость", "Бесплатно, частично бесплатно или платно."),
+    "feature": ("Особенности", "Горячая линия, доступный вход, круглосуточная работа, конфиденциальный адрес."),
+}
+
+DELIVERY_TERMS = {
+    "in_person": ("delivery_in_person", "Очно"),
+    "phone": ("delivery_phone", "По телефону"),
+    "online": ("delivery_online", "Онлайн"),
+    "home_visit": ("delivery_home_visit", "Выезд на дом"),
+}
+COST_TERMS = {"free": "Бесплатно", "partly_free": "Частично бесплатно", "paid": "Платно"}
+FEATURE_TERMS = {
+    "hotline": "Горячая линия",
+    "wheelchair_accessible": "Доступный вход",
+    "open_24_7": "Круглосуточно",
+    "confidential_address": "Адрес не публикуется",
+}
+
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+PHONE_TYPES = {"main": "voice", "hotline": "voice", "reception": "voice", "mobile": "cell", "fax": "fax"}
+PHONE_KINDS = {"voice": "main", "cell": "mobile", "fax": "fax"}
+FRONT_DOOR_PHONE = "Телефон для обращения"
+CLOSED_DAY = "Не работает"
+SPECIAL_HOURS = "Особые часы работы"
+
+
+def taxonomy_id(key: str) -> str:
+    return derived_id("taxonomy", key)
+
+
+def term_id(taxonomy: str, code: str) -> str:
+    return derived_id("term", taxonomy, code)
+
+
+# The tables written to the tabular package, in dependency order (table name -> HSDS schema name).
+TABLES = [
+    "taxonomy",
+    "taxonomy_term",
+    "organization",
+    "location",
+    "address",
+    "accessibility",
+    "service",
+    "service_at_location",
+    "phone",
+    "schedule",
+    "language",
+    "required_document",
+    "attribute",
+]
+
+# Nested JSON keys and the table their objects belong to.
+NESTED = {
+    "organization": "organization",
+    "services": "service",
+    "locations": "location",
+    "location": "location",
+    "addresses": "address",
+    "accessibility": "accessibility",
+    "service_at_locations": "service_at_location",
+    "phones": "phone",
+    "schedules": "schedule",
+    "languages": "language",
+    "required_documents": "required_document",
+    "attributes": "attribute",
+    "taxonomy_term": "taxonomy_term",
+    "taxonomy_detail": "taxonomy",
+}
+
+
+@cache
+def datapackage() -> dict:
+    return json.loads((SCHEMA_DIR / "datapackage.json").read_text(encoding="utf-8"))
+
+
+@cache
+def resources() -> dict[str, dict]:
+    """HSDS table name -> its tabular resource (path, schema with fields)."""
+    return {resource["name"]: resource for resource in datapackage()["resources"]}
+
+
+def columns(table: str) -> list[str]:
+    return [field["name"] for field in resources()[table]["schema"]["fields"]]
+
+
+def field_types(table: str) -> dict[str, str]:
+    return {field["name"]: field["type"] for field in resources()[table]["schema"]["fields"]}
+
+
+# Older file names (HSDS 2.x/3.0 packages) accepted on import.
+FILE_ALIASES = {
+    "service_at_locations.csv": "service_at_location",
+    "accessibility_for_disabilities.csv": "accessibility",
+    "taxonomy.csv": "taxonomy",
+    "organisations.csv": "organization",
+}
