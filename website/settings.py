@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "ninja",  # the public API; its Swagger UI is served from the site's static files, not a CDN
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -240,6 +241,9 @@ DIRECTORY_VERIFICATION_MAX_AGE_DAYS = env_int("DIRECTORY_VERIFICATION_MAX_AGE_DA
 DIRECTORY_MAP_LINK = os.environ.get(
     "DIRECTORY_MAP_LINK", "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 )
+# Public API (/api/v1/): requests per minute per client address (0 = no limit), cache lifetime of answers.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
 
 # Kiosks (touchscreen terminals, /kiosk/<code>/): the visible countdown before an idle reset, heartbeat
 # interval, how many services of the kiosk's district it keeps offline, and what a kiosk page may never open.
