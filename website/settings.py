@@ -117,8 +117,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "website.context_processors.site_context",
-            ],
                 "referrals.context_processors.cabinet",
+            ],
         },
     },
 ]

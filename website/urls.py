@@ -6,10 +6,9 @@ from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from directory.api import api
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
-from referrals import views as referral_views
 from referrals import intake
+from referrals import views as referral_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -19,15 +18,14 @@ urlpatterns = [
         sitemap,
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
-    path("api/v1/", api.urls),
     path("search/", include("search.urls")),
     path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),
     path("feedback/<str:token>/", referral_views.feedback_public, name="feedback"),
-    path("", include("directory.urls")),
-]
     path("help/", intake.help_request_view, name="help_request"),
     path("help/sent/", intake.help_request_sent, name="help_request_sent"),
+    path("", include("directory.urls")),
+]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
