@@ -6,6 +6,7 @@ from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from directory.api import api
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake
 from referrals import views as referral_views
@@ -18,6 +19,7 @@ urlpatterns = [
         sitemap,
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
+    path("api/v1/", api.urls),
     path("search/", include("search.urls")),
     path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),

@@ -328,4 +328,3 @@ def service_at_locations(
             flat = {k: v for k, v in service.items() if k != "service_at_locations"}
             contents.append({**item, "service": flat})
     return respond(request, {**meta, "contents": contents}, ndjson_items=contents)
-
