@@ -12,7 +12,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import policy
+from referrals import policy, services
+from referrals.crypto import encrypt_bytes
 from referrals.models import AccessLog, Referral
 
 from .conftest import ACCEPT, FAMILY_NAMES, FAMILY_PHONE, NARRATIVE, SEND, cabinet_login
@@ -35,6 +36,14 @@ def build(network, consent_state):
     }
     Referral.objects.filter(pk=objects["accepted"].pk).update(assignee=net.users["specialist"])
     objects["accepted"].refresh_from_db()
+    objects["programme"] = services.programme_new_version(user=net.users["curator"], case=net.case)
+    net.consent.document_data = encrypt_bytes(b"%PDF-1.4 scan")
+    net.consent.document_type = "application/pdf"
+    net.consent.save()
+    objects["consent"] = net.consent
+    objects["attachment"] = services.attachment_add(
+        user=net.users["curator"], referral=objects["accepted"], name="справка.pdf", data=b"%PDF-1.4 test"
+    )
     today = timezone.localdate()
     if consent_state == "withdrawn":
         net.consent.withdrawn_on = today
@@ -70,8 +79,32 @@ def may_case(role, consent):
     return role in CASE_SIDE
 
 
+def any_workspace_user(role, consent):
+    return role in WORKSPACE
+
+
+def partner_unlocked(role, consent):
+    return role in CASE_SIDE or (role in ("intake", "specialist") and consent == "present")
+
+
 URLS = [
+    ("referrals:home", "get", None, None, None, any_workspace_user),
+    ("referrals:notifications", "get", None, None, None, any_workspace_user),
+    ("referrals:case_new", "get", None, "curator.desk", None, lambda r, c: r in ("curator", "other_curator", "head")),
     ("referrals:case", "get", "case", "case.view", None, may_case),
+    ("referrals:programme", "get", "programme", "case.view", None, may_case),
+    (
+        "referrals:programme_decide",
+        "post",
+        "programme",
+        "programme.decide",
+        {"decision": "reject", "decided_on": "2026-01-01", "protocol_number": "1"},
+        lambda r, c: r == "head",
+    ),
+    ("referrals:consent_document", "get", "consent", "case.view", None, may_case),
+    ("referrals:consent_withdraw", "post", "consent", "consent.withdraw", {}, may_case),
+    ("referrals:attachment", "get", "attachment", "referral.attachment", None, partner_unlocked),
+    ("referrals:referral_attachment", "post", "accepted", "referral.attachment", {}, partner_unlocked),
     ("referrals:case_edit", "get", "case", "case.edit", None, may_case),
     ("referrals:case_close", "get", "case", "case.close", None, may_case),
     ("referrals:case_reassign", "get", "case", "case.reassign", None, lambda r, c: r == "head"),
@@ -151,11 +184,18 @@ URLS = [
 ]
 
 # Rules reached through other URLs than the list above (each has its own test elsewhere in this package).
-COVERED_ELSEWHERE = {"consent.withdraw", "programme.decide", "referral.complete", "referral.attachment"}
+COVERED_ELSEWHERE = {"referral.complete"}
 
 
 def test_every_policy_rule_is_in_the_matrix():
-    assert {spec[3] for spec in URLS} | COVERED_ELSEWHERE == set(policy.RULES)
+    assert {spec[3] for spec in URLS if spec[3]} | COVERED_ELSEWHERE == set(policy.RULES)
+
+
+def test_every_workspace_url_is_in_the_matrix():
+    from referrals.urls import urlpatterns
+
+    public = {"login", "logout"}
+    assert {p.name for p in urlpatterns} - public == {spec[0].split(":")[1] for spec in URLS}
 
 
 def url_for(spec, objects):
@@ -165,6 +205,8 @@ def url_for(spec, objects):
     obj = objects[key]
     if key == "case":
         return reverse(name, args=[obj.uuid])
+    if key in ("programme", "consent", "attachment"):
+        return reverse(name, args=[obj.pk])
     if name == "referrals:referral_act":
         return reverse(name, args=[obj.uuid, data["action"]])
     return reverse(name, args=[obj.uuid])
@@ -178,7 +220,12 @@ def expected_status(spec, role, consent_state):
         return "ok"
     if key is None:
         return 403
-    visible = role in CASE_SIDE if key == "case" else sees_referral(role, key)
+    if key in ("case", "programme", "consent"):
+        visible = role in CASE_SIDE
+    elif key == "attachment":
+        visible = sees_referral(role, "accepted")
+    else:
+        visible = sees_referral(role, key)
     return 403 if visible else 404
 
 
