@@ -530,3 +530,21 @@ class HelpRequest(models.Model):
 
     def __str__(self):
         return self.reference
+
+
+class LevelChange(AppendOnlyModel):
+    """A family moved to another support level (an indicator of the working group's report)."""
+
+    case = models.ForeignKey(FamilyCase, related_name="level_changes", on_delete=models.CASCADE)
+    from_level = models.CharField(max_length=12, choices=SupportLevel.choices)
+    to_level = models.CharField(max_length=12, choices=SupportLevel.choices)
+    changed_on = models.DateField(default=timezone.localdate)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        verbose_name = _("перевод на другой уровень")
+        verbose_name_plural = _("переводы на другой уровень")
+
+    def __str__(self):
+        return f"{self.case}: {self.from_level} → {self.to_level}"

@@ -118,8 +118,12 @@ def family_report(start: datetime.date, end: datetime.date) -> dict:
     closed = Counter(
         FamilyCase.objects.filter(closed_on__gte=start, closed_on__lte=end).values_list("closure_reason", flat=True)
     )
+    from .models import LevelChange
+
+    moved = LevelChange.objects.filter(changed_on__gte=start, changed_on__lte=end).values("case").distinct().count()
     return {
         "accepted": shown(accepted),
+        "moved_to_another_level": shown(moved),
         "closed_by_reason": [
             {"label": str(label), "count": shown(closed.get(code, 0))} for code, label in ClosureReason.choices
         ],
@@ -187,8 +191,45 @@ def quarterly_report(day: datetime.date) -> dict:
         % {"q": (start.month - 1) // 3 + 1, "year": start.year},
         "families": family_report(start, end),
         "referrals": referral_report(start, end),
+        "weekly": weekly_referrals(start, end),
         "satisfaction": satisfaction_report(start, end),
         "unmet_need": unmet_need(start, end),
+    }
+
+
+def weekly_referrals(start: datetime.date, end: datetime.date) -> list[dict]:
+    """Referrals sent per week of the period (Monday to Sunday), for the line chart."""
+    monday = start - datetime.timedelta(days=start.weekday())
+    weeks = []
+    while monday <= end:
+        weeks.append({"label": monday.strftime("%d.%m"), "start": monday, "total": 0})
+        monday += datetime.timedelta(days=7)
+    for sent in Referral.objects.filter(sent_at__date__gte=start, sent_at__date__lte=end).values_list(
+        "sent_at", flat=True
+    ):
+        day = sent.date()
+        weeks[(day - weeks[0]["start"]).days // 7]["total"] += 1
+    return [{"label": week["label"], "total": week["total"]} for week in weeks]
+
+
+def line_chart(rows: list[dict], value_key: str, *, width: int = 560, height: int = 200) -> dict:
+    """Geometry of a line chart (server-rendered SVG): points, axis labels every few weeks."""
+    pad_left, pad_bottom, pad_top = 40, 24, 10
+    top = max((row[value_key] for row in rows), default=0) or 1
+    step = (width - pad_left - 10) / max(1, len(rows) - 1)
+    points = []
+    for index, row in enumerate(rows):
+        x = round(pad_left + index * step, 1)
+        y = round(pad_top + (height - pad_top - pad_bottom) * (1 - row[value_key] / top), 1)
+        points.append({"x": x, "y": y, "label": row["label"], "value": row[value_key], "tick": index % 3 == 0})
+    return {
+        "points": points,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "width": width,
+        "height": height,
+        "top": top,
+        "baseline": height - pad_bottom,
+        "pad_left": pad_left,
     }
 
 
@@ -229,6 +270,7 @@ def report_xlsx(report: dict) -> bytes:
     summary.append(["Срок представления", report["due"].isoformat()])
     summary.append(["Принято семей", report["families"]["accepted"]])
     summary.append(["Направлений", report["referrals"]["total"]])
+    summary.append(["Переведено на другой уровень", report["families"]["moved_to_another_level"]])
     summary.append([])
     summary.append(["Прекращение сопровождения", "семей"])
     for row in report["families"]["closed_by_reason"]:

@@ -26,6 +26,7 @@ from .models import (
     Consent,
     FamilyCase,
     FamilyMember,
+    LevelChange,
     Message,
     Programme,
     Referral,
@@ -131,6 +132,10 @@ def member_add(*, case: FamilyCase, **fields) -> FamilyMember:
 def case_update(*, user, case: FamilyCase, **fields) -> FamilyCase:
     _require(user, "case.edit", case)
     level_changed = "support_level" in fields and fields["support_level"] != case.support_level
+    if level_changed:
+        LevelChange.objects.create(
+            case=case, from_level=case.support_level, to_level=fields["support_level"], changed_by=user
+        )
     for name, value in fields.items():
         setattr(case, name, value)
     if level_changed:

@@ -699,7 +699,7 @@ def access_log(request):
 @workspace_view
 def figures(request):
     require(request.user, "reports.view")
-    from .reports import bar_chart, quarterly_report
+    from .reports import bar_chart, line_chart, quarterly_report
 
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
@@ -724,6 +724,7 @@ def figures(request):
         "figures": selectors.coordinator_figures(),
         "report": report,
         "chart": bar_chart(report["referrals"]["by_kind"], "total"),
+        "line": line_chart(report["weekly"], "total"),
         "previous": (report["start"] - datetime.timedelta(days=1)).isoformat(),
         "next": (report["end"] + datetime.timedelta(days=1)).isoformat(),
     }

@@ -294,3 +294,19 @@ def test_unmet_need_joins_empty_public_searches_and_declines(client, network):
     assert {"district": district.name, "kind": "—", "zero": 2, "few": 0, "declines": 0} in rows
     declined = next(r for r in rows if r["kind"] == Category.objects.get(pk=referral.category_id).name)
     assert declined["declines"] == "<5" and declined["district"] == district.name
+
+
+def test_level_moves_and_weekly_line_are_counted(client, network):
+    services.case_update(user=network.users["curator"], case=network.case, support_level="emergency")
+    services.case_update(user=network.users["curator"], case=network.case, support_level="emergency")  # no move
+    for _ in range(3):
+        network.new_referral(steps=[SEND])
+    report = reports.quarterly_report(timezone.localdate())
+    assert report["families"]["moved_to_another_level"] == "<5"
+    assert network.case.level_changes.count() == 1
+    assert sum(week["total"] for week in report["weekly"]) == 3
+    chart = reports.line_chart(report["weekly"], "total")
+    assert len(chart["points"]) == len(report["weekly"]) and chart["top"] >= 3
+    cabinet_login(client, network.users["coordinator"])
+    html = client.get(reverse("referrals:figures")).content.decode()
+    assert "<polyline" in html and "Направления по неделям" in html
