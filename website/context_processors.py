@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from directory import selectors
 
 
@@ -6,4 +8,5 @@ def site_context(request):
     return {
         "hotlines": selectors.hotline_list,  # callable: evaluated only by templates that show it
         "is_demo_databank": selectors.databank_is_demo,
+        "quick_exit_url": settings.QUICK_EXIT_URL,
     }

@@ -366,6 +366,9 @@ MEASURES = [
     },
 ]
 
+# Pages about violence and abuse: they carry the «Быстрый выход» button.
+QUICK_EXIT_SLUGS = {"nasilie-v-seme"}
+
 ARTICLES = [
     (
         "kak-poluchit-edinoe-posobie",
@@ -476,6 +479,7 @@ def load_demo_pages() -> int:
             slug,
             title=title,
             intro=intro,
+            show_quick_exit=slug in QUICK_EXIT_SLUGS,
             m2m={
                 "categories": [categories[c] for c in category_codes if c in categories],
                 "target_groups": [groups[g] for g in group_codes if g in groups],

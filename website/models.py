@@ -15,6 +15,13 @@ from directory import selectors
 
 from . import blocks as website_blocks
 
+QUICK_EXIT_HELP = _("Показать кнопку «Быстрый выход» (и выход по Esc): для страниц о насилии и жестоком обращении.")
+
+
+def quick_exit_field():
+    return models.BooleanField(_("кнопка «Быстрый выход»"), default=False, help_text=QUICK_EXIT_HELP)
+
+
 CAMPAIGN_PAGE_TYPES = [
     "website.LifeSituationPage",
     "website.MeasurePage",
@@ -61,6 +68,7 @@ class LifeSituationPage(Page):
     related_measures = ParentalManyToManyField(
         "website.MeasurePage", verbose_name=_("меры поддержки"), blank=True, related_name="life_situations"
     )
+    show_quick_exit = quick_exit_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -69,6 +77,7 @@ class LifeSituationPage(Page):
         FieldPanel("related_measures"),
         FieldPanel("categories"),
         FieldPanel("target_groups"),
+        FieldPanel("show_quick_exit"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["website.HomePage"]
@@ -218,12 +227,14 @@ class DatedPage(Page):
         related_name="+",
     )
     body = StreamField(website_blocks.BodyBlock(), verbose_name=_("текст"), blank=True)
+    show_quick_exit = quick_exit_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("date"),
         FieldPanel("intro"),
         FieldPanel("image"),
         FieldPanel("body"),
+        FieldPanel("show_quick_exit"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["website.ArticleIndexPage"]

@@ -253,6 +253,9 @@ KIOSK_OFFLINE_SERVICES = env_int("KIOSK_OFFLINE_SERVICES", 40)
 KIOSK_SOFTWARE_VERSION = "kiosk-1.0.0"
 KIOSK_FORBIDDEN_PREFIXES = ["/cabinet/", "/admin/"]
 
+# Public site: the neutral page the «Быстрый выход» button replaces a page about violence with.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://yandex.ru/pogoda")
+
 # Referral network («Кабинет»). Personal data is encrypted with these keys (see README: key rotation).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
