@@ -10,6 +10,7 @@ from directory.api import api
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake
 from referrals import views as referral_views
+from website import accessibility
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),
     path("feedback/<str:token>/", referral_views.feedback_public, name="feedback"),
+    path("a11y/", accessibility.switch, name="a11y"),
     path("help/", intake.help_request_view, name="help_request"),
     path("help/sent/", intake.help_request_sent, name="help_request_sent"),
     path("", include("directory.urls")),
