@@ -43,7 +43,7 @@ def test_next_outside_the_site_is_refused(client, target):
 
 
 def test_unknown_cookie_values_are_ignored(client):
-    client.cookies[COOKIE] = "evil\"><script>.large"
+    client.cookies[COOKIE] = 'evil"><script>.large'
     html = client.get("/").content.decode()
     assert '<body class="a11y a11y-large ' in html
     assert "<script>.large" not in html
