@@ -56,7 +56,9 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["no_device"], code="no_device")
         device = match_token(user, token) if token.isdigit() else None
         if device is None:
-            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+            user_login_failed.send(
+                sender="referrals.forms", credentials={"username": user.get_username()}, request=self.request
+            )
             raise forms.ValidationError(self.error_messages["invalid_token"], code="invalid_token")
         self.otp_device = device
         return self.cleaned_data

@@ -548,3 +548,39 @@ class LevelChange(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.case}: {self.from_level} → {self.to_level}"
+
+
+class SecurityEvent(AppendOnlyModel):
+    """Audit trail of security events (sign-ins, second factor, roles, exports, deactivation), kept apart from
+    the personal-data access log. Append-only, like it."""
+
+    kind = models.CharField(max_length=30, db_index=True)
+    username = models.CharField(max_length=150, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
+    detail = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("событие безопасности")
+        verbose_name_plural = _("журнал событий безопасности")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+class UserSession(models.Model):
+    """Which sessions belong to which user, so that deactivating an account ends all of them at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE)
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("сеанс пользователя")
+        verbose_name_plural = _("сеансы пользователей")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.session_key[:6]}…"

@@ -208,6 +208,7 @@ RULES = {
     "referral.attachment": _referral_unlocked,
     # Organisation-wide
     "helprequests.view": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
+    "securitylog.view": lambda user, obj=None: has_role(user, Role.ADMIN),
     "accesslog.view": lambda user, obj=None: has_role(user, Role.HEAD, Role.ADMIN),
     "reports.view": lambda user, obj=None: has_role(user, Role.COORDINATOR, Role.HEAD, Role.ADMIN),
     "partner.inbox": lambda user, obj=None: has_role(user, Role.PARTNER_INTAKE, Role.PARTNER_SPECIALIST, Role.HEAD),

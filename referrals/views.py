@@ -693,7 +693,12 @@ def inbox(request):
 def access_log(request):
     require(request.user, "accesslog.view")
     rows = policy.access_log_scope(request.user).select_related("organization", "case")[:500]
-    return render(request, "referrals/access_log.html", {"rows": rows})
+    events = None
+    if policy.can(request.user, "securitylog.view"):
+        from .models import SecurityEvent
+
+        events = SecurityEvent.objects.all()[:200]
+    return render(request, "referrals/access_log.html", {"rows": rows, "events": events})
 
 
 @workspace_view
@@ -708,6 +713,9 @@ def figures(request):
     report = quarterly_report(day)
     if request.GET.get("format") == "xlsx":
         from .reports import report_xlsx
+        from .security import record
+
+        record("export", user=request.user, detail=f"отчёт XLSX {report['start']:%Y-%m}", request=request)
 
         response = HttpResponse(
             report_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -716,6 +724,9 @@ def figures(request):
         return response
     if request.GET.get("format") == "pdf":
         from .reports import report_pdf
+        from .security import record
+
+        record("export", user=request.user, detail=f"отчёт PDF {report['start']:%Y-%m}", request=request)
 
         response = HttpResponse(report_pdf(report), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="analysis-{report["start"]:%Y-%m}.pdf"'
