@@ -359,7 +359,7 @@ def report_pdf(report: dict) -> bytes:
         (_("По районам"), "by_district"),
     ):
         rows = [[row[key] for key in keys] for row in report["referrals"][name]]
-        table(title, metric_headers, rows, (60, 22, 20, 28, 28, 22))
+        table(title, metric_headers, rows, (52, 27, 21, 28, 30, 22))
     table(
         _("Отказы по причинам"),
         [_("Причина"), _("Направлений")],

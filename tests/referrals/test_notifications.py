@@ -227,6 +227,9 @@ def test_xlsx_and_pdf_exports_have_the_same_numbers_as_the_page(client, network)
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Анализ сопровождения семей" in text
     assert network.partner.display_name in text
+    keys = ["label", "total", "acceptance_rate", "median_days_to_accept", "median_days_to_complete", "overdue_share"]
+    for row in report["referrals"]["by_partner"]:
+        assert " ".join("—" if row[key] is None else str(row[key]) for key in keys) in text
     for secret in PERSONAL:
         assert secret not in text
 
