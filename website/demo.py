@@ -366,6 +366,11 @@ MEASURES = [
     },
 ]
 
+# Review dates of the demo measures: one is overdue, to show the «Меры: пора проверить» report.
+DEMO_NEXT_REVIEW = datetime.date(2027, 6, 30)
+DEMO_OVERDUE_REVIEW = datetime.date(2026, 1, 15)
+DEMO_OVERDUE_SLUGS = {"pitanie-shkolnikov"}
+
 # Pages about violence and abuse: they carry the «Быстрый выход» button.
 QUICK_EXIT_SLUGS = {"nasilie-v-seme"}
 
@@ -459,6 +464,7 @@ def load_demo_pages() -> int:
             legal_basis_url=PRAVO,
             oktmo=m["oktmo"],
             reviewed_at=datetime.date(2025, 1, 15),
+            review_date=DEMO_OVERDUE_REVIEW if m["slug"] in DEMO_OVERDUE_SLUGS else DEMO_NEXT_REVIEW,
             summary=m["summary"],
             body=_body(*m["body"]),
             conditions=m["conditions"],

@@ -131,6 +131,13 @@ class MeasurePage(Page):
         _("код по классификатору мер"), max_length=40, blank=True, help_text=_("Код меры в ЕГИССО / ЕЦП (КМСЗ).")
     )
     reviewed_at = models.DateField(_("дата актуализации"), null=True, blank=True)
+    review_date = models.DateField(
+        _("проверить не позднее"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Когда снова проверить меру: после этой даты она попадает в отчёт «Меры: пора проверить»."),
+    )
 
     summary = models.TextField(_("что даёт, кратко"), blank=True)
     body = StreamField(website_blocks.BodyBlock(), verbose_name=_("что даёт, подробно"), blank=True)
@@ -160,6 +167,7 @@ class MeasurePage(Page):
                 FieldPanel("oktmo"),
                 FieldPanel("classifier_code"),
                 FieldPanel("reviewed_at"),
+                FieldPanel("review_date"),
             ],
             heading=_("Классификатор мер (ЕГИССО)"),
         ),
