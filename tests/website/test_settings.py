@@ -17,7 +17,8 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env):
-    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}  # settings_test sets some of these
+    # settings_test sets some of these; the browser tests allow async-unsafe calls in their own process only.
+    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     clean.update(env)
     return subprocess.run(
@@ -32,6 +33,12 @@ def test_production_refuses_to_start_without_required_settings(missing):
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert f"{missing} must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_encryption_keys():
+    result = run_manage("check", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": ""})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set" in result.stderr
 
 
 def test_check_deploy_passes_with_production_like_environment():
