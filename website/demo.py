@@ -8,6 +8,7 @@ law in force before a real launch.
 import datetime
 import json
 
+from django.conf import settings
 from wagtail.models import Page
 
 from directory.models import Category, TargetGroup
@@ -442,7 +443,7 @@ def _upsert(parent: Page, model, slug: str, **fields):
 
 
 def load_demo_pages() -> int:
-    home = HomePage.objects.first()
+    home = HomePage.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
     if home is None:
         return 0
     Page.objects.filter(pk=home.pk).update(live=True)
@@ -534,4 +535,6 @@ def load_demo_pages() -> int:
         title="Банк данных служб помощи",
         intro="Организации, которые помогают семьям с детьми: найдите нужную помощь по виду, району или словам.",
     )
-    return count + 3
+    from .demo_translations import load_demo_translations
+
+    return count + 3 + load_demo_translations()

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -84,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "website.kiosk.middleware.KioskBoundaryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,7 +148,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Russian first; every UI string goes through gettext so that English can follow.
 LANGUAGE_CODE = "ru"
-LANGUAGES = [("ru", _("Русский")), ("en", _("English"))]
+# Languages of the site by settings alone: SITE_LANGUAGES lists the codes (Russian is always first and the default).
+# Tuvan (tyv) is unknown to Django, so its name is added here; the interface strings are in website/locale/.
+LANGUAGE_NAMES = {"ru": _("Русский"), "en": _("English"), "tyv": _("Тыва дыл"), "tt": _("Татарча")}
+LANG_INFO.setdefault("tyv", {"bidi": False, "code": "tyv", "name": "Tuvan", "name_local": "Тыва дыл"})
+LANGUAGES = [
+    (code, LANGUAGE_NAMES.get(code, code))
+    for code in dict.fromkeys(["ru", *env_list("SITE_LANGUAGES", "ru,en,tyv,tt")])
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -202,7 +213,10 @@ if not DEBUG:
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Помощь семьям с детьми")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAIL_I18N_ENABLED = False
+# Pages are translated per page (wagtail.contrib.simple_translation); Russian pages keep their unprefixed URLs,
+# the other languages live under /en/, /tyv/, /tt/.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xlsx", "ods", "txt"]
 

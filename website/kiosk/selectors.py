@@ -40,7 +40,8 @@ def countdown_seconds(kiosk: Kiosk) -> int:
 def life_situations():
     from website.models import LifeSituationPage
 
-    return LifeSituationPage.objects.live().public().order_by("path").prefetch_related("categories")
+    pages = LifeSituationPage.objects.live().public().filter(locale__language_code=settings.LANGUAGE_CODE)
+    return pages.order_by("path").prefetch_related("categories")  # the kiosk translates the Russian pages itself
 
 
 def life_situation_get(pk: int):
