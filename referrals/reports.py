@@ -221,7 +221,10 @@ def line_chart(rows: list[dict], value_key: str, *, width: int = 560, height: in
     for index, row in enumerate(rows):
         x = round(pad_left + index * step, 1)
         y = round(pad_top + (height - pad_top - pad_bottom) * (1 - row[value_key] / top), 1)
-        points.append({"x": x, "y": y, "label": row["label"], "value": row[value_key], "tick": index % 3 == 0})
+        # Coordinates as strings: the Russian locale would print 40.5 as «40,5», which SVG does not read.
+        points.append(
+            {"x": f"{x}", "y": f"{y}", "label": row["label"], "value": row[value_key], "tick": index % 3 == 0}
+        )
     return {
         "points": points,
         "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
@@ -243,7 +246,7 @@ def bar_chart(rows: list[dict], value_key: str, *, width: int = 560, bar_height:
         value = row[value_key]
         length = (width - label_width - 60) * value / top if isinstance(value, int | float) else 0
         bars.append(
-            {"y": index * (bar_height + 6), "label": row["label"][:40], "value": value, "length": round(length, 1)}
+            {"y": index * (bar_height + 6), "label": row["label"][:40], "value": value, "length": f"{length:.1f}"}
         )
     return {
         "bars": bars,

@@ -55,7 +55,12 @@ def on_membership_saved(sender, instance, created, **kwargs):
 
 @receiver(post_delete, sender=Membership)
 def on_membership_deleted(sender, instance, **kwargs):
-    record("role_change", user=instance.user, detail=f"{instance.get_role_display()}, {instance.organization}: удалена")
+    # No foreign key: the user may be being deleted in the same transaction (cascade).
+    record(
+        "role_change",
+        username=instance.user.get_username(),
+        detail=f"{instance.get_role_display()}, {instance.organization}: удалена",
+    )
 
 
 def _connect_totp():
@@ -67,7 +72,8 @@ def _connect_totp():
 
     @receiver(post_delete, sender=TOTPDevice, weak=False)
     def on_device_deleted(sender, instance, **kwargs):
-        record("2fa_change", user=instance.user, detail="устройство удалено")
+        # No foreign key: the user may be being deleted in the same transaction (cascade).
+        record("2fa_change", username=instance.user.get_username(), detail="устройство удалено")
 
 
 def _connect_deactivation():

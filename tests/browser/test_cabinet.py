@@ -39,8 +39,9 @@ def test_sign_in_with_totp_and_read_the_report_chart(coordinator, page):
     page.fill("#id_otp_token", f"{totp(SECRET):06d}")
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/cabinet/figures/")
-    chart = page.locator("figure svg[role=img]")
-    assert chart.is_visible()
+    charts = page.locator("figure svg[role=img]")
+    assert charts.count() == 2  # bars by kind of help, line by week
+    assert charts.first.is_visible() and charts.last.is_visible()
     assert page.locator("text=Анализ сопровождения семей").first.is_visible()
     assert_accessible(page, "workspace report")
     assert errors == []

@@ -85,3 +85,12 @@ def test_stored_xss_in_free_text_is_rendered_inert(client, network):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert" in html
+
+
+def test_deleting_a_user_with_a_device_and_roles_keeps_the_trail(network):
+    user = network.users["intake"]
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    username = user.username
+    user.delete()  # cascades to the device and the membership: their events must not point at the user
+    assert SecurityEvent.objects.filter(kind="2fa_change", username=username, detail="устройство удалено").exists()
+    assert SecurityEvent.objects.filter(kind="role_change", username=username, detail__endswith="удалена").exists()
