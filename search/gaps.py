@@ -7,13 +7,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import SearchGap
+from .services import filter_values
 
 FEW_RESULTS = 3
 
 
 def _first(filters, name: str) -> str:
-    values = filters.getlist(name) if hasattr(filters, "getlist") else filters.get(name) or []
-    values = [values] if isinstance(values, str) else list(values)
+    values = filter_values(filters, name)
     return str(values[0])[:60] if values else ""
 
 

@@ -75,12 +75,17 @@ def search(
     return results
 
 
+def filter_values(filters, name: str) -> list:
+    """The values of one filter, from a QueryDict (request.GET) or a plain dict of a value or a list."""
+    values = filters.getlist(name) if hasattr(filters, "getlist") else filters.get(name) or []
+    return [values] if isinstance(values, str) else list(values)
+
+
 def _without_hidden_groups(filters, hidden: set[str]):
     """Drop workspace-only family categories from the filters, keeping the caller's mapping type (QueryDict)."""
     if not hidden:
         return filters
-    values = filters.getlist("target_group") if hasattr(filters, "getlist") else filters.get("target_group") or []
-    values = [values] if isinstance(values, str) else list(values)
+    values = filter_values(filters, "target_group")
     if not any(value in hidden for value in values):
         return filters
     kept = [value for value in values if value not in hidden]
