@@ -3,6 +3,7 @@ regional languages (Tuvan, Tatar) added by settings with the interface strings o
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from wagtail.models import Locale
 
@@ -54,3 +55,28 @@ def test_a_tuvan_page_tree_is_served_under_its_prefix(client):
     html = client.get("/tyv/").content.decode()
     assert '<html lang="tyv">' in html
     assert "Дуза тывар" in html and "Көрүжү кошкак улуска версия" in html
+
+
+def test_an_editor_translates_the_home_page_in_the_admin(admin_client):
+    """HomePage.max_count = 1 keeps a second Russian home out of «Добавить страницу», but «Перевести» (a copy for
+    translation) is not blocked by it: it creates the English home, the editor publishes it and /en/ renders it."""
+    english = Locale.objects.get(language_code="en")
+    home = HomePage.objects.get(locale__language_code="ru")
+    HomePage.objects.get(locale=english).delete()  # start as a fresh site would: no English home yet
+    form = admin_client.get(reverse("simple_translation:submit_page_translation", args=[home.pk]))
+    assert form.status_code == 200
+    response = admin_client.post(
+        reverse("simple_translation:submit_page_translation", args=[home.pk]), {"locales": [english.pk]}
+    )
+    translated = HomePage.objects.get(locale=english)
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_pages:edit", args=[translated.pk])
+    assert translated.translation_key == home.translation_key and not translated.live
+    assert admin_client.get(response.url).status_code == 200
+    assert HomePage.can_create_at(home.get_parent()) is False  # Russian home exists: no second one in Russian
+    publish = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
+    response = admin_client.post(f"{publish}?id={translated.pk}", {})
+    assert response.status_code == 302
+    translated.refresh_from_db()
+    assert translated.live
+    html = admin_client.get("/en/").content.decode()
+    assert '<html lang="en">' in html and home.hero_title in html and "Find help" in html
