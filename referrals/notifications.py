@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from .codes import FamilyCategory, Role
 from .models import FamilyCase, Measure, Notification, NotificationPreference, OutgoingEmail, Referral
+from .selectors import staff
 from .states import State
 
 logger = logging.getLogger(__name__)
@@ -28,19 +29,6 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 # -- Who hears about what --------------------------------------------------------------------------------------
-
-
-def staff(organization_id: int, *roles: str):
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization_id=organization_id,
-            memberships__role__in=roles,
-            memberships__is_active=True,
-        )
-        .distinct()
-    )
 
 
 def intake_staff(organization_id: int):

@@ -224,14 +224,22 @@ def coordinator_figures() -> dict:
     }
 
 
-def curators_of(organization_id: int):
+def staff(organization_id: int, *roles: str):
+    """Active users holding an active membership of the organisation in one of the roles."""
     from django.contrib.auth import get_user_model
 
     return (
         get_user_model()
         .objects.filter(
-            memberships__organization_id=organization_id, memberships__role=Role.CURATOR, memberships__is_active=True
+            is_active=True,
+            memberships__organization_id=organization_id,
+            memberships__role__in=roles,
+            memberships__is_active=True,
         )
         .distinct()
-        .order_by("last_name", "username")
     )
+
+
+def curators_of(organization_id: int):
+    """Curators a case can be given to: deactivated accounts are left out."""
+    return staff(organization_id, Role.CURATOR).order_by("last_name", "username")

@@ -448,11 +448,21 @@ def message_post(*, user, referral: Referral, body: str) -> Message:
 ALLOWED_UPLOADS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
 
 
+def _check_upload_size(size: int) -> None:
+    limit = settings.REFERRAL_ATTACHMENT_MAX_BYTES
+    if size > limit:
+        raise ServiceError(_("Файл больше %(mb)s МБ.") % {"mb": limit // (1024 * 1024)})
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file; one over the limit is refused before it is read into memory."""
+    _check_upload_size(upload.size)
+    return upload.read()
+
+
 def inspect_upload(name: str, data: bytes) -> str:
     """The checked content type of an upload, or ServiceError. Trust the bytes, not the name or the browser."""
-    limit = settings.REFERRAL_ATTACHMENT_MAX_BYTES
-    if len(data) > limit:
-        raise ServiceError(_("Файл больше %(mb)s МБ.") % {"mb": limit // (1024 * 1024)})
+    _check_upload_size(len(data))
     if not data:
         raise ServiceError(_("Файл пустой."))
     lower = name.lower()

@@ -270,7 +270,7 @@ def consent_new(request, case_uuid):
         try:
             document = None
             if upload:
-                raw = upload.read()
+                raw = services.read_upload(upload)
                 document = {"data": raw, "content_type": services.inspect_upload(upload.name, raw)}
             services.consent_record(
                 user=request.user, case=case, organizations=organizations, document=document, **data
@@ -558,11 +558,8 @@ def referral_attachment(request, referral_uuid):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > services.settings.REFERRAL_ATTACHMENT_MAX_BYTES:
-                raise services.ServiceError(
-                    _("Файл больше %(mb)s МБ.") % {"mb": services.settings.REFERRAL_ATTACHMENT_MAX_BYTES // 1048576}
-                )
-            services.attachment_add(user=request.user, referral=referral, name=upload.name, data=upload.read())
+            data = services.read_upload(upload)
+            services.attachment_add(user=request.user, referral=referral, name=upload.name, data=data)
         except services.ServiceError as exc:
             messages.error(request, str(exc))
         else:

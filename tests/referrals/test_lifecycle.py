@@ -160,3 +160,19 @@ def test_dashboards_show_overdue_due_soon_and_caseload(client, network):
     assert late.pk in [r.pk for r in dashboard["overdue"]]
     assert {item["curator"].username for item in dashboard["curators"]} == {"t-curator", "t-curator2"}
     assert "Нагрузка кураторов" in response.content.decode()
+
+
+def test_a_deactivated_curator_is_not_offered_for_a_case(client, network):
+    """Reassignment lists only active curators; a deactivated one cannot be chosen even by a forged post."""
+    head, other = network.users["head"], network.users["other_curator"]
+    cabinet_login(client, head)
+    url = reverse("referrals:case_reassign", args=[network.case.uuid])
+    assert other.username in client.get(url).content.decode()
+    other.is_active = False
+    other.save()
+    page = client.get(url).content.decode()
+    assert other.username not in page and network.users["curator"].username in page
+    response = client.post(url, {"curator": other.pk})
+    assert response.status_code == 200 and "Выберите корректный вариант" in response.content.decode()
+    network.case.refresh_from_db()
+    assert network.case.curator == network.users["curator"]
