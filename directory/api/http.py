@@ -15,15 +15,9 @@ from ninja.throttling import BaseThrottle
 
 from directory.models import Organization, Service
 
+from .cors import cors
+
 RATE_LIMIT_MESSAGE = "Слишком много запросов. Повторите попытку через минуту."
-
-
-def cors(response: HttpResponse) -> HttpResponse:
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
-    response["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Retry-After"
-    return response
 
 
 def databank_last_modified() -> float | None:

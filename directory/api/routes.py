@@ -20,9 +20,20 @@ from directory.hsds import mapping as m
 from search.engines.base import GeoPoint
 
 from . import schemas, selectors
+from .cors import wrap_patterns
 from .http import RATE_LIMIT_MESSAGE, ClientRateThrottle, cors, respond
 
-api = NinjaAPI(
+
+class ReadOnlyAPI(NinjaAPI):
+    """The API's URL configuration with CORS preflight and HEAD on every URL (see `cors`)."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return wrap_patterns(patterns), app_name, namespace
+
+
+api = ReadOnlyAPI(
     title="Банк данных помощи семьям с детьми — открытый API",
     version="1.0 (HSDS 3.1)",
     description=(
