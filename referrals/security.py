@@ -6,9 +6,11 @@ deactivating a user ends every session of that user at once.
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.contrib.sessions.models import Session
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -94,7 +96,10 @@ def _connect_deactivation():
 
 def end_all_sessions(user) -> int:
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    # Through the session engine, wherever it keeps sessions (the database, or Redis when REDIS_URL is set).
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
     UserSession.objects.filter(user=user).delete()
     return len(keys)
 

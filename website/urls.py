@@ -11,9 +11,11 @@ from directory.api import api
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake
 from referrals import views as referral_views
-from website import accessibility
+from website import accessibility, health
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(

@@ -1,0 +1,112 @@
+"""Liveness and readiness for the load balancer and the monitoring.
+
+/healthz answers as long as the process serves requests: it touches nothing else, so a database outage does not
+make the supervisor restart healthy app servers. /readyz checks each dependency and says how it is:
+- «ok», «degraded» (works, but worse: the search engine is down and the database engine answers instead, or the
+  task queue is backed up), «down» (the site cannot serve: database or cache unreachable);
+- HTTP 200 while nothing is down, 503 otherwise, so a balancer stops sending traffic only when it must.
+Neither endpoint shows anything personal or secret: names of the checks and short reasons only.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+OK, DEGRADED, DOWN = "ok", "degraded", "down"
+
+
+def _timed(check, failure: str) -> dict:
+    started = time.perf_counter()
+    try:
+        result = check()
+    except Exception as error:  # a check reports, it never raises
+        result = {"status": failure, "detail": type(error).__name__}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def check_database() -> dict:
+    with connection.cursor() as cursor:
+        # A table, not just «SELECT 1»: an SQLite file that vanished would be recreated empty and still answer.
+        cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
+        cursor.fetchone()
+    return {"status": OK, "engine": connection.vendor}
+
+
+def check_cache() -> dict:
+    key = "readyz:probe"
+    cache.set(key, "1", 10)
+    if cache.get(key) != "1":
+        return {"status": DOWN, "detail": "cache did not return the probe"}
+    return {"status": OK, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def check_search() -> dict:
+    from search.engines.distributed import distributed_engine
+
+    engine = distributed_engine()
+    if engine is None:
+        return {"status": OK, "engine": "database"}
+    try:
+        with engine.errors():
+            alive = engine.client.ping()
+    except Exception as error:
+        alive, detail = False, type(error).__name__
+    else:
+        detail = "" if alive else "no answer"
+    if alive:
+        return {"status": OK, "engine": engine.name}
+    # The database engine takes over (search.services falls back): slower and simpler, not down.
+    return {"status": DEGRADED, "engine": engine.name, "detail": detail, "fallback": "database"}
+
+
+def check_tasks() -> dict:
+    backend = settings.TASKS["default"]["BACKEND"]
+    if "django_tasks_db" not in backend:
+        return {"status": OK, "backend": backend.rsplit(".", 1)[-1]}
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    waiting = ready.count()
+    stale_after = timezone.now() - timedelta(seconds=settings.READYZ_TASK_STALE_SECONDS)
+    stale = ready.filter(enqueued_at__lt=stale_after).count()
+    failed_recently = DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED, finished_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
+    status = DEGRADED if stale else OK
+    return {"status": status, "waiting": waiting, "stale": stale, "failed_last_hour": failed_recently}
+
+
+# Each check with the status it gets when it fails outright: without the database or the cache the site cannot
+# serve; without the search engine or the task queue it serves, worse.
+CHECKS = {
+    "database": (check_database, DOWN),
+    "cache": (check_cache, DOWN),
+    "search": (check_search, DEGRADED),
+    "tasks": (check_tasks, DEGRADED),
+}
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": OK})
+
+
+@never_cache
+def readyz(request):
+    checks = {name: _timed(check, failure) for name, (check, failure) in CHECKS.items()}
+    if checks["database"]["status"] == DOWN:
+        # The task queue lives in the database: say why it cannot answer.
+        checks["tasks"] = {"status": DEGRADED, "detail": "database down"}
+    statuses = {result["status"] for result in checks.values()}
+    overall = DOWN if DOWN in statuses else DEGRADED if DEGRADED in statuses else OK
+    return JsonResponse({"status": overall, "checks": checks}, status=503 if overall == DOWN else 200)
