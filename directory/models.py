@@ -623,3 +623,6 @@ class Phone(models.Model):
             raise ValidationError({"number": exc.messages}) from exc
         if self.extension and not self.extension.isdigit():
             raise ValidationError({"extension": _("Добавочный номер — только цифры.")})
+
+
+from .spreadsheet.models import SpreadsheetImport  # noqa: E402, F401  (the import record lives with its package)

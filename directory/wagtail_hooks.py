@@ -33,6 +33,7 @@ from .models import (
     Settlement,
     TargetGroup,
 )
+from .spreadsheet.admin_hooks import SUBMENU_HOOK as SPREADSHEET_SUBMENU_HOOK
 from .validators import find_schedule_overlaps
 
 # ---------------------------------------------------------------- panels (kept here, models stay plain)
@@ -293,6 +294,7 @@ class DirectoryGroup(SnippetViewSetGroup):
     menu_label = _("Банк данных")
     menu_icon = "folder-inverse"
     menu_order = 200
+    submenu_hook = SPREADSHEET_SUBMENU_HOOK  # «Импорт из таблицы» (directory/spreadsheet/admin_hooks.py)
     items = (
         OrganizationViewSet,
         ServiceViewSet,

@@ -285,6 +285,11 @@ READYZ_TASK_STALE_SECONDS = int(os.environ.get("READYZ_TASK_STALE_SECONDS", "600
 
 # The region the databank describes; used for labels and default map centre.
 DIRECTORY_REGION_NAME = os.environ.get("DIRECTORY_REGION_NAME", "Республика Тыва")
+# Bounding box of the region (south, west, north, east, decimal degrees): coordinates outside it are refused by
+# the spreadsheet import. Default: the Republic of Tyva with a margin. DIRECTORY_REGION_BOUNDS="49.5,88.5,54,99.5".
+DIRECTORY_REGION_BOUNDS = tuple(
+    float(value) for value in os.environ.get("DIRECTORY_REGION_BOUNDS", "49.5,88.5,54,99.5").split(",")
+)
 DIRECTORY_PAGE_SIZE = env_int("DIRECTORY_PAGE_SIZE", 20)
 # Records not verified for this many days are listed for re-verification.
 DIRECTORY_VERIFICATION_MAX_AGE_DAYS = env_int("DIRECTORY_VERIFICATION_MAX_AGE_DAYS", 365)
