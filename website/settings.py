@@ -300,6 +300,8 @@ DIRECTORY_MAP_LINK = os.environ.get(
 # Public API (/api/v1/): requests per minute per client address (0 = no limit), cache lifetime of answers.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
+# Printed guide (/guide/): PDF booklets rendered per client per minute (cached booklets are not counted).
+GUIDE_RATE_LIMIT = env_int("GUIDE_RATE_LIMIT", 10)
 
 # Kiosks (touchscreen terminals, /kiosk/<code>/): the visible countdown before an idle reset, heartbeat
 # interval, how many services of the kiosk's district it keeps offline, and what a kiosk page may never open.
