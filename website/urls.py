@@ -13,6 +13,9 @@ from referrals import intake
 from referrals import views as referral_views
 from website import accessibility, health
 
+# The database down or the disk full answer 503 / 507 pages instead of 500 (website/errors.py).
+handler500 = "website.errors.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
