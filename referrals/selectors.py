@@ -32,6 +32,16 @@ def _overdue_first(queryset):
     ).order_by("overdue", "respond_by", "-created_at")
 
 
+def overdue_q(today) -> Q:
+    """Overdue: not answered by its response date, or accepted and not done by the date the family needs it."""
+    return Q(status=State.SENT, respond_by__lt=today) | Q(status__in=OPEN_ACCEPTED, needed_by__lt=today)
+
+
+def overdue_count() -> int:
+    """Every overdue referral of the network (a figure for monitoring: no rows leave this function)."""
+    return Referral.objects.filter(overdue_q(timezone.localdate())).count()
+
+
 def curator_desk(user) -> dict:
     cases = policy.cases_for(user).filter(curator=user).exclude(status=CaseStatus.CLOSED).select_related("district")
     referrals = _overdue_first(
@@ -80,7 +90,7 @@ def head_dashboard(user) -> dict:
     overdue = (
         policy.referrals_for(user)
         .filter(case__in=cases)
-        .filter(Q(status=State.SENT, respond_by__lt=today) | Q(status__in=OPEN_ACCEPTED, needed_by__lt=today))
+        .filter(overdue_q(today))
         .select_related(*REFERRAL_LIST_RELATED)
         .order_by("respond_by")
     )

@@ -8,8 +8,11 @@ the search cluster is down.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
+
+from website import metrics
 
 from .engines.base import GeoPoint, Results
 from .engines.database import DatabaseEngine
@@ -60,14 +63,19 @@ def search(
         "per_page": per_page,
     }
     engine = get_engine()
+    started = time.perf_counter()
     try:
         results = engine.search(**arguments)
     except Exception:
         if isinstance(engine, DatabaseEngine):
             raise
         logger.warning("Search engine %s failed; answering from the database", engine.name, exc_info=True)
+        started = time.perf_counter()
         results = DatabaseEngine().search(**arguments)
         results.fallback = True
+        metrics.observe_search(DatabaseEngine.name, time.perf_counter() - started, fallback_from=engine.name)
+    else:
+        metrics.observe_search(engine.name, time.perf_counter() - started)
     results.sort = sort
     if hidden_groups and "target_group" in results.facets:
         # Never a public filter (e.g. «социально опасное положение»): see TargetGroup.is_public.

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "website.metrics.MetricsMiddleware",  # first, so it times the whole request (website/metrics.py)
     "django.middleware.security.SecurityMiddleware",
     "website.csp.SiteCSPMiddleware",  # Content-Security-Policy: website/csp.py
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -235,7 +236,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # The balancer probes the app server over plain HTTP on the private network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -280,6 +281,9 @@ WAGTAILSEARCH_BACKENDS = {
 # `make run` and production use the database backend with `manage.py db_worker`:
 # TASKS_BACKEND=django_tasks_db.DatabaseBackend.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+# /metrics (Prometheus) answers these addresses, or a request with «Authorization: Bearer METRICS_TOKEN».
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # /readyz reports the queue as degraded when a task has waited longer than this (no worker running?).
 READYZ_TASK_STALE_SECONDS = int(os.environ.get("READYZ_TASK_STALE_SECONDS", "600"))
 

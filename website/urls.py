@@ -11,7 +11,7 @@ from directory.api import api
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake
 from referrals import views as referral_views
-from website import accessibility, health
+from website import accessibility, health, metrics
 
 # The database down or the disk full answer 503 / 507 pages instead of 500 (website/errors.py).
 handler500 = "website.errors.server_error"
@@ -19,6 +19,7 @@ handler500 = "website.errors.server_error"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(
