@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     Category,
@@ -187,9 +189,9 @@ class OpeningStatus:
     @property
     def today_text(self) -> str:
         if self.is_24_7:
-            return "круглосуточно"
+            return _("круглосуточно")
         if not self.today_hours:
-            return self.closed_today_reason or "сегодня не работает"
+            return self.closed_today_reason or _("сегодня не работает")
         return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in self.today_hours)
 
 
@@ -205,13 +207,13 @@ def opening_status(location: Location, *, now: datetime | None = None, holiday: 
     exception = next((e for e in location.schedule_exceptions.all() if e.date == today), None)
     if exception is not None:
         if exception.is_closed:
-            return OpeningStatus(False, False, [], closed_today_reason="сегодня не работает", note=exception.note)
+            return OpeningStatus(False, False, [], closed_today_reason=_("сегодня не работает"), note=exception.note)
         hours = [(exception.opens_at, exception.closes_at)]
         return OpeningStatus(_within(now.time(), hours), False, hours, note=exception.note)
     if holiday is None:
         holiday = is_holiday(today)
     if holiday:
-        return OpeningStatus(False, False, [], closed_today_reason="сегодня праздничный день, не работает")
+        return OpeningStatus(False, False, [], closed_today_reason=_("сегодня праздничный день, не работает"))
     hours = sorted((s.opens_at, s.closes_at) for s in location.schedules.all() if s.weekday == today.weekday())
     return OpeningStatus(_within(now.time(), hours), False, hours)
 
@@ -263,7 +265,7 @@ def weekly_hours(location: Location) -> list[tuple[int, str, str]]:
     rows = []
     for weekday in Weekday:
         spans = sorted((s.opens_at, s.closes_at) for s in location.schedules.all() if s.weekday == weekday.value)
-        text = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans) if spans else "выходной"
+        text = ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans) if spans else _("выходной")
         rows.append((weekday.value, weekday.label, text))
     return rows
 
@@ -311,17 +313,17 @@ def services_needing_verification(*, now: datetime | None = None) -> QuerySet[Se
 
 
 FILTER_LABELS = {
-    "category": "вид помощи",
-    "target_group": "категория семьи",
-    "municipality": "район",
-    "settlement": "населённый пункт",
-    "provider_type": "тип организации",
-    "delivery": "способ получения",
-    "free": "только бесплатно",
-    "open_now": "открыто сейчас",
-    "accessible": "доступный вход",
-    "radius": "радиус",
-    "q": "слова запроса",
+    "category": gettext_lazy("вид помощи"),
+    "target_group": gettext_lazy("категория семьи"),
+    "municipality": gettext_lazy("район"),
+    "settlement": gettext_lazy("населённый пункт"),
+    "provider_type": gettext_lazy("тип организации"),
+    "delivery": gettext_lazy("способ получения"),
+    "free": gettext_lazy("только бесплатно"),
+    "open_now": gettext_lazy("открыто сейчас"),
+    "accessible": gettext_lazy("доступный вход"),
+    "radius": gettext_lazy("радиус"),
+    "q": gettext_lazy("слова запроса"),
 }
 
 

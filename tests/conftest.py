@@ -21,3 +21,14 @@ def admin_user(db, django_user_model):
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request under /en/ leaves English active in the thread (LocaleMiddleware does not reset it), and reverse()
+    follows the active language: every test starts and ends in Russian, as an unprefixed request would."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -160,7 +160,7 @@ LANGUAGES = [
     (code, LANGUAGE_NAMES.get(code, code))
     for code in dict.fromkeys(["ru", *env_list("SITE_LANGUAGES", "ru,en,tyv,tt")])
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "website" / "locale"]  # one catalogue for templates/ and every app (makemessages)
 USE_I18N = True
 USE_TZ = True
 # The region's own clock: «open now» is decided in it. Tyva (the demo region) is UTC+7.

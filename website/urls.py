@@ -28,15 +28,20 @@ urlpatterns = [
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
     path("api/v1/", api.urls),
-    path("search/", include("search.urls")),
     path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),
     path("feedback/<str:token>/", referral_views.feedback_public, name="feedback"),
+]
+# The public directory, the request for help and the version switch follow the language like the pages do:
+# Russian without a prefix (/services/), the others under theirs (/en/services/, /tyv/help/); {% url %} keeps it.
+urlpatterns += i18n_patterns(
+    path("search/", include("search.urls")),
     path("a11y/", accessibility.switch, name="a11y"),
     path("help/", intake.help_request_view, name="help_request"),
     path("help/sent/", intake.help_request_sent, name="help_request_sent"),
     path("", include("directory.urls")),
-]
+    prefix_default_language=False,
+)
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -3,6 +3,7 @@
 import segno
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from directory.validators import format_phone
 
@@ -20,8 +21,9 @@ def tel_href(number: str) -> str:
 
 
 @register.simple_tag
-def qr_svg(url: str, title: str = "QR-код: открыть эту страницу на телефоне") -> str:
+def qr_svg(url: str, title: str | None = None) -> str:
     """An inline SVG QR code of `url` (made on the server, no external service)."""
+    title = title or _("QR-код: открыть эту страницу на телефоне")
     svg = segno.make(url, error="m").svg_inline(scale=4, title=title, svgclass="qr", lineclass=None, omitsize=True)
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 - segno escapes the title
 
