@@ -9,7 +9,6 @@ services it updated from the JSON snapshot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from time import perf_counter
 
 from django.core.exceptions import ValidationError
@@ -17,7 +16,10 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from directory import services as directory_services
 from directory.models import Location, Organization, Phone, Service, ServiceAtLocation
+from search.query import vocabulary_reset
+from search.tasks import schedule_reindex
 
 from .models import SpreadsheetImport
 from .parse import Table, read_table
@@ -32,6 +34,7 @@ MODELS = {
     "service_at_location": ServiceAtLocation,
     "phone": Phone,
 }
+BATCH_SIZE = 500
 SNAPSHOT_FIELDS = ("description", "cost", "age_min", "age_max", "status")
 
 
@@ -66,148 +69,205 @@ def import_cancel(*, record: SpreadsheetImport) -> SpreadsheetImport:
     return record
 
 
-def set_related(service: Service, name: str, pks: list[int], *, fresh: bool = False) -> None:
+def set_related(service: Service, name: str, pks: list[int]) -> None:
     """Replace a service's categories or family categories in the database (a ParentalManyToManyField's own
     `set()` only changes the in-memory cluster until the next save)."""
     field = Service._meta.get_field(name)
     through = field.remote_field.through
-    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-    if not fresh:
-        through.objects.filter(**{f"{source}_id": service.pk}).delete()
-    through.objects.bulk_create([through(**{f"{source}_id": service.pk, f"{target}_id": pk}) for pk in pks])
+    through.objects.filter(**{f"{field.m2m_field_name()}_id": service.pk}).delete()
+    add_related(name, [(service.pk, pk) for pk in pks])
 
 
-@dataclass
 class _Writer:
-    record: SpreadsheetImport
-    created: dict
-    previous: dict
+    """Writes the valid rows in bulk: a few INSERTs per kind of record instead of a save (and its signals) per row.
 
-    def __post_init__(self):
-        self.organizations: dict[str, Organization] = {}
-        self.locations: dict[tuple, Location] = {}
-        self.services: dict[tuple, Service] = {}
-        self.location_phones: dict[int, set[str]] = {}
-        self.links: set[tuple[int, int]] = set()
+    New organisations, places, services, services at a place, phones and category links are created with
+    `bulk_create`; a service that already exists is updated with an ordinary `save()` after its snapshot is
+    kept. The search columns of every touched service are then computed once (`services_refresh_search_text`)
+    and a distributed search index, if any, is re-indexed after commit.
+    """
+
+    def __init__(self):
+        self.created: dict[str, list[int]] = {}
+        self.previous: dict[str, dict] = {}
         self.updated: set[int] = set()
-        self.new_services: set[int] = set()
-        self.new_locations: set[int] = set()
 
-    def add(self, kind: str, obj) -> None:
-        self.created.setdefault(kind, []).append(obj.pk)
-
-    def organization(self, row: RowCheck) -> Organization:
-        key = fold(row.values["organization"])
-        if key in self.organizations:
-            return self.organizations[key]
-        organization = row.clean["organization"]
-        if organization is None:
-            provider_type = row.clean["provider_type"]
-            organization = Organization.objects.create(
-                name=row.values["organization"].strip(),
-                provider_type=provider_type,
-                agency_id=provider_type.agency_id,
-                email=row.values["email"],
-                website=row.values["website"],
+    def run(self, rows: list[RowCheck]) -> None:
+        organizations = self._organizations(rows)
+        locations = self._locations(rows, organizations)
+        self._phones(rows, locations)
+        services = self._services(rows, organizations)
+        self._links(rows, organizations, locations, services)
+        touched = [*self.created.get("service", []), *self.updated]
+        service_refresh = Service.objects.filter(pk__in=touched).select_related("organization__provider_type")
+        directory_services.services_refresh_search_text(
+            services=service_refresh.prefetch_related(
+                "categories__parent__parent", "categories__kinds", "target_groups"
             )
-            self.add("organization", organization)
-        self.organizations[key] = organization
-        return organization
-
-    def location(self, row: RowCheck, organization: Organization) -> Location:
-        clean, values = row.clean, row.values
-        key = address_key(
-            organization.name, clean["municipality_id"], clean["settlement_id"], values["street"], values["house"]
         )
-        if key in self.locations:
-            return self.locations[key]
-        location = clean.get("location")
-        if location is None:
-            location = Location.objects.create(
-                organization=organization,
-                municipality=clean["municipality"],
-                settlement=clean["settlement"],
-                street=values["street"].strip(),
-                house=values["house"].strip(),
-                latitude=clean["latitude"],
-                longitude=clean["longitude"],
-            )
-            self.add("location", location)
-            self.new_locations.add(location.pk)
-            self.location_phones[location.pk] = set()
-        self.locations[key] = location
-        return location
+        schedule_reindex(
+            ServiceAtLocation.objects.filter(service_id__in=touched).values_list("pk", flat=True).iterator()
+        )
 
-    def phones(self, row: RowCheck, location: Location) -> None:
-        if not row.clean["phones"]:
-            return
-        if location.pk not in self.location_phones:
-            self.location_phones[location.pk] = set(location.phones.values_list("number", flat=True))
-        known = self.location_phones[location.pk]
-        for number in row.clean["phones"]:
-            if number in known:
+    def _bulk(self, kind: str, objects: list) -> list:
+        created = MODELS[kind].objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        self.created.setdefault(kind, []).extend(obj.pk for obj in created)
+        return created
+
+    def _organizations(self, rows) -> dict[str, Organization]:
+        found: dict[str, Organization] = {}
+        new: list[Organization] = []
+        for row in rows:
+            key = fold(row.values["organization"])
+            if key in found:
                 continue
-            phone = Phone.objects.create(location=location, number=number, sort_order=len(known))
-            known.add(number)
-            self.add("phone", phone)
-
-    def service(self, row: RowCheck, organization: Organization) -> Service:
-        key = (organization.pk, fold(row.values["service"]))
-        if key in self.services:
-            return self.services[key]
-        clean, values = row.clean, row.values
-        service = row.updates_service
-        fresh = service is None
-        if service is None:
-            service = Service(organization=organization, name=values["service"].strip())
-            self._fill(service, row)
-            service.save()
-            self.add("service", service)
-            self.new_services.add(service.pk)
-        else:
-            service = Service.objects.get(pk=service.pk)
-            self.previous[str(service.pk)] = {
-                **{name: getattr(service, name) for name in SNAPSHOT_FIELDS},
-                "categories": list(service.categories.values_list("pk", flat=True)),
-                "target_groups": list(service.target_groups.values_list("pk", flat=True)),
-            }
-            self._fill(service, row)
-            service.save()
-            self.updated.add(service.pk)
-        if clean["categories"] or row.updates_service is None:
-            set_related(service, "categories", [obj.pk for obj in clean["categories"]], fresh=fresh)
-        if clean["target_groups"] or row.updates_service is None:
-            set_related(service, "target_groups", [obj.pk for obj in clean["target_groups"]], fresh=fresh)
-        self.services[key] = service
-        return service
+            organization = row.clean["organization"]
+            if organization is None:
+                provider_type = row.clean["provider_type"]
+                organization = Organization(
+                    name=row.values["organization"].strip(),
+                    provider_type=provider_type,
+                    agency_id=provider_type.agency_id,
+                    email=row.values["email"],
+                    website=row.values["website"],
+                )
+                new.append(organization)
+            found[key] = organization
+        self._bulk("organization", new)
+        return found
 
     @staticmethod
-    def _fill(service: Service, row: RowCheck) -> None:
+    def _address(row: RowCheck) -> tuple:
         clean, values = row.clean, row.values
-        updating = service.pk is not None
-        if values["description"] or not updating:
-            service.description = values["description"]
-        for name, key in (("cost", "cost"), ("status", "status"), ("age_min", "age_min"), ("age_max", "age_max")):
-            if values[key] or not updating:
-                setattr(service, name, clean[name])
-        if service.age_min is not None and service.age_max is not None and service.age_min > service.age_max:
-            service.age_max = service.age_min
+        return address_key(
+            values["organization"], clean["municipality_id"], clean["settlement_id"], values["street"], values["house"]
+        )
 
-    def link(self, service: Service, location: Location) -> None:
-        if (service.pk, location.pk) in self.links:
-            return
-        self.links.add((service.pk, location.pk))
-        new_here = service.pk in self.new_services or location.pk in self.new_locations
-        if not new_here and ServiceAtLocation.objects.filter(service=service, location=location).exists():
-            return
-        self.add("service_at_location", ServiceAtLocation.objects.create(service=service, location=location))
+    def _locations(self, rows, organizations) -> dict[tuple, Location]:
+        found: dict[tuple, Location] = {}
+        new: list[Location] = []
+        for row in rows:
+            key = self._address(row)
+            if key in found:
+                continue
+            location = row.clean.get("location")
+            if location is None:
+                clean, values = row.clean, row.values
+                location = Location(
+                    organization=organizations[fold(values["organization"])],
+                    municipality=clean["municipality"],
+                    settlement=clean["settlement"],
+                    street=values["street"].strip(),
+                    house=values["house"].strip(),
+                    latitude=clean["latitude"],
+                    longitude=clean["longitude"],
+                )
+                new.append(location)
+            found[key] = location
+        self._bulk("location", new)
+        return found
 
-    def write(self, row: RowCheck) -> None:
-        organization = self.organization(row)
-        location = self.location(row, organization)
-        self.phones(row, location)
-        service = self.service(row, organization)
-        self.link(service, location)
+    def _phones(self, rows, locations) -> None:
+        new_locations = self._new("location")
+        existing_ids = [location.pk for location in locations.values() if location.pk not in new_locations]
+        known: dict[int, list[str]] = {}
+        for location_id, number in Phone.objects.filter(location_id__in=existing_ids).values_list(
+            "location_id", "number"
+        ):
+            known.setdefault(location_id, []).append(number)
+        new: list[Phone] = []
+        for row in rows:
+            location = locations[self._address(row)]
+            numbers = known.setdefault(location.pk, [])
+            for number in row.clean["phones"]:
+                if number not in numbers:
+                    new.append(Phone(location=location, number=number, sort_order=len(numbers)))
+                    numbers.append(number)
+        self._bulk("phone", new)
+
+    def _new(self, kind: str) -> set[int]:
+        return set(self.created.get(kind, []))
+
+    def _services(self, rows, organizations) -> dict[tuple, Service]:
+        found: dict[tuple, Service] = {}
+        new: list[tuple[Service, RowCheck]] = []
+        for row in rows:
+            organization = organizations[fold(row.values["organization"])]
+            key = (organization.pk, fold(row.values["service"]))
+            if key in found:
+                continue
+            if row.updates_service is None:
+                service = Service(organization=organization, name=row.values["service"].strip())
+                _fill(service, row, updating=False)
+                new.append((service, row))
+            else:
+                service = self._update(row)
+            found[key] = service
+        self._bulk("service", [service for service, _row in new])
+        links = {"categories": [], "target_groups": []}
+        for service, row in new:
+            for name in links:
+                links[name].extend((service.pk, obj.pk) for obj in row.clean[name])
+        for name, pairs in links.items():
+            add_related(name, pairs)
+        return found
+
+    def _update(self, row: RowCheck) -> Service:
+        service = Service.objects.get(pk=row.updates_service.pk)
+        if service.pk in self.updated:
+            return service
+        self.previous[str(service.pk)] = {
+            **{name: getattr(service, name) for name in SNAPSHOT_FIELDS},
+            "categories": list(service.categories.values_list("pk", flat=True)),
+            "target_groups": list(service.target_groups.values_list("pk", flat=True)),
+        }
+        _fill(service, row, updating=True)
+        service.save()
+        for name in ("categories", "target_groups"):
+            if row.clean[name]:
+                set_related(service, name, [obj.pk for obj in row.clean[name]])
+        self.updated.add(service.pk)
+        return service
+
+    def _links(self, rows, organizations, locations, services) -> None:
+        new_services = self._new("service")  # a pair with a new service cannot exist yet
+        old_services = [service.pk for service in services.values() if service.pk not in new_services]
+        existing = set(
+            ServiceAtLocation.objects.filter(service_id__in=old_services).values_list("service_id", "location_id")
+        )
+        new: list[ServiceAtLocation] = []
+        for row in rows:
+            organization = organizations[fold(row.values["organization"])]
+            service = services[organization.pk, fold(row.values["service"])]
+            location = locations[self._address(row)]
+            pair = (service.pk, location.pk)
+            if pair in existing:
+                continue
+            existing.add(pair)
+            new.append(ServiceAtLocation(service=service, location=location))
+        self._bulk("service_at_location", new)
+
+
+def _fill(service: Service, row: RowCheck, *, updating: bool) -> None:
+    """Copy the row's service fields; when updating, an empty cell keeps the old value."""
+    clean, values = row.clean, row.values
+    if values["description"] or not updating:
+        service.description = values["description"]
+    for name in ("cost", "status", "age_min", "age_max"):
+        if values[name] or not updating:
+            setattr(service, name, clean[name])
+    if service.age_min is not None and service.age_max is not None and service.age_min > service.age_max:
+        service.age_max = service.age_min
+
+
+def add_related(name: str, pairs: list[tuple[int, int]]) -> None:
+    field = Service._meta.get_field(name)
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    through.objects.bulk_create(
+        [through(**{f"{source}_id": service_pk, f"{target}_id": pk}) for service_pk, pk in pairs],
+        batch_size=BATCH_SIZE,
+    )
 
 
 def import_commit(*, record: SpreadsheetImport, mode: str, user) -> tuple[SpreadsheetImport, Check]:
@@ -223,21 +283,19 @@ def import_commit(*, record: SpreadsheetImport, mode: str, user) -> tuple[Spread
         record.status = SpreadsheetImport.Status.REFUSED
         record.save()
         return record, check
-    created: dict[str, list[int]] = {}
-    previous: dict[str, dict] = {}
     with transaction.atomic():
-        writer = _Writer(record=record, created=created, previous=previous)
-        for row in check.valid_rows:
-            writer.write(row)
+        writer = _Writer()
+        writer.run(check.valid_rows)
         record.status = SpreadsheetImport.Status.COMMITTED
-        record.created_ids = created
-        record.previous_values = previous
-        record.created_count = sum(len(ids) for ids in created.values())
+        record.created_ids = writer.created
+        record.previous_values = writer.previous
+        record.created_count = sum(len(ids) for ids in writer.created.values())
         record.updated_count = len(writer.updated)
         record.committed_at = timezone.now()
         record.committed_by = user
         record.duration_ms = int((perf_counter() - started) * 1000)
         record.save()
+        transaction.on_commit(vocabulary_reset)
     return record, check
 
 
