@@ -91,3 +91,20 @@ def snapshot() -> dict:
 
 
 SNAPSHOT_CODE = "import json; from tests.reliability.scratch import snapshot; print(json.dumps(snapshot()))"
+
+
+@contextlib.contextmanager
+def app_database(tmp_path: Path, suffix: str):
+    """A separate, committed copy of the test database (schema, reference data, demo databank) that other
+    processes can open: a SQLite file, or a PostgreSQL database restored from `pg_dump`. Yields its URL."""
+    from website.backup import database
+
+    dump = tmp_path / f"{suffix}.dump"
+    if connection.vendor == "sqlite":
+        database.dump(dump)
+        yield f"sqlite:///{dump}"
+        return
+    database.dump(dump)
+    with scratch_database(tmp_path, suffix) as url:
+        subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "-d", url, str(dump)], check=True)
+        yield url
