@@ -2,7 +2,9 @@
 
 import csv
 import filecmp
+import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,20 @@ def _same_files(a: Path, b: Path) -> None:
 def tables(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         return export.build_tables()
+
+
+@pytest.fixture(scope="module")
+def exported(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Path]:
+    """The demo databank exported once per module by the command (CSV validated, JSON), read-only for tests."""
+    root = tmp_path_factory.mktemp("hsds")
+    with django_db_blocker.unblock():
+        call_command("hsds_export", str(root / "csv"))
+        call_command("hsds_export", str(root / "json"), "--format", "json", "--no-validate")
+    return {"csv": root / "csv", "json": root / "json"}
+
+
+def _copy(source: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(source, tmp_path / source.name))
 
 
 def test_schema_files_ship_with_their_licence():
@@ -66,20 +82,19 @@ def test_export_never_publishes_drafts_or_confidential_addresses(tables):
     assert "referral" not in text and "is_network_partner" not in text
 
 
-def test_csv_export_writes_a_tabular_data_package(tmp_path):
-    call_command("hsds_export", str(tmp_path))
-    package = json.loads((tmp_path / "datapackage.json").read_text())
+def test_csv_export_writes_a_tabular_data_package(exported):
+    folder = exported["csv"]
+    package = json.loads((folder / "datapackage.json").read_text())
     assert package["profile"] == "tabular-data-package"
-    assert {r["path"] for r in package["resources"]} <= {p.name for p in tmp_path.iterdir()}
-    with (tmp_path / "services.csv").open() as handle:
+    assert {r["path"] for r in package["resources"]} <= {p.name for p in folder.iterdir()}
+    with (folder / "services.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert rows and set(rows[0]) == set(mapping.columns("service"))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_round_trip_export_import_export_gives_identical_files(tmp_path, fmt):
-    first, second = tmp_path / "first", tmp_path / "second"
-    call_command("hsds_export", str(first), "--format", fmt, "--no-validate")
+def test_round_trip_export_import_export_gives_identical_files(exported, tmp_path, fmt):
+    first, second = exported[fmt], tmp_path / "second"
     _empty_databank()
     assert not Service.objects.exists()
     report = import_tables(read_package(first))
@@ -89,17 +104,16 @@ def test_round_trip_export_import_export_gives_identical_files(tmp_path, fmt):
     _same_files(first, second)
 
 
-def test_import_again_updates_instead_of_duplicating(tmp_path):
-    call_command("hsds_export", str(tmp_path), "--no-validate")
+def test_import_again_updates_instead_of_duplicating(exported):
     before = Service.objects.count(), Location.objects.count()
-    report = import_tables(read_package(tmp_path))
+    report = import_tables(read_package(exported["csv"]))
     assert report.errors == [] and not report.created.get("service")
     assert (Service.objects.count(), Location.objects.count()) == before
 
 
-def _broken_package(tmp_path) -> Path:
-    call_command("hsds_export", str(tmp_path), "--no-validate")
-    services = tmp_path / "services.csv"
+def _broken_package(exported, tmp_path) -> Path:
+    package = _copy(exported["csv"], tmp_path)
+    services = package / "services.csv"
     with services.open() as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, list(reader)
@@ -112,7 +126,7 @@ def _broken_package(tmp_path) -> Path:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    phones = tmp_path / "phones.csv"
+    phones = package / "phones.csv"
     with phones.open() as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, list(reader)
@@ -121,15 +135,17 @@ def _broken_package(tmp_path) -> Path:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    return tmp_path
+    return package
 
 
-def test_broken_package_reports_every_bad_row_and_changes_nothing_when_all_or_nothing(tmp_path):
-    package = _broken_package(tmp_path)
+def test_broken_package_all_or_nothing_changes_nothing_otherwise_imports_the_good_rows(exported, tmp_path):
+    """One emptied databank for both modes (emptying and importing the demo databank is the slow part)."""
+    package = _broken_package(exported, tmp_path)
     _empty_databank()
-    report = import_tables(read_package(package), all_or_nothing=True)
-    assert report.rolled_back
-    text = "\n".join(report.errors)
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="Строк с ошибками"):
+        call_command("hsds_import", str(package), "--all-or-nothing", stdout=io.StringIO(), stderr=errors)
+    text = errors.getvalue()
     for line in (2, 3, 4, 5, 6):
         assert f"services.csv, строка {line}" in text
     assert "phones.csv, строка 2" in text
@@ -137,33 +153,22 @@ def test_broken_package_reports_every_bad_row_and_changes_nothing_when_all_or_no
     assert "не найдена" in text and "не число" in text and "Неизвестный статус" in text
     assert not Organization.objects.exists() and not Service.objects.exists()
 
-
-def test_broken_package_without_all_or_nothing_imports_the_good_rows(tmp_path):
-    package = _broken_package(tmp_path)
-    _empty_databank()
     report = import_tables(read_package(package))
     assert not report.rolled_back and len([e for e in report.errors if "services.csv" in e]) == 5
     assert Service.objects.count() == len(read_package(package)["service"]) - 5
 
 
-def test_import_command_all_or_nothing_fails_with_russian_message(tmp_path):
-    package = _broken_package(tmp_path)
-    with pytest.raises(CommandError, match="Строк с ошибками"):
-        call_command("hsds_import", str(package), "--all-or-nothing")
-
-
-def test_import_reads_a_hsds_30_style_package_and_json_file(tmp_path):
-    call_command("hsds_export", str(tmp_path / "json"), "--format", "json", "--no-validate")
-    services = json.loads((tmp_path / "json" / "services.json").read_text())
+def test_import_reads_a_hsds_30_style_package_and_json_file(exported, tmp_path):
+    services = json.loads((exported["json"] / "services.json").read_text())
     single = tmp_path / "one.json"
     single.write_text(json.dumps(services[0], ensure_ascii=False))
     report = import_tables(read_package(single))
     assert report.errors == [] and report.updated["service"] == 1
     # a 3.0 package: older file name, no datapackage.json
-    call_command("hsds_export", str(tmp_path / "csv"), "--no-validate")
-    (tmp_path / "csv" / "datapackage.json").unlink()
-    (tmp_path / "csv" / "service_at_location.csv").rename(tmp_path / "csv" / "service_at_locations.csv")
-    tables = read_package(tmp_path / "csv")
+    package = _copy(exported["csv"], tmp_path)
+    (package / "datapackage.json").unlink()
+    (package / "service_at_location.csv").rename(package / "service_at_locations.csv")
+    tables = read_package(package)
     assert tables["service_at_location"]
 
 
