@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from . import render as guide_render
@@ -73,6 +74,6 @@ def guide(request):
             return render(request, "directory/guide/form.html", context, status=404)
         cache.set(key, pdf, CACHE_SECONDS)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{file_name(selection)}"'
+    response["Content-Disposition"] = content_disposition_header(False, file_name(selection))
     response["Cache-Control"] = "public, max-age=3600"
     return response
