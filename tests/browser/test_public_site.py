@@ -76,3 +76,21 @@ def test_quick_exit_button_click(site, page):
     page.get_by_role("link", name="Быстрый выход").click()
     page.wait_for_url("**/services/?neutral=1")
     assert page.evaluate("history.length") == before  # replaced, not added
+
+
+def test_translated_public_pages_have_no_serious_axe_violations(site, page):
+    """English, Tuvan and Tatar interfaces: the right `lang` on <html> and on the switcher's links, and axe clean."""
+    page.set_viewport_size(DESKTOP)
+    service = Service.objects.filter(status=Service.Status.PUBLISHED).order_by("pk").first()
+    paths = {
+        "/en/": "en",
+        "/en/services/?q=психолог": "en",
+        f"/en/services/{service.pk}/": "en",
+        "/tyv/services/?q=психолог": "tyv",
+        "/tt/help/": "tt",
+    }
+    for path, lang in paths.items():
+        visit(page, site + path)
+        assert page.locator("html").get_attribute("lang") == lang, path
+        assert page.locator(".language-switcher a[lang='ru']").count() == 1, path
+        assert_accessible(page, path)
