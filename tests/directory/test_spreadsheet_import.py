@@ -465,3 +465,29 @@ def test_a_file_of_5000_rows_completes(editor_client):
     assert record.status == "committed"
     assert Service.objects.filter(organization__name__startswith="Центр № ").count() == 5000
     assert record.created_count == 1000 + 1000 + 5000 + 5000 + 1000
+
+
+def test_rollback_is_refused_as_a_whole_when_a_created_record_is_protected(editor_client):
+    from django.utils import timezone
+
+    from referrals.models import HelpRequest
+
+    upload(editor_client, "chisto.csv", csv_bytes([row()]))
+    record = SpreadsheetImport.objects.get()
+    commit(editor_client, record)
+    organization = Organization.objects.get(name="Центр «Импортный»")
+    HelpRequest.objects.create(
+        reference="T-0001",
+        organization=organization,
+        district=organization.locations.get().municipality,
+        name="Анна",
+        phone="+79000000000",
+        message="Нужна помощь",
+        consent_at=timezone.now(),
+    )
+    response = editor_client.post(reverse("directory_spreadsheet:rollback", args=[record.pk]), follow=True)
+    assert "Импорт нельзя отменить: на созданные им записи уже ссылаются другие данные" in response.content.decode()
+    record.refresh_from_db()
+    assert record.status == SpreadsheetImport.Status.COMMITTED
+    assert organization.services.filter(name="Семейная медиация").exists()  # nothing deleted
+    assert Phone.objects.filter(location__organization=organization).exists()
