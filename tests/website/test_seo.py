@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def json_ld(html: str) -> list[dict]:
-    return [json.loads(block) for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html)]
+    return [json.loads(block) for block in re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html)]
 
 
 def test_measure_page_has_canonical_open_graph_and_government_service(client):
