@@ -46,6 +46,14 @@ class LoginForm(AuthenticationForm):
         "no_device": _("Для вас не настроен второй фактор входа. Обратитесь к администратору."),
     }
 
+    def clean_username(self):
+        # AuthenticationForm sets max_length on the widget only: a longer name reached django-axes, whose
+        # varchar(255) refused it on PostgreSQL (a 500, found by tests/security/test_hypothesis_forms.py).
+        username = self.cleaned_data.get("username", "")
+        if len(username) > get_user_model()._meta.get_field("username").max_length:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return username
+
     def clean(self):
         super().clean()
         user = self.get_user()

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "website.metrics.MetricsMiddleware",  # first, so it times the whole request (website/metrics.py)
     "django.middleware.security.SecurityMiddleware",
     "website.csp.SiteCSPMiddleware",  # Content-Security-Policy: website/csp.py
+    "website.null_characters.RejectNullCharactersMiddleware",  # 400 for NUL in path, query or form data
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -19,7 +19,7 @@ MAX_VERSION_LENGTH = 40
 def record_heartbeat(kiosk: Kiosk, *, version: str = "") -> None:
     """The kiosk is alive: remember when, and which version of the kiosk shell it runs."""
     fields = {"last_seen_at": timezone.now()}
-    version = (version or "").strip()[:MAX_VERSION_LENGTH]
+    version = (version or "").replace("\x00", "").strip()[:MAX_VERSION_LENGTH]  # PostgreSQL text holds no NUL
     if version:
         fields["software_version"] = version
     try:
