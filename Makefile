@@ -3,7 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test chromium lint bench clean
+LOCK := requirements
+
+.PHONY: run test install install-test chromium lint bench clean lock audit
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
@@ -11,12 +13,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+# Installs are reproducible: every package, direct or not, at the version and hashes of the lock files
+# (requirements/*.txt, written by `make lock` from pyproject.toml); the project itself then without dependencies.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(LOCK)/base.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)/base.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml $(LOCK)/test.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -49,6 +55,16 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
 		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }; \
 	fi
+
+# After a change of pyproject.toml's dependencies: pin everything again (tests/test_lockfile.py checks they agree).
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: install-test
+	$(COMPILE) -o $(LOCK)/base.txt pyproject.toml
+	$(COMPILE) --extra test -o $(LOCK)/test.txt pyproject.toml
+
+# Known vulnerabilities of every locked package (PyPI's advisory feed); fails when one is found.
+audit: install-test
+	$(BIN)/python .ci/audit.py $(LOCK)/test.txt
 
 lint: install-test
 	$(BIN)/ruff check .
