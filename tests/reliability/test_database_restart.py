@@ -3,6 +3,7 @@ Retry-After, no traceback), then the same app process answers again once the dat
 
 Runs the site under gunicorn against a private PostgreSQL cluster (the shared server is never stopped)."""
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from .scratch import manage
@@ -39,8 +40,13 @@ def test_requests_fail_with_503_while_the_database_restarts_then_recover():
                 assert "Traceback" not in response.body and "OperationalError" not in response.body
                 assert response.headers.get("Retry-After") == "30"
 
+            # /readyz tells the balancer the truth meanwhile: the database is down, the site is not ready
+            ready = fetch(base + "/readyz")
+            assert ready.status == 503 and json.loads(ready.body)["checks"]["database"]["status"] == "down"
+
             cluster.start()
             wait_until(lambda: fetch(base + "/").status == 200, timeout=60, message="the site did not recover")
+            assert json.loads(fetch(base + "/readyz").body)["checks"]["database"]["status"] == "ok"
             after = burst(base, 24)
             assert {r.status for r in after} == {200}
             assert process.poll() is None  # the same app process, never restarted

@@ -2,7 +2,7 @@
 
 The search engine (osmem-server) and the cache (a private redis-server) are real servers started here on the
 loopback interface and stopped during the test; the database stopped under a running app server is in
-tests/reliability/test_readyz_database.py.
+tests/reliability/test_database_restart.py.
 """
 
 from __future__ import annotations
