@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.servers import free_port, private_postgres, wait_until
+from tests.reliability.servers import free_port, private_postgres, stop, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -171,12 +171,7 @@ def background(command: str, env: dict, cwd: str, log: Path):
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         handle.close()
 
 

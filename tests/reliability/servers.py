@@ -99,6 +99,16 @@ def fetch(url: str, timeout: float = 90) -> Response:
         return Response(error.code, error.read().decode(), dict(error.headers))
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it does not exit within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def gunicorn(env: dict):
     """The site under gunicorn (one worker, four threads) with the test settings and ``env``."""
@@ -128,10 +138,5 @@ def gunicorn(env: dict):
         wait_until(ready, timeout=120, message="the site did not start")
         yield process, base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
