@@ -6,15 +6,46 @@ They skip, with the reason, only when chromium or Playwright is truly missing on
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import OperationalError
+from django.test.testcases import LiveServerThread
 
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 # Playwright's sync API keeps an event loop in the test thread; database calls there are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATime:
+    """With in-memory SQLite, Django hands the test's single database connection to every thread of the live
+    server; requests served at once (the kiosk's service worker fetches three screens in parallel) would
+    interleave their transactions on that one connection (IntegrityError, «You can't execute queries until the
+    end of the 'atomic' block»). One request at a time, the response read out inside the lock."""
+
+    def __init__(self, application):
+        self.application, self.lock = application, threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            response = self.application(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+
+
+class _LiveServer(ThreadedWSGIServer):
+    def set_app(self, application):
+        # only a shared connection needs it (PostgreSQL gives every thread its own)
+        super().set_app(_OneRequestAtATime(application) if self.connections_override else application)
+
+
+LiveServerThread.server_class = _LiveServer
 
 CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", shutil.which("chromium") or ""]
 AXE_JS = Path(__file__).resolve().parents[2] / "static" / "kiosk" / "vendor" / "axe.min.js"

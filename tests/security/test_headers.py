@@ -123,7 +123,12 @@ def test_check_deploy_is_clean_with_production_like_settings():
     from cryptography.fernet import Fernet
 
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE")},
+        # not the test session's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for the session)
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        },
         "DEBUG": "0",
         "SECRET_KEY": "check-deploy-" + "x9K2mQ7vB4nR8tY1wE5uI3oP6aS0dF" * 2,
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
