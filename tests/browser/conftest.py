@@ -150,3 +150,25 @@ def assert_touch_targets(page, screen: str, minimum: int = 48):
         minimum,
     )
     assert small == [], f"{screen}: targets smaller than {minimum}×{minimum} px: {small}"
+
+
+COORDINATOR_SECRET = b"browser-test-secret!"  # 20 bytes
+COORDINATOR_PASSWORD = "browser-test-password-2026"
+
+
+@pytest.fixture
+def coordinator(live_server, transactional_db):
+    """A coordinator of the referral network with a confirmed TOTP device: (live server URL, user)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from directory.models import Organization
+    from referrals.codes import Role
+    from referrals.models import Membership
+
+    organization = Organization.objects.filter(is_network_partner=True).order_by("pk").first()
+    user = get_user_model().objects.create_user("t-browser-coordinator", "c@example.ru", COORDINATOR_PASSWORD)
+    Membership.objects.create(user=user, organization=organization, role=Role.COORDINATOR)
+    TOTPDevice.objects.create(user=user, name="app", key=COORDINATOR_SECRET.hex(), confirmed=True)
+    yield live_server.url, user
+    get_user_model().objects.filter(pk=user.pk).delete()  # the browser module keeps the database (see above)

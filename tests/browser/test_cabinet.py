@@ -1,28 +1,10 @@
 """The workspace in a real browser: sign in with password and TOTP, the working group's report with its chart."""
 
-import pytest
-from django.contrib.auth import get_user_model
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from directory.models import Organization
-from referrals.codes import Role
-from referrals.models import Membership
-
+from .conftest import COORDINATOR_PASSWORD as PASSWORD
+from .conftest import COORDINATOR_SECRET as SECRET
 from .conftest import assert_accessible
-
-SECRET = b"browser-test-secret!"  # 20 bytes
-PASSWORD = "browser-test-password-2026"
-
-
-@pytest.fixture
-def coordinator(live_server, transactional_db):
-    organization = Organization.objects.filter(is_network_partner=True).order_by("pk").first()
-    user = get_user_model().objects.create_user("t-browser-coordinator", "c@example.ru", PASSWORD)
-    Membership.objects.create(user=user, organization=organization, role=Role.COORDINATOR)
-    TOTPDevice.objects.create(user=user, name="app", key=SECRET.hex(), confirmed=True)
-    yield live_server.url, user
-    get_user_model().objects.filter(pk=user.pk).delete()  # the browser module keeps the database (see conftest)
 
 
 def test_sign_in_with_totp_and_read_the_report_chart(coordinator, page):

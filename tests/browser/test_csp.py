@@ -5,16 +5,14 @@ scripts that moved to static files still work under it (quick exit by button and
 import pytest
 from django.contrib.auth import get_user_model
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from directory.models import Organization, Service
-from referrals.codes import Role
-from referrals.models import Membership
+from directory.models import Service
+
+from .conftest import COORDINATOR_PASSWORD, COORDINATOR_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
-SECRET = b"csp-browser-secret!!"  # 20 bytes
 PASSWORD = "csp-browser-password-2026"
 # Every violation, whatever reports it: the DOM event (also for blocked inline styles) and the console message.
 LISTEN = """document.addEventListener("securitypolicyviolation", function (e) {
@@ -112,23 +110,13 @@ def test_kiosk_idle_reset_under_the_policy(kiosk_site, strict_page):
     assert page.violations == []
 
 
-@pytest.fixture
-def coordinator(live_server):
-    organization = Organization.objects.filter(is_network_partner=True).order_by("pk").first()
-    user = get_user_model().objects.create_user("t-csp-coordinator", "csp@example.ru", PASSWORD)
-    Membership.objects.create(user=user, organization=organization, role=Role.COORDINATOR)
-    TOTPDevice.objects.create(user=user, name="app", key=SECRET.hex(), confirmed=True)
-    yield live_server.url, user
-    get_user_model().objects.filter(pk=user.pk).delete()  # the browser module keeps the database (see conftest)
-
-
 def test_workspace_login_and_report_have_no_csp_violation(coordinator, strict_page):
     base, user = coordinator
     page = strict_page
     visit(page, f"{base}/cabinet/login/")
     page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp_token", f"{totp(SECRET):06d}")
+    page.fill("#id_password", COORDINATOR_PASSWORD)
+    page.fill("#id_otp_token", f"{totp(COORDINATOR_SECRET):06d}")
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/cabinet/**")
     visit(page, f"{base}/cabinet/figures/")
