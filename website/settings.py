@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "website.kiosk.middleware.KioskBoundaryMiddleware",
+    "website.page_cache.PublicPageCacheMiddleware",  # anonymous public pages: website/page_cache.py
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -310,6 +311,8 @@ DIRECTORY_MAP_LINK = os.environ.get(
 # Public API (/api/v1/): requests per minute per client address (0 = no limit), cache lifetime of answers.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
+# Whole anonymous public pages kept in the cache, seconds (0: off); any publication or databank edit invalidates.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300)
 # Printed guide (/guide/): PDF booklets rendered per client per minute (cached booklets are not counted).
 GUIDE_RATE_LIMIT = env_int("GUIDE_RATE_LIMIT", 10)
 

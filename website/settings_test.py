@@ -20,3 +20,6 @@ SEARCH_URL = ""
 SEARCH_ENGINE = "database"
 SEARCH_INDEX_PREFIX = "test"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# The whole-page cache would make tests see each other's pages: off unless the environment asks (benchmarks);
+# tests/website/test_page_cache.py turns it on.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "0"))
