@@ -1,0 +1,61 @@
+"""The API's list endpoints run a fixed number of SQL queries, however many items a page holds (the bounds are
+the counts measured on the demo databank: the validators of conditional requests, the rate limit and the page)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory.models import Location, Organization
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1"
+
+
+def count(client, path, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(BASE + path, params)
+    assert response.status_code == 200, response.content[:300]
+    return len(ctx.captured_queries), len(response.json()["contents"])
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "bound"),
+    [
+        ("/services", {}, 20),
+        ("/services", {"search": "помощь"}, 37),
+        ("/organizations", {}, 15),
+        ("/taxonomies", {}, 7),
+        ("/taxonomy_terms", {}, 7),
+        ("/service_at_locations", {}, 21),
+    ],
+)
+def test_list_endpoint_query_count_is_constant_in_the_page_size(client, path, params, bound):
+    client.get(BASE + path, {**params, "per_page": 1})  # warm process caches (taxonomy, synonyms)
+    small, small_items = count(client, path, **params, per_page=4)
+    large, large_items = count(client, path, **params, per_page=12)
+    assert large_items == 3 * small_items or large_items > small_items, (small_items, large_items)
+    assert small == large <= bound, (small, large)
+
+
+def test_service_at_locations_filtered_by_location_is_constant(client):
+    few = Location.objects.filter(service_at_locations__isnull=False).order_by("pk").first()
+    busiest = max(
+        Location.objects.filter(service_at_locations__isnull=False),
+        key=lambda place: place.service_at_locations.count(),
+    )
+    assert (
+        count(client, "/service_at_locations", location_id=str(few.uuid), per_page=100)[0]
+        == count(client, "/service_at_locations", location_id=str(busiest.uuid), per_page=100)[0]
+    )
+
+
+def test_organizations_with_many_services_cost_no_more(client):
+    organizations = Organization.objects.filter(services__isnull=False).distinct()
+    small = min(organizations, key=lambda o: o.services.count())
+    big = max(organizations, key=lambda o: o.services.count())
+    assert big.services.count() > small.services.count()
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"{BASE}/organizations/{small.uuid}")
+    with CaptureQueriesContext(connection) as other:
+        client.get(f"{BASE}/organizations/{big.uuid}")
+    assert len(one.captured_queries) == len(other.captured_queries) <= 21

@@ -1,0 +1,57 @@
+"""Wagtail pages that list things run a fixed number of SQL queries, however many entries they show."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from directory import selectors
+from website.models import ArticleIndexPage, ArticlePage, LifeSituationPage, MeasurePage
+
+pytestmark = pytest.mark.django_db
+
+
+def count(client, url, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_article_index_query_count_does_not_grow_with_the_page_size(client, monkeypatch):
+    index = ArticleIndexPage.objects.live().first()
+    for number in range(9):  # enough entries for three times the small page
+        index.add_child(
+            instance=ArticlePage(title=f"Статья для счёта запросов {number}", date=datetime.date(2026, 1, 1))
+        )
+    client.get(index.url)
+    monkeypatch.setattr(ArticleIndexPage, "page_size", 3)
+    small, small_html = count(client, index.url)
+    monkeypatch.setattr(ArticleIndexPage, "page_size", 9)
+    large, large_html = count(client, index.url)
+    assert (small_html.count('<li class="card"><article>'), large_html.count('<li class="card"><article>')) == (3, 9)
+    assert small == large <= 20
+
+
+def test_life_situation_query_count_does_not_grow_with_the_services_listed(client, monkeypatch):
+    page = max(LifeSituationPage.objects.live(), key=lambda p: p.categories.count())
+    client.get(page.url)
+    original = selectors.services_for_categories
+    monkeypatch.setattr(
+        selectors, "services_for_categories", lambda categories, limit=10: original(categories, limit=3)
+    )
+    small, _ = count(client, page.url)
+    monkeypatch.setattr(
+        selectors, "services_for_categories", lambda categories, limit=10: original(categories, limit=9)
+    )
+    large, _ = count(client, page.url)
+    assert small == large <= 25
+
+
+def test_measure_pages_cost_the_same(client):
+    pages = list(MeasurePage.objects.live())
+    for page in pages[:2]:
+        client.get(page.url)
+    counts = {count(client, page.url)[0] for page in pages[:4]}
+    assert len(counts) == 1 and max(counts) <= 36, counts
