@@ -88,10 +88,12 @@ def queue_email(to: str, *, subject: str, lines: list[str], url: str = "") -> Ou
 
 
 def _enqueue_delivery():
+    from website.request_log import enqueue
+
     from .tasks import deliver_outbox
 
     try:
-        deliver_outbox.enqueue()
+        enqueue(deliver_outbox)  # carries the request id into the worker's log lines
     except Exception:  # the outbox keeps the message; `send_notifications` delivers it later
         logger.warning("Could not enqueue e-mail delivery", exc_info=True)
 

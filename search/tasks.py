@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_tasks import task
 
+from website.request_log import enqueue
+
 from .engines.distributed import distributed_engine
 from .engines.errors import SearchEngineUnavailable
 
@@ -37,4 +39,4 @@ def schedule_reindex(sal_ids: Iterable[int], *, using: str | None = None) -> Non
         return
     ids = sorted({int(pk) for pk in sal_ids if pk is not None})
     if ids:
-        transaction.on_commit(lambda: reindex_service_at_locations.enqueue(ids), using=using)
+        transaction.on_commit(lambda: enqueue(reindex_service_at_locations, ids), using=using)

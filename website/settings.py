@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "website.request_log.RequestIdMiddleware",  # X-Request-ID on every log line and into tasks (website/request_log.py)
     "website.metrics.MetricsMiddleware",  # first, so it times the whole request (website/metrics.py)
     "django.middleware.security.SecurityMiddleware",
     "website.csp.SiteCSPMiddleware",  # Content-Security-Policy: website/csp.py
@@ -373,14 +374,33 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "referrals/locked_out.html"
 
+# Logs go to stderr (journald under systemd). LOG_FORMAT=json (production): one JSON object a line with time, level,
+# logger, message, request_id, path, method, status, duration_ms, user_id, task, task_id — never a query string, a
+# name or any other personal data; otherwise a readable line with the request id in brackets (website/request_log.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "website.request_log.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "website.request_log.JsonFormatter"},
+        "text": {"()": "website.request_log.ReadableFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Per-task chatter of Wagtail's background tasks is not useful in the console.
+    # Per-task chatter of Wagtail's background tasks is not useful in the console. One line per request
+    # (website.requests) only in JSON logs: runserver prints its own.
     "loggers": {
-        name: {"level": "WARNING"}
-        for name in ("wagtail", "django_tasks", "modelsearch", "opensearch", "elastic_transport", "elasticsearch")
+        **{
+            name: {"level": "WARNING"}
+            for name in ("wagtail", "django_tasks", "modelsearch", "opensearch", "elastic_transport", "elasticsearch")
+        },
+        "website.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
