@@ -6,6 +6,7 @@ Production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS; se
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -189,6 +190,49 @@ STORAGES = {
         )
     },
 }
+# Media (editors' images and documents) on S3-compatible object storage when MEDIA_S3_BUCKET is set (several app
+# servers then share it; Yandex Object Storage, MinIO, Ceph…), MEDIA_ROOT otherwise. The bucket stays private:
+# objects are written without an ACL (never public-read) and linked by signed URLs that expire; documents are
+# streamed by Wagtail's permission-checked view. Referral attachments never go there (encrypted in the database).
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+# Endpoint of the S3 API (empty: AWS), e.g. https://storage.yandexcloud.net; custom domain: unsigned public links.
+MEDIA_S3_ENDPOINT_URL = os.environ.get("MEDIA_S3_ENDPOINT_URL", "")
+MEDIA_S3_CUSTOM_DOMAIN = os.environ.get("MEDIA_S3_CUSTOM_DOMAIN", "")
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": MEDIA_S3_ENDPOINT_URL or None,
+            # Secrets only from the environment (or the instance's role when both are empty).
+            "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            # Key prefix inside the bucket (one bucket for several sites).
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("MEDIA_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            # Lifetime of a signed link to an image (a cached page must not outlive its links).
+            "querystring_expire": env_int("MEDIA_S3_URL_EXPIRE_SECONDS", 24 * 3600),
+            "custom_domain": MEDIA_S3_CUSTOM_DOMAIN or None,
+            "file_overwrite": False,
+        },
+    }
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Where the browser loads media from, for the Content-Security-Policy (img-src).
+MEDIA_ORIGINS = (
+    [
+        f"https://{MEDIA_S3_CUSTOM_DOMAIN}"
+        if MEDIA_S3_CUSTOM_DOMAIN
+        else "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_S3_ENDPOINT_URL))
+        if MEDIA_S3_ENDPOINT_URL
+        else "https://*.amazonaws.com"
+    ]
+    if MEDIA_S3_BUCKET
+    else []
+)
 
 # Cache and sessions: in Redis when REDIS_URL is set (several app servers share them, so any server can answer
 # any request), in the process otherwise (one server, the embedded default).
@@ -230,7 +274,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],  # the nonce only marks JSON-LD data blocks; no inline script runs
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
         "base-uri": [SELF],
