@@ -42,14 +42,18 @@ def overdue_count() -> int:
     return Referral.objects.filter(overdue_q(timezone.localdate())).count()
 
 
+DESK_ROWS = 100  # rows of each list on the desk; the full lists are paginated pages of their own
+DUE_SOON_ROWS = 50
+
+
 def curator_desk(user) -> dict:
     cases = policy.cases_for(user).filter(curator=user).exclude(status=CaseStatus.CLOSED).select_related("district")
     referrals = _overdue_first(
         policy.referrals_for(user).filter(case__curator=user).exclude(status__in=CLOSED_STATES)
     ).select_related(*REFERRAL_LIST_RELATED)
     return {
-        "cases": list(cases),
-        "referrals": list(referrals[:100]),
+        "cases": list(cases[:DESK_ROWS]),
+        "referrals": list(referrals[:DESK_ROWS]),
         **measure_overview(policy.cases_for(user).filter(curator=user)),
     }
 
@@ -58,31 +62,35 @@ DUE_SOON_DAYS = 7
 
 
 def measure_overview(cases) -> dict:
-    """Measures of the approved programmes of these cases: due soon, and how many stand in each state."""
+    """Measures of the approved programmes of these cases: due soon (the first DUE_SOON_ROWS), and how many stand
+    in each state (the state of the measure's latest referral). Two queries, counted in SQL."""
+    from django.db.models import OuterRef, Subquery
+
     from .codes import ProgrammeStatus
     from .models import Measure
 
     today = timezone.localdate()
-    measures = (
-        Measure.objects.filter(
-            programme__case__in=cases.exclude(status=CaseStatus.CLOSED), programme__status=ProgrammeStatus.APPROVED
-        )
-        .select_related("programme__case", "category", "organization")
-        .prefetch_related("referrals")
+    measures = Measure.objects.filter(
+        programme__case__in=cases.exclude(status=CaseStatus.CLOSED).values("pk"),
+        programme__status=ProgrammeStatus.APPROVED,
     )
-    due_soon, by_state = [], Counter()
-    for measure in measures:
-        referrals = sorted(measure.referrals.all(), key=lambda r: r.created_at)
-        state = referrals[-1].get_status_display() if referrals else _("без направления")
-        by_state[str(state)] += 1
-        if today <= measure.deadline <= today + timedelta(days=DUE_SOON_DAYS):
-            due_soon.append(measure)
-    return {"measures_due_soon": sorted(due_soon, key=lambda m: m.deadline), "measures_by_state": dict(by_state)}
+    due_soon = list(
+        measures.filter(deadline__gte=today, deadline__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .select_related("programme__case", "category", "organization")
+        .order_by("deadline", "id")[:DUE_SOON_ROWS]
+    )
+    latest = Referral.objects.filter(measure=OuterRef("pk")).order_by("-created_at", "-id").values("status")[:1]
+    rows = measures.annotate(state=Subquery(latest)).values("state").annotate(n=Count("id")).order_by()
+    labels = dict(State.choices)
+    by_state = Counter()
+    for row in rows:
+        by_state[str(labels[row["state"]]) if row["state"] else _("без направления")] += row["n"]
+    return {"measures_due_soon": due_soon, "measures_by_state": dict(by_state)}
 
 
 def head_dashboard(user) -> dict:
     """Head of unit: overdue referrals of the whole organisation and every curator's caseload."""
-    from .services import caseload
+    from .services import caseloads
 
     org_ids = policy.orgs_with(user, Role.HEAD)
     cases = FamilyCase.objects.filter(organization_id__in=org_ids)
@@ -94,10 +102,9 @@ def head_dashboard(user) -> dict:
         .select_related(*REFERRAL_LIST_RELATED)
         .order_by("respond_by")
     )
-    curators = []
-    for org_id in sorted(org_ids):
-        for curator in curators_of(org_id):
-            curators.append({"curator": curator, "caseload": caseload(curator)})
+    people = [curator for org_id in sorted(org_ids) for curator in curators_of(org_id)]
+    loads = caseloads([curator.pk for curator in people])
+    curators = [{"curator": curator, "caseload": loads[curator.pk]} for curator in people]
     return {"overdue": list(overdue[:100]), "curators": curators, **measure_overview(cases)}
 
 
@@ -114,13 +121,16 @@ INBOX_TABS = {
 
 
 def partner_inbox(user, tab: str):
+    """The referrals of one tab, overdue first, and the size of every tab (one aggregate query)."""
     queryset = Referral.objects.filter(policy.partner_referrals_q(user)).select_related(*REFERRAL_LIST_RELATED)
     today = timezone.localdate()
-    counts = {name: queryset.filter(q).count() for name, q in INBOX_TABS.items()}
     overdue_q = Q(status=State.SENT, respond_by__lt=today) | (
         Q(status__in=[State.ACCEPTED, State.IN_PROGRESS]) & Q(needed_by__lt=today)
     )
-    counts["overdue"] = queryset.filter(overdue_q).count()
+    tabs = {**INBOX_TABS, "overdue": overdue_q}
+    counts = Referral.objects.filter(policy.partner_referrals_q(user)).aggregate(
+        **{name: Count("pk", filter=q) for name, q in tabs.items()}
+    )
     selected = queryset.filter(overdue_q if tab == "overdue" else INBOX_TABS.get(tab, INBOX_TABS["new"]))
     return _overdue_first(selected), counts
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,6 +103,26 @@ def log_access(*, user, obj, case, fields, purpose: str, ip_address: str | None 
     )
 
 
+def log_access_many(*, user, rows, fields, purpose: str, ip_address: str | None = None) -> None:
+    """`log_access` for a list of records shown together (one INSERT): rows are (obj, case, organization_id)."""
+    if not fields:
+        return
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            user=user,
+            username=user.get_username(),
+            organization_id=organization_id,
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+            case=case,
+            fields=sorted(fields),
+            purpose=purpose,
+            ip_address=ip_address,
+        )
+        for obj, case, organization_id in rows
+    )
+
+
 # -- Cases -----------------------------------------------------------------------------------------------------
 
 
@@ -172,23 +193,33 @@ def case_reassign(*, user, case: FamilyCase, curator) -> FamilyCase:
 
 def caseload(curator) -> dict[str, dict]:
     """Open cases per support level against the recommended limit of the region's profile."""
-    counts = {}
-    for level in (
-        FamilyCase.objects.filter(curator=curator)
+    return caseloads([curator.pk])[curator.pk]
+
+
+def caseloads(curator_ids) -> dict[int, dict[str, dict]]:
+    """`caseload` of several curators in one aggregate query."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in curator_ids}
+    rows = (
+        FamilyCase.objects.filter(curator_id__in=counts)
         .exclude(status=CaseStatus.CLOSED)
-        .values_list("support_level", flat=True)
-    ):
-        counts[level] = counts.get(level, 0) + 1
-    result = {}
-    for level, rule in settings.SUPPORT_LEVELS.items():
-        count = counts.get(level, 0)
-        result[level] = {
-            "label": SupportLevel(level).label,
-            "count": count,
-            "limit": rule["caseload"],
-            "exceeded": count > rule["caseload"],
+        .values_list("curator_id", "support_level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for curator_id, level, n in rows:
+        counts[curator_id][level] = n
+    return {
+        pk: {
+            level: {
+                "label": SupportLevel(level).label,
+                "count": levels.get(level, 0),
+                "limit": rule["caseload"],
+                "exceeded": levels.get(level, 0) > rule["caseload"],
+            }
+            for level, rule in settings.SUPPORT_LEVELS.items()
         }
-    return result
+        for pk, levels in counts.items()
+    }
 
 
 # -- Consent ---------------------------------------------------------------------------------------------------

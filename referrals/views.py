@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from directory.models import Category, Organization
+from website.db_router import reads_from_replica
 
 from . import policy, selectors, services
 from .codes import ProgrammeStatus
@@ -135,11 +137,22 @@ def home(request):
     return render(request, "referrals/home.html", context)
 
 
+LIST_PAGE_SIZE = 50  # rows per page of the workspace lists (inbox, cases, notifications)
+
+
+def _page(request, queryset, total: int | None = None):
+    """One page of a list; `total` (already counted, e.g. the inbox tab sizes) saves the COUNT query."""
+    paginator = Paginator(queryset, LIST_PAGE_SIZE)
+    if total is not None:
+        paginator.count = total  # a cached_property: set on the instance, Paginator never counts
+    return paginator.get_page(request.GET.get("page"))
+
+
 @workspace_view
 def case_list(request):
     require(request.user, "curator.desk")
-    cases = selectors.organisation_cases(request.user)
-    return render(request, "referrals/case_list.html", {"cases": cases})
+    page = _page(request, selectors.organisation_cases(request.user))
+    return render(request, "referrals/case_list.html", {"cases": page.object_list, "page_obj": page})
 
 
 # -- Family cases ----------------------------------------------------------------------------------------------
@@ -644,15 +657,13 @@ def help_requests(request):
             messages.success(request, _("Обращение принято в работу."))
         return redirect("referrals:help_requests")
     rows = list(policy.help_requests_for(request.user).select_related("district", "taken_by")[:200])
-    for row in rows:
-        log(
-            request,
-            row,
-            None,
-            ["helprequest.name", "helprequest.phone", "helprequest.message"],
-            "case",
-            organization_id=row.organization_id,
-        )
+    services.log_access_many(
+        user=request.user,
+        rows=[(row, None, row.organization_id) for row in rows],
+        fields=["helprequest.name", "helprequest.phone", "helprequest.message"],
+        purpose="case",
+        ip_address=client_ip(request),
+    )
     return render(request, "referrals/help_requests.html", {"rows": rows})
 
 
@@ -671,19 +682,33 @@ def notifications_view(request):
             form.save()
             messages.success(request, _("Настройки уведомлений сохранены."))
             return redirect("referrals:notifications")
-    notices = request.user.notifications.all()[:100]
-    return render(request, "referrals/notifications.html", {"notices": notices, "form": form})
+    page = _page(request, request.user.notifications.all())
+    context = {"notices": page.object_list, "page_obj": page, "form": form}
+    return render(request, "referrals/notifications.html", context)
 
 
 # -- Partner inbox, access log, figures ------------------------------------------------------------------------
+
+
+INBOX_TAB_NAMES = ("new", "overdue", "progress", "closed")
 
 
 @workspace_view
 def inbox(request):
     require(request.user, "partner.inbox")
     tab = request.GET.get("tab", "new")
+    if tab not in INBOX_TAB_NAMES:
+        tab = "new"
     referrals, counts = selectors.partner_inbox(request.user, tab)
-    return render(request, "referrals/inbox.html", {"referrals": referrals[:200], "counts": counts, "tab": tab})
+    page = _page(request, referrals, total=counts[tab])
+    context = {
+        "referrals": page.object_list,
+        "counts": counts,
+        "tab": tab,
+        "page_obj": page,
+        "pager_query": f"tab={tab}&",
+    }
+    return render(request, "referrals/inbox.html", context)
 
 
 @workspace_view
@@ -699,6 +724,7 @@ def access_log(request):
 
 
 @workspace_view
+@reads_from_replica()  # aggregated figures only: they may lag the primary (website/db_router.py)
 def figures(request):
     require(request.user, "reports.view")
     from .reports import bar_chart, line_chart, quarterly_report
