@@ -5,11 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from .db_router import report_database
 from .models import MeasurePage
 
 
 def overdue_measures():
-    return MeasurePage.objects.filter(review_date__lt=timezone.localdate()).order_by("review_date", "title")
+    # Evaluated later by the report view: read from the replica by alias (website/db_router.py).
+    return (
+        MeasurePage.objects.using(report_database())
+        .filter(review_date__lt=timezone.localdate())
+        .order_by("review_date", "title")
+    )
 
 
 class OverdueMeasuresView(ReportView):
