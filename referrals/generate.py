@@ -296,6 +296,9 @@ def generate(
     with transaction.atomic(), dates_as_given(FamilyCase, Consent, Programme, Referral, Message):
         staff = _network(rng, max(1, families // FAMILIES_PER_CURATOR))
         phase("users")
+        # A few partners receive most referrals (a crisis centre, the children's clinic), as in a real region:
+        # weights 1/rank, so the busiest of ~80 partners gets about a fifth of them.
+        partner_weights = [1 / (rank + 1) for rank in range(len(staff.partners))]
 
         # Families ------------------------------------------------------------------------------------------
         curators = [(org, curator, head) for org, cs, head in staff.support for curator in cs]
@@ -414,7 +417,7 @@ def generate(
         measures_of = defaultdict(list)
         for programme in programmes:
             for _ in range(rng.randint(1, 3)):
-                partner = rng.choice(staff.partners)
+                partner = rng.choices(staff.partners, partner_weights)[0]
                 measure = Measure(
                     programme=programme,
                     category=rng.choice(partner[1]),
@@ -453,7 +456,7 @@ def generate(
                     partner = next(p for p in staff.partners if p[0].pk == measure.organization_id)
                     category = measure.category
                 else:
-                    partner = rng.choice(staff.partners)
+                    partner = rng.choices(staff.partners, partner_weights)[0]
                     category = rng.choice(partner[1]) if partner[1] else fallback_category
                 org, _categories, service, intake, specialists = partner
                 created = case.registration_date + datetime.timedelta(
