@@ -70,8 +70,19 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install-test
-	$(BIN)/python -m pytest tests/benchmarks -s
+# Benchmarks (docs/performance.md, «make bench»): ≤ 30 minutes on 2 quiet cores. On PostgreSQL whenever one answers on
+# 127.0.0.1:5432 (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/bench: pytest-django makes test_bench; the
+# public-page and HSDS benchmarks keep their 50,000-service databank in bench_public, filled on the first run),
+# else SQLite for the in-process ones, and those that need PostgreSQL skip saying why. Sizes and durations can be
+# overridden: make bench BENCH_SIZES=10000,50000 BENCH_OPENSEARCH=1 LOAD_SECONDS=120.
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),$(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgres://postgres@127.0.0.1:5432/bench))
+BENCH_SIZES ?= 50000
+BENCH_OPENSEARCH ?= 0
+LOAD_SECONDS ?= 20
+
+bench: install-test chromium
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SIZES=$(BENCH_SIZES) BENCH_OPENSEARCH=$(BENCH_OPENSEARCH) \
+	  LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m pytest tests/benchmarks -s
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
