@@ -2,8 +2,9 @@
 
 /healthz answers as long as the process serves requests: it touches nothing else, so a database outage does not
 make the supervisor restart healthy app servers. /readyz checks each dependency and says how it is:
-- «ok», «degraded» (works, but worse: the search engine is down and the database engine answers instead, or the
-  task queue is backed up), «down» (the site cannot serve: database or cache unreachable);
+- «ok», «degraded» (works, but worse: the search engine is down and the database engine answers instead, the
+  task queue is backed up, or the report replica is unreachable), «down» (the site cannot serve: database or
+  cache unreachable);
 - HTTP 200 while nothing is down, 503 otherwise, so a balancer stops sending traffic only when it must.
 Neither endpoint shows anything personal or secret: names of the checks and short reasons only.
 """
@@ -19,6 +20,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from .db_router import replica_configured
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 
@@ -47,6 +50,18 @@ def check_cache() -> dict:
     if cache.get(key) != "1":
         return {"status": DOWN, "detail": "cache did not return the probe"}
     return {"status": OK, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def check_replica() -> dict:
+    """The report replica (DATABASE_REPLICA_URL): without it only the coordinator's reports fail."""
+    from django.db import connections
+
+    from .db_router import REPLICA
+
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
+        cursor.fetchone()
+    return {"status": OK}
 
 
 def check_search() -> dict:
@@ -104,6 +119,8 @@ def healthz(request):
 @never_cache
 def readyz(request):
     checks = {name: _timed(check, failure) for name, (check, failure) in CHECKS.items()}
+    if replica_configured():
+        checks["replica"] = _timed(check_replica, DEGRADED)
     if checks["database"]["status"] == DOWN:
         # The task queue lives in the database: say why it cannot answer.
         checks["tasks"] = {"status": DEGRADED, "detail": "database down"}

@@ -2,10 +2,13 @@
 
 from types import SimpleNamespace
 
+import pytest
 from django.conf import settings
 from django.test import override_settings
 
 from website.db_router import ReportsReplicaRouter, reads_from_replica, report_database
+
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 WITH_REPLICA = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
 

@@ -40,6 +40,8 @@ def s3_endpoint():
     )
     client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ru-central1"})
     yield endpoint, client
+    # moto keeps its buckets in the process, across servers: leave none for the next start of this fixture.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()
     server.stop()
 
 

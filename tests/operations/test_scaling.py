@@ -8,6 +8,7 @@ in a separate process; Redis is the one at 127.0.0.1:6379, with a database numbe
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -162,6 +163,8 @@ def run_and_restart(env: dict) -> None:
         # The district's name as the replica has it: the report read the replica, not the primary.
         assert REPLICA_NAME in page
         session = coordinator.cookies["sessionid"]
+        status, _headers, body = coordinator.request("/readyz")
+        assert json.loads(body)["checks"]["replica"]["status"] == "ok", body
 
     # A new app server process (the old one is gone, and its memory with it): the session is in Redis.
     with gunicorn(env) as (_process, base):
