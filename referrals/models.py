@@ -95,6 +95,8 @@ class FamilyCase(models.Model):
         ordering = ["-registration_date", "-id"]
         verbose_name = _("семья на сопровождении")
         verbose_name_plural = _("семьи на сопровождении")
+        # The case list of a head of unit, in its order, a page at a time.
+        indexes = [models.Index(fields=["organization", "status", "-registration_date", "-id"], name="case_list")]
         constraints = [
             models.UniqueConstraint(fields=["organization", "registration_number"], name="case_registration_unique")
         ]
@@ -286,6 +288,13 @@ class Referral(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("направление")
         verbose_name_plural = _("направления")
+        indexes = [
+            # The partner inbox: tab counts and the ordered ids of a tab, from the index alone (PostgreSQL).
+            models.Index(
+                fields=["organization", "status", "respond_by", "needed_by", "created_at", "id"],
+                name="referral_inbox",
+            ),
+        ]
 
     def __str__(self):
         return _("Направление № %(id)s") % {"id": self.pk}
@@ -436,6 +445,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("уведомление")
         verbose_name_plural = _("уведомления")
+        indexes = [models.Index(fields=["recipient", "-created_at", "-id"], name="notification_recent")]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once")]
 
     def __str__(self):

@@ -133,7 +133,7 @@ def home(request):
     if policy.has_role(user, "head"):
         context["head"] = selectors.head_dashboard(user)
     if policy.can(user, "partner.inbox"):
-        _queryset, context["inbox_counts"] = selectors.partner_inbox(user, "new")
+        _ids, context["inbox_counts"] = selectors.partner_inbox(user, "new")
     return render(request, "referrals/home.html", context)
 
 
@@ -699,8 +699,9 @@ def inbox(request):
     tab = request.GET.get("tab", "new")
     if tab not in INBOX_TAB_NAMES:
         tab = "new"
-    referrals, counts = selectors.partner_inbox(request.user, tab)
-    page = _page(request, referrals, total=counts[tab])
+    ids, counts = selectors.partner_inbox(request.user, tab)
+    page = _page(request, ids, total=counts[tab])
+    page.object_list = selectors.inbox_rows(page.object_list)
     context = {
         "referrals": page.object_list,
         "counts": counts,

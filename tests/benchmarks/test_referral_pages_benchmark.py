@@ -17,7 +17,8 @@ Environment:
 * `DATABASE_URL` — PostgreSQL instead of SQLite (pytest-django creates and drops the test_… database).
 
 The data are generated with `manage.py generate_referrals` into the test database (on top of the demo databank),
-then `ANALYZE`d. Every page is fetched through the real view with Django's test client, signed in the way the
+then `VACUUM ANALYZE`d (as autovacuum would after the bulk load).
+Every page is fetched through the real view with Django's test client, signed in the way the
 workspace tests sign in (password session plus a verified TOTP device: both factors, no bypass): the wall time
 of the whole request (middleware, policy, queries, template) and its number of SQL queries. On PostgreSQL the
 `EXPLAIN ANALYZE` of the inbox's hot queries is printed and saved. The one hard assertion is the issue's query
@@ -79,7 +80,7 @@ def scale_data(django_db_setup, django_db_blocker):
         result = json.loads(text[text.index("{\n") :])
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load: visibility map, statistics
         result["total_seconds"] = round(seconds, 1)
         print(
             f"\ngenerate_referrals: {result['referrals']} referrals, {result['families']} families in {seconds:.1f} s"
@@ -139,8 +140,14 @@ def _explain(intake) -> list[dict]:
 
     plans = []
     for tab in ("new", "closed"):
-        queryset, _counts = selectors.partner_inbox(intake, tab)
-        plans.append({"query": f"inbox list, tab={tab}, first page", "plan": queryset[:50].explain(analyze=True)})
+        ids, _counts = selectors.partner_inbox(intake, tab)
+        plans.append({"query": f"inbox ids, tab={tab}, first page", "plan": ids[:50].explain(analyze=True)})
+    from referrals.models import Referral
+    from referrals.selectors import REFERRAL_LIST_DEFERRED, REFERRAL_LIST_RELATED, _overdue_first
+
+    page = list(ids[:50])
+    rows = _overdue_first(Referral.objects.filter(pk__in=page)).select_related(*REFERRAL_LIST_RELATED)
+    plans.append({"query": "inbox rows of the page", "plan": rows.defer(*REFERRAL_LIST_DEFERRED).explain(analyze=True)})
     plans.append({"query": "inbox tab counts (one aggregate)", "plan": _explain_counts(intake)})
     return plans
 
