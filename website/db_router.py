@@ -28,18 +28,15 @@ def report_database() -> str:
     return REPLICA if replica_configured() else "default"
 
 
-class _ReadsFromReplica(contextlib.ContextDecorator):
-    def __enter__(self):
-        self._token = _on_replica.set(True)
-        return self
-
-    def __exit__(self, *exc):
-        _on_replica.reset(self._token)
-        return False
-
-
+@contextlib.contextmanager
 def reads_from_replica():
-    return _ReadsFromReplica()
+    # A generator context manager: used as a decorator it starts afresh on every call, so concurrent requests in
+    # threads (gunicorn gthread) never share the contextvar token, as one shared decorator instance would.
+    token = _on_replica.set(True)
+    try:
+        yield
+    finally:
+        _on_replica.reset(token)
 
 
 class ReportsReplicaRouter:

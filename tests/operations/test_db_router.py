@@ -1,5 +1,6 @@
 """The report router (website/db_router.py) without a replica server: what goes where."""
 
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -48,4 +49,35 @@ def test_a_decorated_view_reads_from_the_replica_only_while_it_runs():
         return router.db_for_read(None)
 
     assert report() == "replica"
+    assert router.db_for_read(None) is None
+
+
+@override_settings(DATABASES=WITH_REPLICA)
+def test_one_decorated_view_runs_in_several_threads_at_once():
+    # gunicorn's gthread workers run the same decorated view concurrently: each call must have its own state.
+    router = ReportsReplicaRouter()
+    inside = threading.Barrier(2)
+    seen = []
+
+    @reads_from_replica()
+    def report():
+        inside.wait(timeout=5)  # both threads are inside before either leaves
+        seen.append(router.db_for_read(None))
+
+    errors = []
+
+    def call():
+        try:
+            report()
+        except Exception as error:  # the old shared-instance decorator failed here, on leaving
+            errors.append(error)
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert seen == ["replica", "replica"]
     assert router.db_for_read(None) is None
