@@ -218,6 +218,8 @@ def server_env(url: str, static_root: Path, **extra: str) -> dict:
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         **KEYS,
     )
+    if os.environ.get("BENCH_REDIS_URL"):  # an experiment: the shared cache instead of the in-process one
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     env.update(extra)
     return {k: v for k, v in env.items() if v != "" or k in extra}
 
@@ -239,6 +241,10 @@ def gunicorn_command(bind: str) -> list[str]:
         raise AssertionError("no ExecStart in families-web.service")
     words[0] = str(Path(PYTHON).parent / "gunicorn")
     words[words.index("--bind") + 1] = bind
+    # An experiment, not the deployed setup: another --max-requests (each recycled worker starts with an empty
+    # in-process page cache when REDIS_URL is not set).
+    if os.environ.get("BENCH_GUNICORN_MAX_REQUESTS") and "--max-requests" in words:
+        words[words.index("--max-requests") + 1] = os.environ["BENCH_GUNICORN_MAX_REQUESTS"]
     return words
 
 
