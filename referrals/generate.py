@@ -544,7 +544,7 @@ def generate(
                             recipient=r._intake,
                             kind="referral_sent",
                             key=f"sent:{r.pk}",
-                            text=f"Новое направление № {r.pk}: {r.category.name}",
+                            text=f"Новое направление № {r.pk}: {r.category.name}"[:300],
                             url=f"/cabinet/referrals/{r.uuid}/",
                             created_at=sent_at,
                             read_at=sent_at + datetime.timedelta(hours=2) if r.status != State.SENT else None,
