@@ -245,6 +245,7 @@ def gunicorn_command(bind: str) -> list[str]:
     # in-process page cache when REDIS_URL is not set).
     if os.environ.get("BENCH_GUNICORN_MAX_REQUESTS") and "--max-requests" in words:
         words[words.index("--max-requests") + 1] = os.environ["BENCH_GUNICORN_MAX_REQUESTS"]
+    words += shlex.split(os.environ.get("BENCH_GUNICORN_EXTRA", ""))  # e.g. "--preload"
     return words
 
 
