@@ -36,8 +36,9 @@ def search_texts(*, service: Service, related_categories, target_groups) -> tupl
     return name_text, full_text
 
 
-def service_refresh_search_text(*, service: Service) -> None:
-    """Recompute the lemmatised columns the database search engine matches against."""
+def service_refresh_search_text(*, service: Service, search_rows: bool = True) -> None:
+    """Recompute the lemmatised columns the database search engine matches against (and, with `search_rows`,
+    the engine's search table rows of the service, which copy them)."""
     categories = list(service.categories.all())
     related = list(categories)
     for category in categories:
@@ -50,14 +51,21 @@ def service_refresh_search_text(*, service: Service) -> None:
         service=service, related_categories=related, target_groups=list(service.target_groups.all())
     )
     Service.objects.filter(pk=service.pk).update(search_name=name_text, search_text=full_text)
+    if search_rows:
+        from search import rows
+
+        rows.refresh_services([service.pk])
 
 
 def services_refresh_search_text(*, services: Iterable[Service]) -> int:
-    count = 0
+    from search import rows
+
+    refreshed = []
     for service in services:
-        service_refresh_search_text(service=service)
-        count += 1
-    return count
+        service_refresh_search_text(service=service, search_rows=False)
+        refreshed.append(service.pk)
+    rows.refresh_services(refreshed)  # in batches
+    return len(refreshed)
 
 
 def service_verify(*, service: Service, by) -> Service:

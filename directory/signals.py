@@ -1,19 +1,30 @@
 """Keep search in step with edits made anywhere (admin, imports, shell).
 
-Two things follow an edit: the lemmatised columns of the database engine (refreshed after commit) and,
-when a distributed engine is configured, the index documents of every service-at-location it touches
-(re-indexed by a background task). Deleted rows are collected before the delete and removed from the index.
+Three things follow an edit: the database engine's search table (`search.rows`: the rows the edit touches are
+written again at once, in the editing transaction), the lemmatised columns of the database engine (refreshed
+after commit, and the search table with them) and, when a distributed engine is configured, the index
+documents of every service-at-location it touches (re-indexed by a background task). Deleted rows are
+collected before the delete and removed from the table and the index.
 """
 
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from .models import Category, Location, Organization, Schedule, ScheduleException, Service, ServiceAtLocation
 
 # Edits of these rows change index documents (a category's names are copied into the documents below it).
 INDEXED_MODELS = (Organization, Location, Service, ServiceAtLocation, Schedule, ScheduleException, Category)
+# Edits of these change the database engine's search table (hours are read live from the schedules).
+SEARCH_TABLE_MODELS = (Organization, Location, Service, ServiceAtLocation, Category)
+
+
+def _refresh_search_rows(instance) -> None:
+    if isinstance(instance, SEARCH_TABLE_MODELS):
+        from search import rows
+
+        rows.refresh_for(instance)
 
 
 def _refresh_later(condition: Q):
@@ -62,13 +73,17 @@ def organization_saved(sender, instance, raw=False, **kwargs):
 @receiver(post_save)
 def indexed_row_saved(sender, instance, raw=False, **kwargs):
     if not raw and isinstance(instance, INDEXED_MODELS):
+        _refresh_search_rows(instance)
         # An organisation's inline services and places are saved after it: collect the rows at commit time.
         transaction.on_commit(lambda: _reindex_later(instance))
 
 
 @receiver(pre_delete)
 def indexed_row_deleting(sender, instance, **kwargs):
-    if isinstance(instance, INDEXED_MODELS) and _index_in_use():
+    from search import rows
+
+    in_table = isinstance(instance, SEARCH_TABLE_MODELS) and not rows.in_bulk()
+    if in_table or (isinstance(instance, INDEXED_MODELS) and _index_in_use()):
         from search.indexing import sal_ids_for
 
         instance._search_sal_ids = sal_ids_for(instance)
@@ -77,7 +92,31 @@ def indexed_row_deleting(sender, instance, **kwargs):
 @receiver(post_delete)
 def indexed_row_deleted(sender, instance, **kwargs):
     ids = getattr(instance, "_search_sal_ids", None)
+    if isinstance(instance, SEARCH_TABLE_MODELS) and ids is not None:
+        from search import rows
+
+        rows.refresh_for(instance, sal_ids=ids)
     if ids:
         from search.tasks import schedule_reindex
 
         schedule_reindex(ids)
+
+
+@receiver(m2m_changed, sender=Service.categories.through)
+def service_categories_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Category facet buckets of the search table (the lemma columns follow on commit through `save`)."""
+    if not action.startswith("post_"):
+        return
+    from search import rows
+
+    if reverse:  # category.services.add(…)
+        rows.refresh_services(pk_set or [])
+    else:
+        rows.refresh_services([instance.pk])
+
+
+@receiver(m2m_changed, sender=Category.kinds.through)
+def category_kinds_changed(sender, instance, action, **kwargs):
+    """A group's kinds of help are facet buckets of every row below it."""
+    if action.startswith("post_") and isinstance(instance, Category):
+        _refresh_search_rows(instance)

@@ -9,7 +9,7 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
         from . import query
         from .models import Synonym
@@ -20,9 +20,24 @@ class SearchConfig(AppConfig):
         # The database engine's statements are short but PostgreSQL's cost estimates for them are high enough to
         # trigger JIT compilation, which costs more (hundreds of ms) than the query itself: off for this session.
         connection_created.connect(_postgresql_without_jit, dispatch_uid="search_postgresql_without_jit")
+        # An existing databank gets its search table on the `migrate` that creates it.
+        post_migrate.connect(_fill_search_rows, sender=self, dispatch_uid="search_fill_rows")
 
 
 def _postgresql_without_jit(sender, connection, **kwargs):
     if connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+
+
+def _fill_search_rows(sender, using="default", **kwargs):
+    from django.db import DatabaseError
+
+    from . import rows
+
+    try:
+        result = rows.fill_if_empty()
+    except DatabaseError:  # migrated backwards: the table is not there
+        return
+    if result and kwargs.get("verbosity", 1):
+        print(f"  Search table of the database engine filled: {result['rows']} rows in {result['seconds']} s.")

@@ -61,3 +61,69 @@ class SearchGap(models.Model):
 
     def __str__(self):
         return f"{self.day} «{self.query}»: {self.results}"
+
+
+class SearchRow(models.Model):
+    """The database engine's narrow search table: one row per published service at a location.
+
+    A copy of what filters, facets, distance and text matching read, without joins to the wide service table
+    (`search.rows` keeps it in step with the same signals that re-index the distributed engines; `manage.py
+    search_index rebuild` rebuilds it). Ids are plain integers: the table is derived data, never a source.
+    On PostgreSQL migration 0006 adds a generated `search_vector` (tsvector of the lemmas) with a GIN index.
+    """
+
+    sal_id = models.BigIntegerField(primary_key=True)
+    service_id = models.BigIntegerField(db_index=True)
+    organization_id = models.BigIntegerField()
+    location_id = models.BigIntegerField()
+    municipality_id = models.BigIntegerField(null=True)
+    settlement_id = models.BigIntegerField(null=True)
+    provider_type_id = models.BigIntegerField(null=True)
+    delivery_in_person = models.BooleanField(default=False)
+    delivery_phone = models.BooleanField(default=False)
+    delivery_online = models.BooleanField(default=False)
+    delivery_home_visit = models.BooleanField(default=False)
+    free = models.BooleanField(default=False)
+    accessible = models.BooleanField(default=False)
+    is_24_7 = models.BooleanField(default=False)
+    is_confidential = models.BooleanField(default=False)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+    name = models.CharField(max_length=300)  # the service's name: the order by name
+    search_name = models.TextField(default="")  # lemmas, as directory.Service.search_name
+    search_text = models.TextField(default="")  # lemmas, as directory.Service.search_text
+    stamp = models.BigIntegerField(default=0)  # when the row was written (ns): a key of the facet cache
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "sal_id"], name="search_row_name")]
+
+    def __str__(self):
+        return f"{self.sal_id}: {self.name}"
+
+
+class SearchRowBucket(models.Model):
+    """The category facet buckets a row counts in (each of its public categories, that category's top-level
+    group and the group's kinds of help), one (row, bucket) pair each: facet counts are `GROUP BY bucket`."""
+
+    row_id = models.BigIntegerField()
+    bucket_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["row_id"], name="search_bucket_row"),
+            models.Index(fields=["bucket_id", "row_id"], name="search_bucket_bucket"),
+        ]
+
+    def __str__(self):
+        return f"{self.row_id} → {self.bucket_id}"
+
+
+class SearchOrganization(models.Model):
+    """Organisations with a published service, with their names as autocomplete matches them (lower case,
+    ё→е, words separated by one space, a leading space): `text LIKE '% prefix%'` is «a word starts with»."""
+
+    organization_id = models.BigIntegerField(primary_key=True)
+    text = models.TextField()
+
+    def __str__(self):
+        return self.text

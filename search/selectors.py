@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Q
 from django.urls import reverse
 
 from directory import selectors as directory_selectors
 from directory.models import Category, Organization
 
 from . import text as textmod
+from .models import SearchOrganization
 from .query import parse as parse_query
 
 WORD_RE = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lower case, ё→е, words separated by one space, a leading space: `" word" in` is «a word starts with»."""
     return " " + " ".join(WORD_RE.findall((text or "").lower().replace("ё", "е")))
 
 
@@ -25,13 +28,13 @@ def autocomplete(prefix: str, *, limit: int = 6) -> dict:
     if len(prefix) < 2:
         return {"query": prefix, "services": [], "organizations": [], "categories": []}
     parsed = parse_query(prefix)
-    typed = _normalise(parsed.text if parsed.corrected else prefix).strip()
+    typed = normalise(parsed.text if parsed.corrected else prefix).strip()
     words = typed.split()
     if not words:
         return {"query": prefix, "services": [], "organizations": [], "categories": []}
 
     def matches(text: str) -> bool:
-        normal = _normalise(text)
+        normal = normalise(text)
         return all(f" {word}" in normal for word in words if word not in textmod.STOP_WORDS)
 
     services = directory_selectors.public_services()
@@ -54,12 +57,15 @@ def autocomplete(prefix: str, *, limit: int = 6) -> dict:
             break
 
     organization_items = []
-    published = directory_selectors.public_services().values("organization_id")
-    for pk, name, short in Organization.objects.filter(pk__in=published).values_list("pk", "name", "short_name"):
+    # Organisations with a published service whose words start with every typed word (search.rows keeps the
+    # normalised names), in the organisations' order, at most `limit`.
+    entries = SearchOrganization.objects.filter(
+        *[Q(text__contains=f" {word}") for word in words if word not in textmod.STOP_WORDS]
+    )
+    organizations = Organization.objects.filter(pk__in=entries.values("organization_id"))
+    for pk, name, short in organizations.values_list("pk", "name", "short_name")[:limit]:
         if matches(f"{name} {short}"):
             organization_items.append({"label": short or name, "url": reverse("directory:organization", args=[pk])})
-            if len(organization_items) >= limit:
-                break
 
     category_items = []
     search_url = reverse("directory:search")

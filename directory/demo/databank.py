@@ -41,6 +41,7 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
+from search import rows
 
 from . import geography
 
@@ -3629,7 +3630,8 @@ def load_demo_databank(*, stdout=None) -> dict:
     unused = [row["code"] for row in reference_data.PROVIDER_TYPES if row["code"] not in used_types]
     assert not unused, f"provider types without a demo organisation: {unused}"
 
-    with transaction.atomic():
+    # The database engine's search table is rebuilt once after the load (search.rows), not row by row.
+    with rows.rebuilt_after(), transaction.atomic():
         loader = _Loader(rng)
         with disable_reference_index_auto_update():
             loader.load_geography()

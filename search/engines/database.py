@@ -1,8 +1,9 @@
-"""The embedded engine: the ORM on SQLite or PostgreSQL, over the lemmatised search columns.
+"""The embedded engine: the ORM on SQLite or PostgreSQL, over the narrow search table (`search.models.SearchRow`,
+one row per published service at a location, kept in step by `search.rows`).
 
 Text: every query lemma (or one of its synonyms) must start a word of the service's search text; a lemma
-found in the name weighs more. On PostgreSQL the `LIKE '% lemma%'` conditions are served by trigram (pg_trgm)
-indexes on the search columns (migration `search.0003`).
+found in the name weighs more. SQLite matches `search_text LIKE '% lemma%'`; PostgreSQL asks the same of a
+`tsvector` of the lemmas, `search_vector @@ 'lemma':*` (GIN index, migration `search.0006`).
 
 Distance: a bounding box in SQL, then a spherical (haversine) key in SQL, then the exact geodesic distance
 (geopy) only where the sphere could disagree with the ellipsoid (a band of ±1 % around the radius, and the
@@ -13,14 +14,16 @@ Facets are disjunctive: each facet is counted with all the *other* active filter
 text/radius match is read once into a materialised common table expression with one boolean per active
 filter; all the facet counts (and the total) then come from that one SQL statement, grouped in SQL: the
 categories through a precomputed category → bucket mapping (the category, its top-level group and the kinds
-of help of that group), the family categories through the many-to-many table.
+of help of that group, stored per row in `SearchRowBucket`), the family categories through the many-to-many
+table. The facets of the query-less, filter-less call are cached until the search table changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -36,13 +39,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Cos, Sin
 from geopy.distance import geodesic
 
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import (
-    Category,
     Municipality,
     ProviderType,
     Service,
@@ -51,9 +54,12 @@ from directory.models import (
     TargetGroup,
 )
 
+from .. import rows as search_rows
 from ..highlight import snippet
+from ..models import SearchRow, SearchRowBucket
 from ..query import ParsedQuery
 from ..query import parse as parse_query
+from ..taxonomy import Taxonomy
 from .base import FacetValue, GeoPoint, Hit, Results
 
 # Great-circle distance on a sphere of the mean Earth radius differs from the WGS-84 geodesic by less than
@@ -62,6 +68,7 @@ EARTH_RADIUS_KM = 6371.0088
 SPHERE_MARGIN = 0.01
 DEGREE = math.pi / 180
 FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
+FACET_CACHE_SECONDS = 3600
 
 
 def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
@@ -71,7 +78,7 @@ def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
     return geodesic((point.latitude, point.longitude), (float(latitude), float(longitude))).km
 
 
-def word_conditions(parsed: ParsedQuery, column: str = "service__search_text") -> list[Q]:
+def word_conditions(parsed: ParsedQuery, column: str = "search_text") -> list[Q]:
     """One condition per query word: the word itself, or one of its synonyms, starts a word of `column`."""
     conditions = []
     for item in parsed.lemmas:
@@ -82,21 +89,49 @@ def word_conditions(parsed: ParsedQuery, column: str = "service__search_text") -
     return conditions
 
 
+def _prefix(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}':*"
+
+
+def word_queries(parsed: ParsedQuery) -> list[str]:
+    """`word_conditions` as tsquery text (PostgreSQL): `'lemma':*` is «a word starts with lemma»."""
+    queries = []
+    for item in parsed.lemmas:
+        alternatives = [_prefix(item)]
+        for alternative in parsed.expansions.get(item, []):
+            alternatives.append("(" + " & ".join(_prefix(word) for word in alternative.split()) + ")")
+        queries.append("(" + " | ".join(alternatives) + ")")
+    return queries
+
+
+def _word_sets(parts: list, allow_missing: int) -> list[list]:
+    """The sets of word conditions of which one must hold entirely: all the words, or each set missing one."""
+    if not allow_missing or len(parts) < 2:
+        return [parts]
+    return [[part for i, part in enumerate(parts) if i != skipped] for skipped in range(len(parts))]
+
+
 def text_condition(parsed: ParsedQuery, *, allow_missing: int = 0) -> Q:
     """Every query word must match; with `allow_missing=1`, all but one of them (for long spoken phrases)."""
-    conditions = word_conditions(parsed)
-    if not allow_missing or len(conditions) < 2:
-        return Q(*conditions)
+    if connection.vendor == "postgresql":
+        sets = _word_sets(word_queries(parsed), allow_missing)
+        tsquery = " | ".join("(" + " & ".join(words) + ")" for words in sets)
+        table = connection.ops.quote_name(SearchRow._meta.db_table)
+        return Q(RawSQL(f"{table}.search_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()))
+    sets = _word_sets(word_conditions(parsed), allow_missing)
+    if len(sets) == 1:
+        return Q(*sets[0])
     combined = Q(pk__in=[])
-    for skipped in range(len(conditions)):
-        combined |= Q(*[c for i, c in enumerate(conditions) if i != skipped])
+    for conditions in sets:
+        combined |= Q(*conditions)
     return combined
 
 
 # ---------------------------------------------------------------------------------------------- geometry
 
 
-def _sphere_key(near: GeoPoint, prefix: str = "location__"):
+def _sphere_key(near: GeoPoint, prefix: str = ""):
     """sin²(Δφ/2) + cos φ₀ · cos φ · sin²(Δλ/2): the haversine of the central angle, in SQL.
 
     Monotonic in the great-circle distance; `_key_to_km` / `_km_to_key` convert."""
@@ -125,14 +160,14 @@ def within_radius(queryset: QuerySet, near: GeoPoint) -> QuerySet:
     lat_delta = radius / 111.0
     lon_delta = radius / max(1e-6, 111.320 * math.cos(math.radians(near.latitude)))
     box = queryset.filter(
-        location__is_confidential=False,
-        location__latitude__range=(near.latitude - lat_delta, near.latitude + lat_delta),
-        location__longitude__range=(near.longitude - lon_delta, near.longitude + lon_delta),
+        is_confidential=False,
+        latitude__range=(near.latitude - lat_delta, near.latitude + lat_delta),
+        longitude__range=(near.longitude - lon_delta, near.longitude + lon_delta),
     ).alias(sphere_key=_sphere_key(near))
     surely_inside = _km_to_key(radius * (1 - SPHERE_MARGIN))
     maybe_inside = _km_to_key(radius * (1 + SPHERE_MARGIN))
     band = box.filter(sphere_key__gt=surely_inside, sphere_key__lte=maybe_inside).values_list(
-        "pk", "location__latitude", "location__longitude"
+        "pk", "latitude", "longitude"
     )
     outside = [pk for pk, latitude, longitude in band if _distance_km(near, latitude, longitude) > radius]
     inside = box.filter(sphere_key__lte=maybe_inside)
@@ -142,61 +177,16 @@ def within_radius(queryset: QuerySet, near: GeoPoint) -> QuerySet:
 # ---------------------------------------------------------------------------------------------- filters
 
 
-@dataclass
-class _Taxonomy:
-    """The categories as the facets and the category filter need them (two queries)."""
-
-    public: dict[int, tuple[str, str, int | None, str, int]]  # pk → (code, label, parent, scheme, sort_order)
-    order: list[int]  # public pks in the model's order
-    children: dict[int | None, list[int]]
-    kind_groups: dict[int, list[int]]  # kind → groups naming it
-    group_kinds: dict[int, list[int]]  # group → its kinds
-
-    @classmethod
-    def load(cls) -> _Taxonomy:
-        public, order, children = {}, [], {}
-        rows = Category.objects.values_list(
-            "pk", "parent_id", "code", "name", "short_name", "scheme", "sort_order", "is_public"
-        )
-        for pk, parent_id, code, name, short_name, scheme, sort_order, is_public in rows:
-            children.setdefault(parent_id, []).append(pk)
-            if is_public:
-                public[pk] = (code, short_name or name, parent_id, scheme, sort_order)
-                order.append(pk)
-        kind_groups: dict[int, list[int]] = {}
-        group_kinds: dict[int, list[int]] = {}
-        for group_id, kind_id in Category.kinds.through.objects.values_list("from_category_id", "to_category_id"):
-            kind_groups.setdefault(kind_id, []).append(group_id)
-            group_kinds.setdefault(group_id, []).append(kind_id)
-        return cls(public, order, children, kind_groups, group_kinds)
-
-    def descendants(self, roots) -> set[int]:
-        """As `directory.selectors.category_descendant_ids`: children, and for a kind the groups naming it."""
-        result: set[int] = set()
-        stack = list(roots)
-        while stack:
-            pk = stack.pop()
-            if pk in result:
-                continue
-            result.add(pk)
-            stack.extend(self.children.get(pk, []))
-            stack.extend(self.kind_groups.get(pk, []))
-        return result
-
-    def buckets(self, category_id: int) -> set[int]:
-        """The facet buckets a public category counts in: itself, its top public group, that group's kinds."""
-        top = category_id
-        while self.public[top][2] and self.public[top][2] in self.public:
-            top = self.public[top][2]
-        return {top, category_id, *self.group_kinds.get(top, [])}
-
-
 def _active(cleaned: dict) -> dict:
     return {name: value for name, value in cleaned.items() if value}
 
 
-def _filter_conditions(active: dict, taxonomy: _Taxonomy) -> dict[str, Q]:
-    """One condition per active filter on ServiceAtLocation rows, as DirectoryFilterSet applies it.
+def _open_now() -> Q:
+    return selectors.open_now_q(prefix="", location_field="location_id")
+
+
+def _filter_conditions(active: dict, taxonomy: Taxonomy) -> dict[str, Q]:
+    """One condition per active filter on search rows, as DirectoryFilterSet applies it to ServiceAtLocation.
 
     Many-to-many filters are EXISTS subqueries, so that a row never repeats (no DISTINCT needed)."""
     through_categories = Service.categories.through
@@ -217,22 +207,22 @@ def _filter_conditions(active: dict, taxonomy: _Taxonomy) -> dict[str, Q]:
                 )
             )
         elif name == "municipality":
-            conditions[name] = Q(location__municipality_id__in=[m.pk for m in value])
+            conditions[name] = Q(municipality_id__in=[m.pk for m in value])
         elif name == "settlement":
-            conditions[name] = Q(location__settlement_id__in=[s.pk for s in value])
+            conditions[name] = Q(settlement_id__in=[s.pk for s in value])
         elif name == "provider_type":
-            conditions[name] = Q(service__organization__provider_type_id__in=[p.pk for p in value])
+            conditions[name] = Q(provider_type_id__in=[p.pk for p in value])
         elif name == "delivery":
             condition = Q()
             for mode in value:
-                condition |= Q(**{f"service__delivery_{mode}": True})
+                condition |= Q(**{f"delivery_{mode}": True})
             conditions[name] = condition
         elif name == "free":
-            conditions[name] = Q(service__cost=Service.Cost.FREE)
+            conditions[name] = Q(free=True)
         elif name == "open_now":
-            conditions[name] = selectors.open_now_q()
+            conditions[name] = _open_now()
         elif name == "accessible":
-            conditions[name] = Q(location__wheelchair_accessible=True)
+            conditions[name] = Q(accessible=True)
         else:  # a filter this engine does not know yet: apply it as the filter set does
             raise ValueError(f"unknown filter {name}")
     return conditions
@@ -245,7 +235,7 @@ class DatabaseEngine:
         self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
     ) -> Results:
         parsed = parse_query(query)
-        base = selectors.public_service_at_locations()
+        base = SearchRow.objects.all()
         if parsed.lemmas:
             strict = base.filter(text_condition(parsed))
             # «встать на учёт безработным»: when no service has every word, accept all but one of them.
@@ -254,15 +244,18 @@ class DatabaseEngine:
             base = strict
         if near is not None and near.radius_km:
             base = within_radius(base, near)
-        filterset = DirectoryFilterSet(filters, queryset=base)
+        filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
         valid = filterset.form.is_valid()
         # The list applies every valid parameter; the facets, as they always did, only a fully valid form.
         listed = _active(filterset.form.cleaned_data)
-        taxonomy = _Taxonomy.load()
+        taxonomy = Taxonomy.load()
         conditions = _filter_conditions(listed, taxonomy)
         queryset = base.filter(*conditions.values())
 
-        facets, total = self._facets(base, filterset.form.cleaned_data if valid else {}, taxonomy, conditions)
+        cacheable = not parsed.lemmas and near is None and not listed
+        facets, total = self._facets(
+            base, filterset.form.cleaned_data if valid else {}, taxonomy, conditions, cacheable=cacheable
+        )
         if total is None:
             total = queryset.count()
 
@@ -273,11 +266,16 @@ class DatabaseEngine:
             offset = (page - 1) * per_page
             ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page]) if total else []
             distances = {}
-        rows = {row.pk: row for row in selectors.hydrate(ServiceAtLocation.objects.filter(pk__in=ids))} if ids else {}
+        # Hydrated only while still public: a row the table has not caught up with (a raw `QuerySet.update`
+        # bypasses the signals) never shows a draft.
+        public = selectors.public_service_at_locations().filter(pk__in=ids)
+        rows = {row.pk: row for row in selectors.hydrate(public)} if ids else {}
         hits = []
         words = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
         for pk in ids:
-            row = rows[pk]
+            row = rows.get(pk)
+            if row is None:
+                continue
             distance = distances.get(pk)
             if near is not None and distance is None and not row.location.is_confidential:
                 distance = _distance_km(near, row.location.latitude, row.location.longitude)
@@ -307,7 +305,7 @@ class DatabaseEngine:
     @staticmethod
     def _order(queryset: QuerySet, parsed: ParsedQuery, sort: str) -> QuerySet:
         if sort == "name" or not parsed.lemmas:
-            return queryset.order_by("service__name", "pk")
+            return queryset.order_by("name", "pk")
         # The word itself in the service's name weighs 4, a synonym of it in the name 3, either elsewhere 1.
         exact = ParsedQuery(original=parsed.original, text=parsed.text, lemmas=parsed.lemmas)
         score = sum(
@@ -320,15 +318,15 @@ class DatabaseEngine:
                     output_field=IntegerField(),
                 )
                 for exact_in_name, in_name, in_text in zip(
-                    word_conditions(exact, "service__search_name"),
-                    word_conditions(parsed, "service__search_name"),
+                    word_conditions(exact, "search_name"),
+                    word_conditions(parsed, "search_name"),
                     word_conditions(parsed),
                     strict=True,
                 )
             ),
             Value(0),
         )
-        return queryset.annotate(score=Coalesce(score, Value(0))).order_by("-score", "service__name", "pk")
+        return queryset.annotate(score=Coalesce(score, Value(0))).order_by("-score", "name", "pk")
 
     @staticmethod
     def _ids_by_distance(queryset: QuerySet, near: GeoPoint, page: int, per_page: int):
@@ -336,9 +334,9 @@ class DatabaseEngine:
         by name. SQL ranks by the sphere; geopy decides among the rows the sphere cannot separate."""
         offset = (page - 1) * per_page
         needed = offset + per_page
-        placed = queryset.filter(
-            location__is_confidential=False, location__latitude__isnull=False, location__longitude__isnull=False
-        ).annotate(page_key=_sphere_key(near))
+        placed = queryset.filter(is_confidential=False, latitude__isnull=False, longitude__isnull=False).annotate(
+            page_key=_sphere_key(near)
+        )
         last = list(placed.order_by("page_key", "pk").values_list("page_key", flat=True)[needed - 1 : needed])
         if last:
             # Rows farther on the sphere than this cannot be nearer on the ellipsoid than the page's last row.
@@ -346,50 +344,49 @@ class DatabaseEngine:
             placed = placed.filter(page_key__lte=_km_to_key(reach))
         measured: dict[tuple, float] = {}
         ranked = []
-        for pk, latitude, longitude, name in placed.values_list(
-            "pk", "location__latitude", "location__longitude", "service__name"
-        ):
+        for pk, latitude, longitude, name in placed.values_list("pk", "latitude", "longitude", "name"):
             point = (latitude, longitude)
             if point not in measured:
                 measured[point] = _distance_km(near, latitude, longitude)
             ranked.append((False, measured[point], name, pk))
         ranked.sort()
         if not last and len(ranked) < needed:  # the page reaches the places without a public position
-            unplaced = queryset.filter(
-                Q(location__is_confidential=True)
-                | Q(location__latitude__isnull=True)
-                | Q(location__longitude__isnull=True)
-            )
-            ranked += sorted((True, 0.0, name, pk) for pk, name in unplaced.values_list("pk", "service__name"))
+            unplaced = queryset.filter(Q(is_confidential=True) | Q(latitude__isnull=True) | Q(longitude__isnull=True))
+            ranked += sorted((True, 0.0, name, pk) for pk, name in unplaced.values_list("pk", "name"))
         window = ranked[offset:needed]
         return [item[3] for item in window], {item[3]: None if item[0] else item[1] for item in window}
 
     # ------------------------------------------------------------------ facets
 
     def _facets(
-        self, base: QuerySet, cleaned: dict, taxonomy: _Taxonomy, listed: dict[str, Q]
+        self, base: QuerySet, cleaned: dict, taxonomy: Taxonomy, listed: dict[str, Q], *, cacheable: bool = False
     ) -> tuple[dict[str, list[FacetValue]], int | None]:
-        """All facet counts in one SQL statement; also the total when the facets use the list's filters."""
+        """All facet counts in one SQL statement; also the total when the facets use the list's filters.
+
+        `cacheable`: no text, no point, no filter. Those counts are cached until the search table changes,
+        except «open now», which changes with the clock and is counted each time."""
         active = _active(cleaned)
         conditions = listed if set(active) == set(listed) else _filter_conditions(active, taxonomy)
+        cacheable = cacheable and not conditions
         selected = {name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])} for name in FACET_FIELDS}
         flags = {
             f"f_{name}": ExpressionWrapper(condition, output_field=BooleanField())
             for name, condition in conditions.items()
         }
+        if cacheable:
+            open_now = Value(False, output_field=BooleanField())
+        else:
+            open_now = ExpressionWrapper(conditions.get("open_now", _open_now()), output_field=BooleanField())
         rows = base.order_by().values(
             r_id=F("pk"),
             r_service=F("service_id"),
-            r_municipality=F("location__municipality_id"),
-            r_settlement=F("location__settlement_id"),
-            r_provider_type=F("service__organization__provider_type_id"),
-            **{f"r_{code}": F(f"service__delivery_{code}") for code, _ in DELIVERY_CHOICES},
-            r_free=ExpressionWrapper(Q(service__cost=Service.Cost.FREE), output_field=BooleanField()),
-            r_open_now=ExpressionWrapper(
-                conditions["open_now"] if "open_now" in conditions else selectors.open_now_q(),
-                output_field=BooleanField(),
-            ),
-            r_accessible=F("location__wheelchair_accessible"),
+            r_municipality=F("municipality_id"),
+            r_settlement=F("settlement_id"),
+            r_provider_type=F("provider_type_id"),
+            **{f"r_{code}": F(f"delivery_{code}") for code, _ in DELIVERY_CHOICES},
+            r_free=F("free"),
+            r_open_now=open_now,
+            r_accessible=F("accessible"),
             **flags,
         )
         rows_sql, rows_params = rows.query.sql_with_params()
@@ -406,14 +403,6 @@ class DatabaseEngine:
         # Buckets of the categories that are shown (top-level groups and kinds, and the selected ones).
         shown = [pk for pk in taxonomy.order if taxonomy.public[pk][2] is None and taxonomy.public[pk][0] != "other"]
         shown += [pk for pk in taxonomy.order if taxonomy.public[pk][0] in selected["category"] and pk not in shown]
-        shown_set = set(shown)
-        mapping = sorted(
-            (category_id, bucket)
-            for category_id in taxonomy.public
-            for bucket in taxonomy.buckets(category_id)
-            if bucket in shown_set
-        )
-        through_categories = Service.categories.through._meta.db_table
         through_groups = Service.target_groups.through._meta.db_table
         quote = connection.ops.quote_name
         scalars = ", ".join(
@@ -435,19 +424,32 @@ class DatabaseEngine:
             f"JOIN {quote(through_groups)} t ON t.{quote('service_id')} = r.r_service "
             f"WHERE {where('target_group')} GROUP BY t.{quote('targetgroup_id')}",
         ]
-        ctes = [f"r AS MATERIALIZED ({rows_sql})"]
-        if mapping:
-            values = ", ".join(f"({int(category_id)}, {int(bucket)})" for category_id, bucket in mapping)
-            ctes.append(f"m (category_id, bucket) AS (VALUES {values})")
+        if shown:
+            # One (row, bucket) pair per bucket a row counts in: a plain count per bucket.
+            buckets = ", ".join(str(int(pk)) for pk in sorted(shown))
             parts.append(
-                f"SELECT 'category', m.bucket, COUNT(DISTINCT r.r_id){padding} FROM r "
-                f"JOIN {quote(through_categories)} c ON c.{quote('service_id')} = r.r_service "
-                f"JOIN m ON m.category_id = c.{quote('category_id')} WHERE {where('category')} GROUP BY m.bucket"
+                f"SELECT 'category', b.bucket_id, COUNT(*){padding} FROM r "
+                f"JOIN {quote(SearchRowBucket._meta.db_table)} b ON b.row_id = r.r_id "
+                f"WHERE b.bucket_id IN ({buckets}) AND {where('category')} GROUP BY b.bucket_id"
             )
-        sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, rows_params)
-            result = cursor.fetchall()
+        sql = f"WITH r AS MATERIALIZED ({rows_sql}) " + " UNION ALL ".join(parts)
+        key = None
+        if cacheable:
+            digest = hashlib.sha1(sql.encode() + repr(rows_params).encode()).hexdigest()[:16]
+            key = "search:facets:{}:{}:{}".format(*search_rows.stamp(), digest)
+            result = cache.get(key)
+        if key is None or result is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, rows_params)
+                result = cursor.fetchall()
+            if key is not None:
+                cache.set(key, result, FACET_CACHE_SECONDS)
+        if cacheable:
+            open_index = 3 + len(DELIVERY_CHOICES) + CHECKBOX_FACETS.index("open_now")
+            open_count = base.filter(_open_now()).count()
+            result = [
+                row[:open_index] + (open_count,) + row[open_index + 1 :] if row[0] == "s" else row for row in result
+            ]
 
         counts: dict[str, dict[int, int]] = {}
         scalar = [0] * width

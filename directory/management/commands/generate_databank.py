@@ -61,6 +61,7 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
+from search import rows as search_rows
 from search.text import index_text
 
 SYNTHETIC_SUFFIX = " (синт.)"
@@ -793,6 +794,11 @@ class Command(BaseCommand):
             raise CommandError("Укажите --services больше нуля (или --services 0 --clear, чтобы только удалить).")
         if batch_size < 1:
             raise CommandError("--batch-size: размер пакета должен быть положительным.")
+        # The database engine's search table is rebuilt once at the end, not row by row.
+        with search_rows.rebuilt_after():
+            self._generate(services=services, seed=seed, clear=clear, batch_size=batch_size)
+
+    def _generate(self, *, services, seed, clear, batch_size):
         if clear:
             deleted = clear_synthetic(stdout=self.stdout)
             if not deleted:

@@ -1,8 +1,10 @@
-"""manage.py search_index rebuild|update|status — the index of the distributed search engine."""
+"""manage.py search_index rebuild|update|status — the index of the distributed search engine.
+
+`rebuild` also rebuilds the database engine's search table (`search.rows`), whichever engine is in use."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search import indexing
+from search import indexing, rows
 from search.engines.distributed import distributed_engine
 from search.engines.errors import SearchEngineError
 
@@ -22,6 +24,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         engine = distributed_engine()
+        if action == "rebuild":
+            result = rows.rebuild()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Поисковая таблица базы данных перестроена за {result['seconds']} с: "
+                    f"строк — {result['rows']}, организаций — {result['organizations']}."
+                )
+            )
+            if engine is None:
+                return
         if engine is None:
             raise CommandError(
                 "Поиск работает на встроенном движке базы данных (SEARCH_URL не задан или SEARCH_ENGINE=database): "

@@ -1,0 +1,252 @@
+"""The database engine's narrow search table (`SearchRow`, `SearchRowBucket`): build, refresh, rebuild.
+
+One row per published service at a location, copied from the directory: what filters, facets, distance and
+text matching read. `directory.signals` refreshes the rows an edit touches at once (in the editing
+transaction, so the engine never lags behind the databank) with the same `search.indexing.sal_ids_for` the
+distributed engines use, and `directory.services.service_refresh_search_text` refreshes a service's rows
+when its lemma columns change. Bulk writers that bypass the signals (`generate_databank`) call `rebuild()`;
+so does `manage.py search_index rebuild`; `rebuilt_after()` wraps such writers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Model
+
+from directory import selectors
+from directory.models import Location, Organization, Service, ServiceAtLocation
+
+from .models import SearchOrganization, SearchRow, SearchRowBucket
+from .taxonomy import Taxonomy
+
+CHUNK_SIZE = 2000
+_bulk = threading.local()
+_COLUMNS = (
+    "pk",
+    "service_id",
+    "service__organization_id",
+    "location_id",
+    "location__municipality_id",
+    "location__settlement_id",
+    "service__organization__provider_type_id",
+    "service__delivery_in_person",
+    "service__delivery_phone",
+    "service__delivery_online",
+    "service__delivery_home_visit",
+    "service__cost",
+    "location__wheelchair_accessible",
+    "location__is_24_7",
+    "location__is_confidential",
+    "location__latitude",
+    "location__longitude",
+    "service__name",
+    "service__search_name",
+    "service__search_text",
+)
+
+
+def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organizations: set[int] | None = None) -> int:
+    """Insert the rows of the given ids that are public (the old rows must be gone); add their organisations
+    to `organizations`."""
+    through = Service.categories.through
+    values = list(selectors.public_service_at_locations().filter(pk__in=sal_ids).values_list(*_COLUMNS))
+    if not values:
+        return 0
+    if buckets is None:
+        buckets = Taxonomy.load().bucket_map()
+    service_ids = {row[1] for row in values}
+    if organizations is not None:
+        organizations.update(row[2] for row in values)
+    categories: dict[int, set[int]] = {}
+    for service_id, category_id in through.objects.filter(service_id__in=service_ids).values_list(
+        "service_id", "category_id"
+    ):
+        categories.setdefault(service_id, set()).update(buckets.get(category_id, ()))
+    stamp = time.time_ns()
+    rows, pairs = [], []
+    for (
+        pk,
+        service_id,
+        organization_id,
+        location_id,
+        municipality_id,
+        settlement_id,
+        provider_type_id,
+        in_person,
+        phone,
+        online,
+        home_visit,
+        cost,
+        accessible,
+        is_24_7,
+        confidential,
+        latitude,
+        longitude,
+        name,
+        search_name,
+        search_text,
+    ) in values:
+        rows.append(
+            SearchRow(
+                sal_id=pk,
+                service_id=service_id,
+                organization_id=organization_id,
+                location_id=location_id,
+                municipality_id=municipality_id,
+                settlement_id=settlement_id,
+                provider_type_id=provider_type_id,
+                delivery_in_person=in_person,
+                delivery_phone=phone,
+                delivery_online=online,
+                delivery_home_visit=home_visit,
+                free=cost == Service.Cost.FREE,
+                accessible=bool(accessible),
+                is_24_7=bool(is_24_7),
+                is_confidential=bool(confidential),
+                latitude=latitude,
+                longitude=longitude,
+                name=name,
+                search_name=search_name,
+                search_text=search_text,
+                stamp=stamp,
+            )
+        )
+        pairs += [SearchRowBucket(row_id=pk, bucket_id=bucket) for bucket in sorted(categories.get(service_id, ()))]
+    SearchRow.objects.bulk_create(rows, batch_size=500)
+    SearchRowBucket.objects.bulk_create(pairs, batch_size=1000)
+    return len(rows)
+
+
+def _delete(sal_ids: list[int]) -> None:
+    # Raw deletes: these tables have no dependants, and the project's delete signals are not about them.
+    SearchRowBucket.objects.filter(row_id__in=sal_ids)._raw_delete(SearchRowBucket.objects.db)
+    SearchRow.objects.filter(sal_id__in=sal_ids)._raw_delete(SearchRow.objects.db)
+
+
+def refresh(sal_ids: Iterable[int], organization_ids: Iterable[int] = ()) -> int:
+    """Write the given rows again, or drop them when they are no longer public (or gone); then the
+    organisations they belonged to or belong to now, and `organization_ids`."""
+    if in_bulk():
+        return 0
+    ids = sorted({int(pk) for pk in sal_ids if pk is not None})
+    organizations = {int(pk) for pk in organization_ids if pk is not None}
+    buckets = Taxonomy.load().bucket_map() if len(ids) > CHUNK_SIZE else None  # else only when a row is public
+    written = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK_SIZE):
+            chunk = ids[start : start + CHUNK_SIZE]
+            organizations.update(SearchRow.objects.filter(sal_id__in=chunk).values_list("organization_id", flat=True))
+            _delete(chunk)
+            written += _write(chunk, buckets, organizations)
+        refresh_organizations(organizations)
+    return written
+
+
+def _organization_text(name: str, short_name: str) -> str:
+    from .selectors import normalise
+
+    return normalise(f"{name} {short_name}")
+
+
+def refresh_organizations(organization_ids: Iterable[int]) -> None:
+    """The autocomplete entries of these organisations: present while one of their services is published."""
+    ids = sorted({int(pk) for pk in organization_ids if pk is not None})
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
+        SearchOrganization.objects.filter(organization_id__in=chunk)._raw_delete(SearchOrganization.objects.db)
+        _write_organizations(Organization.objects.filter(pk__in=chunk))
+
+
+def _write_organizations(organizations) -> int:
+    published = selectors.public_services().values("organization_id")
+    entries = [
+        SearchOrganization(organization_id=pk, text=_organization_text(name, short_name))
+        for pk, name, short_name in organizations.filter(pk__in=published).values_list("pk", "name", "short_name")
+    ]
+    SearchOrganization.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
+
+
+def in_bulk() -> bool:
+    return getattr(_bulk, "depth", 0) > 0
+
+
+@contextmanager
+def rebuilt_after():
+    """For bulk writers (synthetic databank, demo loader): no row-by-row refreshes inside the block, one
+    `rebuild()` when it succeeds."""
+    depth = getattr(_bulk, "depth", 0)
+    _bulk.depth = depth + 1
+    try:
+        yield
+    finally:
+        _bulk.depth = depth
+    if depth == 0:
+        rebuild()
+
+
+def refresh_for(instance: Model, sal_ids: Iterable[int] | None = None) -> int:
+    """Refresh what an edit of an organisation, place, service, service-at-location or category touches
+    (`sal_ids`: collected before a delete)."""
+    from .indexing import sal_ids_for
+
+    if in_bulk():
+        return 0
+    organizations = []
+    if isinstance(instance, Organization):
+        organizations = [instance.pk]
+    elif isinstance(instance, Service | Location):
+        organizations = [instance.organization_id]
+    return refresh(sal_ids_for(instance) if sal_ids is None else sal_ids, organizations)
+
+
+def refresh_services(service_ids: Iterable[int]) -> int:
+    """The rows and organisations of these services (after their lemma columns changed)."""
+    ids = sorted(set(service_ids))
+    if in_bulk() or not ids:
+        return 0
+    sal_ids, organizations = [], []
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
+        sal_ids += ServiceAtLocation.objects.filter(service_id__in=chunk).values_list("pk", flat=True)
+        organizations += Service.objects.filter(pk__in=chunk).values_list("organization_id", flat=True)
+    return refresh(sal_ids, organizations)
+
+
+def rebuild() -> dict:
+    """Fill the table from the databank in one transaction (searches see the old rows until it commits)."""
+    started = time.perf_counter()
+    buckets = Taxonomy.load().bucket_map()
+    ids = list(selectors.public_service_at_locations().order_by("pk").values_list("pk", flat=True))
+    written = 0
+    with transaction.atomic():
+        for model in (SearchRowBucket, SearchRow, SearchOrganization):
+            model.objects.all()._raw_delete(model.objects.db)
+        for start in range(0, len(ids), CHUNK_SIZE):
+            written += _write(ids[start : start + CHUNK_SIZE], buckets)
+        organizations = _write_organizations(Organization.objects.all())
+    if connection.vendor == "postgresql":
+        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchRowBucket, SearchOrganization))
+        with connection.cursor() as cursor:  # fresh statistics for the planner after a bulk change
+            cursor.execute(f"ANALYZE {tables}")
+    return {"rows": written, "organizations": organizations, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def fill_if_empty() -> dict | None:
+    """After `migrate` on an existing databank: build the table once (it starts empty)."""
+    if SearchRow.objects.exists() or not selectors.public_service_at_locations().exists():
+        return None
+    return rebuild()
+
+
+def stamp() -> tuple[int, int]:
+    """(rows, newest write): changes with every refresh, and goes back with a rolled-back transaction.
+
+    Every write gives its rows a new `stamp`, so a write raises the maximum and a delete lowers the count."""
+    state = SearchRow.objects.aggregate(rows=Count("pk"), newest=Max("stamp"))
+    return state["rows"], state["newest"] or 0
