@@ -366,7 +366,9 @@ DIRECTORY_MAP_LINK = os.environ.get(
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 60)
 # Whole anonymous public pages kept in the cache, seconds (0: off); any publication or databank edit invalidates.
-PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300)
+# On by default only with Redis: the invalidation counter must be shared by every process (gunicorn workers, the
+# task worker, scheduled commands); with the in-process cache a publication would reach only its own process.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
 # Printed guide (/guide/): PDF booklets rendered per client per minute (cached booklets are not counted).
 GUIDE_RATE_LIMIT = env_int("GUIDE_RATE_LIMIT", 10)
 

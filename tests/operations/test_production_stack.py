@@ -96,6 +96,9 @@ def write_env_file(install: Install, database_url: str) -> Path:
         STATIC_ROOT=install.localise(values["STATIC_ROOT"]),
         MEDIA_ROOT=install.localise(values["MEDIA_ROOT"]),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # The machine's Redis as the template expects, in a database and key space of this test's own.
+        REDIS_URL="redis://127.0.0.1:6379/12",
+        CACHE_KEY_PREFIX=f"production-stack-{os.getpid()}",
     )
     path = install.tmp / "etc" / "families.env"
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
