@@ -218,8 +218,18 @@ def server_env(url: str, static_root: Path, **extra: str) -> dict:
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         **KEYS,
     )
-    if os.environ.get("BENCH_REDIS_URL"):  # an experiment: the shared cache instead of the in-process one
+    if os.environ.get("BENCH_REDIS_URL"):
         env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    elif env.get("REDIS_URL"):
+        # The template's local redis-server: a database and key space of the benchmark's own when it answers,
+        # else no Redis (cache in each process; the public page cache is then off by default).
+        parts = urlsplit(env["REDIS_URL"])
+        try:
+            socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2).close()
+            env["REDIS_URL"] = urlunsplit(parts._replace(path="/13"))
+            env["CACHE_KEY_PREFIX"] = f"bench-{os.getpid()}-{time.time_ns()}"
+        except OSError:
+            env["REDIS_URL"] = ""
     env.update(extra)
     return {k: v for k, v in env.items() if v != "" or k in extra}
 

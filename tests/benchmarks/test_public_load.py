@@ -264,7 +264,7 @@ def test_public_pages_under_load(tmp_path):
             figures = run_wrk(wrk, base, script, SECONDS)
             cache = "Redis" if cached_env.get("REDIS_URL") else "in-process"
             note = (
-                f"page cache on ({CACHE_SETTING} default, {cache})"
+                f"page cache as configured by default ({CACHE_SETTING}, {cache} cache)"
                 if caching
                 else f"NOT cached: the app has no {CACHE_SETTING} setting yet — an uncached page repeated"
             )
