@@ -236,11 +236,13 @@ class DatabaseEngine:
     ) -> Results:
         parsed = parse_query(query)
         base = SearchRow.objects.all()
+        every_word = True  # every query word (or a synonym) is known to start a word of every row's text
         if parsed.lemmas:
             strict = base.filter(text_condition(parsed))
             # «встать на учёт безработным»: when no service has every word, accept all but one of them.
             if len(parsed.lemmas) > 2 and not strict.exists():
                 strict = base.filter(text_condition(parsed, allow_missing=1))
+                every_word = False
             base = strict
         if near is not None and near.radius_km:
             base = within_radius(base, near)
@@ -262,7 +264,7 @@ class DatabaseEngine:
         if sort == "distance" and near is not None:
             ids, distances = self._ids_by_distance(queryset, near, page, per_page)
         else:
-            ordered = self._order(queryset, parsed, sort)
+            ordered = self._order(queryset, parsed, sort, every_word=every_word)
             offset = (page - 1) * per_page
             ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page]) if total else []
             distances = {}
@@ -303,18 +305,19 @@ class DatabaseEngine:
     # ------------------------------------------------------------------ ordering
 
     @staticmethod
-    def _order(queryset: QuerySet, parsed: ParsedQuery, sort: str) -> QuerySet:
+    def _order(queryset: QuerySet, parsed: ParsedQuery, sort: str, *, every_word: bool = False) -> QuerySet:
         if sort == "name" or not parsed.lemmas:
             return queryset.order_by("name", "pk")
         # The word itself in the service's name weighs 4, a synonym of it in the name 3, either elsewhere 1.
+        # When every row matched every word, «elsewhere» holds for all of them: no need to read the long text.
         exact = ParsedQuery(original=parsed.original, text=parsed.text, lemmas=parsed.lemmas)
         score = sum(
             (
                 Case(
                     When(exact_in_name, then=Value(4)),
                     When(in_name, then=Value(3)),
-                    When(in_text, then=Value(1)),
-                    default=Value(0),
+                    *([] if every_word else [When(in_text, then=Value(1))]),
+                    default=Value(1 if every_word else 0),
                     output_field=IntegerField(),
                 )
                 for exact_in_name, in_name, in_text in zip(

@@ -3,9 +3,6 @@
 `search_vector` is generated from `search_text` (lemmas separated by spaces) without a text-search parser:
 every lemma is one lexeme, so `search_vector @@ 'lemma':*` means exactly `search_text LIKE '% lemma%'`
 (a word starts with the lemma), the condition SQLite keeps using. A GIN index answers it.
-
-The lemma columns are moved out of the table's pages (`toast_tuple_target`, storage EXTERNAL): facets scan
-only the narrow part of each row.
 """
 
 from django.db import migrations
@@ -14,10 +11,6 @@ FORWARD = [
     "ALTER TABLE search_searchrow ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
     "(array_to_tsvector(array_remove(string_to_array(btrim(search_text), ' '), ''))) STORED",
     "CREATE INDEX search_row_vector ON search_searchrow USING gin (search_vector)",
-    "ALTER TABLE search_searchrow ALTER COLUMN search_text SET STORAGE EXTERNAL",
-    "ALTER TABLE search_searchrow ALTER COLUMN search_name SET STORAGE EXTERNAL",
-    "ALTER TABLE search_searchrow ALTER COLUMN search_vector SET STORAGE EXTERNAL",
-    "ALTER TABLE search_searchrow SET (toast_tuple_target = 128)",
 ]
 BACKWARD = [
     "DROP INDEX IF EXISTS search_row_vector",
