@@ -31,8 +31,10 @@ def count(client, path, **params):
 )
 def test_list_endpoint_query_count_is_constant_in_the_page_size(client, path, params, bound):
     client.get(BASE + path, {**params, "per_page": 1})  # warm process caches (taxonomy, synonyms)
-    small, small_items = count(client, path, **params, per_page=4)
-    large, large_items = count(client, path, **params, per_page=12)
+    # The better of two runs each: a per-process cache with a time to live (synonyms: 60 s) may expire between
+    # two requests on a slow machine and add its one reload query to either of them.
+    small, small_items = min(count(client, path, **params, per_page=4) for _ in range(2))
+    large, large_items = min(count(client, path, **params, per_page=12) for _ in range(2))
     assert large_items == 3 * small_items or large_items > small_items, (small_items, large_items)
     assert small == large <= bound, (small, large)
 
