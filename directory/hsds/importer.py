@@ -765,17 +765,15 @@ class Importer:
 
     def refresh_search(self) -> None:
         """The database engine's search table and a distributed index, for the rows the import touched."""
+        from search import rows as search_rows
         from search.tasks import schedule_reindex
+        from website import page_cache
 
         sal_ids = set(self.touched_sals)
         for chunk in _chunks(sorted(pk for pk in self.touched_organizations if pk)):
             sal_ids.update(
                 ServiceAtLocation.objects.filter(service__organization_id__in=chunk).values_list("pk", flat=True)
             )
-        try:
-            from search import rows as search_rows
-        except ImportError:  # no search table in this version
-            search_rows = None
         imported = {service.pk for service in self.services.values()}
         others = []
         for chunk in _chunks(sorted(self.updated_organizations)):
@@ -792,9 +790,9 @@ class Importer:
                 .select_related("organization__provider_type")
                 .prefetch_related("categories__parent__parent", "categories__kinds", "target_groups")
             )
-        if search_rows is not None and hasattr(search_rows, "refresh"):
-            search_rows.refresh(sal_ids, self.touched_organizations)
+        search_rows.refresh(sal_ids, self.touched_organizations)
         schedule_reindex(sal_ids)
+        page_cache.bump()  # bulk writes send no signals: the cached public pages would show the old rows
 
 
 FOREIGN_KEYS = ["provider_type", "agency", "municipality", "settlement"]

@@ -23,6 +23,7 @@ from directory import services as directory_services
 from directory.models import Location, Organization, Phone, Service, ServiceAtLocation
 from search.query import vocabulary_reset
 from search.tasks import schedule_reindex
+from website import page_cache
 
 from .models import SpreadsheetImport
 from .parse import Table, read_table
@@ -111,6 +112,7 @@ class _Writer:
         schedule_reindex(
             ServiceAtLocation.objects.filter(service_id__in=touched).values_list("pk", flat=True).iterator()
         )
+        page_cache.bump()  # bulk writes send no signals: the cached public pages would show the old rows
 
     def _bulk(self, kind: str, objects: list) -> list:
         created = MODELS[kind].objects.bulk_create(objects, batch_size=BATCH_SIZE)

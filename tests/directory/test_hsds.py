@@ -176,3 +176,35 @@ def test_unreadable_package_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("не пакет")
     with pytest.raises(CommandError, match="нет ни datapackage.json"):
         call_command("hsds_import", str(tmp_path))
+
+
+def test_an_import_makes_the_cached_public_pages_stale(exported, tmp_path, settings, client):
+    # Bulk writes send no model signals: the import itself tells the whole-page cache (website/page_cache.py).
+    from django.core.cache import cache
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    service = Service.objects.filter(status=Service.Status.PUBLISHED).order_by("pk").first()
+    url = service.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    package = _copy(exported["csv"], tmp_path)
+    services_csv = package / "services.csv"
+    with services_csv.open(encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    renamed = "Переименовано импортом"
+    for line in rows:
+        if line["id"] == str(service.uuid):
+            line["name"] = renamed
+    with services_csv.open("w", encoding="utf-8", newline="") as target:
+        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    report = import_tables(read_package(package))
+    assert report.errors == []
+
+    response = client.get(url)
+    assert response["X-Page-Cache"] == "miss"
+    assert renamed in response.content.decode()
+    cache.clear()

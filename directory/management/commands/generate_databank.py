@@ -63,6 +63,7 @@ from directory.models import (
 )
 from search import rows as search_rows
 from search.text import index_text
+from website import page_cache
 
 SYNTHETIC_SUFFIX = " (синт.)"
 SYNTHETIC_NAMESPACE = uuid.UUID("6f1c0b9e-2d4a-5e3f-8a7b-1c9d0e2f3a4b")
@@ -797,6 +798,7 @@ class Command(BaseCommand):
         # The database engine's search table is rebuilt once at the end, not row by row.
         with search_rows.rebuilt_after():
             self._generate(services=services, seed=seed, clear=clear, batch_size=batch_size)
+        page_cache.bump()  # bulk writes send no signals: the cached public pages would show the old databank
 
     def _generate(self, *, services, seed, clear, batch_size):
         if clear:
