@@ -7,7 +7,7 @@ from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from directory.api import api
+from directory.api import api, unknown_address
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake
 from referrals import views as referral_views
@@ -28,6 +28,7 @@ urlpatterns = [
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", unknown_address),  # after the API's own routes: JSON 404, never HTML
     path("kiosk/", include("website.kiosk.urls")),
     path("cabinet/", include("referrals.urls")),
     path("feedback/<str:token>/", referral_views.feedback_public, name="feedback"),

@@ -68,6 +68,11 @@ def invalid(request, exc):
     return cors(api.create_response(request, payload, status=422))
 
 
+def unknown_address(request, rest=""):
+    """Any other address under /api/v1/: a JSON 404 like the API's own, not the public site's HTML page."""
+    return cors(api.create_response(request, {"detail": "Такого адреса в API нет: см. /api/v1/docs."}, status=404))
+
+
 # ---------------------------------------------------------------- helpers
 
 

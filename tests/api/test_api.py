@@ -230,3 +230,13 @@ def test_rate_limit_answers_429_in_russian(client, settings):
     response = client.get(BASE + "/taxonomies")
     assert response.json()["detail"] == "Слишком много запросов. Повторите попытку через минуту."
     assert 0 < int(response["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize("path", ["/nothing-here", "/organizations/%2F", "/services/a/b"])
+def test_unknown_addresses_under_the_api_answer_json_404(client, path):
+    # hypothesis found /api/v1/organizations/%2F answered by the public site's HTML 404
+    response = client.get(BASE + path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "Такого адреса в API нет" in response.json()["detail"]
+    assert response["Access-Control-Allow-Origin"] == "*"
