@@ -88,18 +88,8 @@ def support_until(start: datetime.date, level: str) -> datetime.date | None:
 
 def log_access(*, user, obj, case, fields, purpose: str, ip_address: str | None = None, organization_id=None) -> None:
     """Record a read of personal data. Called by every view that shows it, before the response is built."""
-    if not fields:
-        return
-    AccessLog.objects.create(
-        user=user,
-        username=user.get_username(),
-        organization_id=organization_id,
-        object_type=obj._meta.model_name,
-        object_id=obj.pk,
-        case=case,
-        fields=sorted(fields),
-        purpose=purpose,
-        ip_address=ip_address,
+    log_access_many(
+        user=user, rows=[(obj, case, organization_id)], fields=fields, purpose=purpose, ip_address=ip_address
     )
 
 
