@@ -453,12 +453,16 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Per-task chatter of Wagtail's background tasks is not useful in the console. One line per request
-    # (website.requests) only in JSON logs: runserver prints its own.
+    # (website.requests) and per task start/finish (website.tasks) only in JSON logs: runserver prints its own
+    # request lines, and load_demo would print thousands of task lines.
     "loggers": {
         **{
             name: {"level": "WARNING"}
             for name in ("wagtail", "django_tasks", "modelsearch", "opensearch", "elastic_transport", "elasticsearch")
         },
-        "website.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        **{
+            name: {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}
+            for name in ("website.requests", "website.tasks")
+        },
     },
 }
