@@ -30,6 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.reliability.servers import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[2]
 # The code the servers run: this checkout, or another one (BENCH_APP_ROOT, e.g. `git archive` of a commit to
 # compare before and after a change; same virtualenv).
@@ -81,12 +83,6 @@ def load_average() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ------------------------------------------------------------------------------------------ the databank
@@ -332,12 +328,7 @@ def production_stack(url: str, workdir: Path, **extra_env: str):
             _wait_https(base + "/healthz", 120, log)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             nginx_log.close()
 
 
