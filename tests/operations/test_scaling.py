@@ -7,7 +7,6 @@ in a separate process; Redis is the one at 127.0.0.1:6379, with a database numbe
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from tests.reliability.scratch import _admin_connection, app_database, postgres_url, shell_json
+from tests.reliability.scratch import app_database, scratch_database, shell_json
 from tests.reliability.servers import gunicorn
 
 REDIS_DB = 13  # a database number no other test uses
@@ -52,19 +51,9 @@ def redis_available() -> bool:
         return False
 
 
-@contextlib.contextmanager
 def app_database_copy(source_url: str, suffix: str):
     """A second database on the same PostgreSQL server, a copy of ``source_url`` (CREATE DATABASE … TEMPLATE)."""
-    source = urllib.parse.urlsplit(source_url).path.lstrip("/")
-    name = f"{connection.settings_dict['NAME']}_{suffix}"[:63]
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
-    try:
-        yield postgres_url(name)
-    finally:
-        with _admin_connection() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return scratch_database(None, suffix, template=urllib.parse.urlsplit(source_url).path.lstrip("/"))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

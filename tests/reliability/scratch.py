@@ -59,15 +59,16 @@ def postgres_url(name: str) -> str:
 
 
 @contextlib.contextmanager
-def scratch_database(tmp_path: Path, suffix: str):
-    """An empty database of the same kind as the test database; yields its DATABASE_URL, drops it afterwards."""
+def scratch_database(tmp_path: Path | None, suffix: str, template: str | None = None):
+    """An empty database of the same kind as the test database (on PostgreSQL, a copy of ``template`` when given);
+    yields its DATABASE_URL, drops it afterwards."""
     if connection.vendor == "sqlite":
         yield f"sqlite:///{tmp_path / (suffix + '.sqlite3')}"
         return
     name = f"{connection.settings_dict['NAME']}_{suffix}"[:63]
     with _admin_connection() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield postgres_url(name)
     finally:
