@@ -12,7 +12,16 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from .models import Category, Location, Organization, Schedule, ScheduleException, Service, ServiceAtLocation
+from .models import (
+    Category,
+    Holiday,
+    Location,
+    Organization,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+)
 
 # Edits of these rows change index documents (a category's names are copied into the documents below it).
 INDEXED_MODELS = (Organization, Location, Service, ServiceAtLocation, Schedule, ScheduleException, Category)
@@ -100,6 +109,30 @@ def indexed_row_deleted(sender, instance, **kwargs):
         from search.tasks import schedule_reindex
 
         schedule_reindex(ids)
+
+
+@receiver(post_save, sender=Schedule)
+@receiver(post_save, sender=ScheduleException)
+@receiver(post_save, sender=Holiday)
+@receiver(post_delete, sender=Schedule)
+@receiver(post_delete, sender=ScheduleException)
+@receiver(post_delete, sender=Holiday)
+def hours_changed(sender, instance, **kwargs):
+    """«Open now» is counted from the hours: a new key for the database engine's cached counts."""
+    from search import rows
+
+    if not rows.in_bulk() and not kwargs.get("raw"):
+        rows.bump()
+
+
+@receiver(m2m_changed, sender=Service.target_groups.through)
+def service_target_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """The family categories of the search table's rows (filter and facet)."""
+    if not action.startswith("post_"):
+        return
+    from search import rows
+
+    rows.refresh_services(pk_set or [] if reverse else [instance.pk])
 
 
 @receiver(m2m_changed, sender=Service.categories.through)

@@ -18,16 +18,19 @@ class SearchConfig(AppConfig):
         post_save.connect(query.synonyms_changed, sender=Synonym, dispatch_uid="search_synonym_saved")
         post_delete.connect(query.synonyms_changed, sender=Synonym, dispatch_uid="search_synonym_deleted")
         # The database engine's statements are short but PostgreSQL's cost estimates for them are high enough to
-        # trigger JIT compilation, which costs more (hundreds of ms) than the query itself: off for this session.
-        connection_created.connect(_postgresql_without_jit, dispatch_uid="search_postgresql_without_jit")
+        # trigger JIT compilation, which costs more (hundreds of ms) than the query itself; parallel workers cost
+        # more to start than they save on tables of tens of thousands of narrow rows, and on two cores they take
+        # the core of the next request: both off for the application's sessions.
+        connection_created.connect(_postgresql_session, dispatch_uid="search_postgresql_session")
         # An existing databank gets its search table on the `migrate` that creates it.
         post_migrate.connect(_fill_search_rows, sender=self, dispatch_uid="search_fill_rows")
 
 
-def _postgresql_without_jit(sender, connection, **kwargs):
+def _postgresql_session(sender, connection, **kwargs):
     if connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
 
 
 def _fill_search_rows(sender, using="default", **kwargs):

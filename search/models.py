@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import IdListField
+
 
 class Synonym(models.Model):
     """A word or abbreviation as families type it, with the words that mean the same thing.
@@ -66,10 +68,11 @@ class SearchGap(models.Model):
 class SearchRow(models.Model):
     """The database engine's narrow search table: one row per published service at a location.
 
-    A copy of what filters, facets, distance and text matching read, without joins to the wide service table
+    A copy of what filters, facets, distance and ranking read, without joins to the wide service table
     (`search.rows` keeps it in step with the same signals that re-index the distributed engines; `manage.py
     search_index rebuild` rebuilds it). Ids are plain integers: the table is derived data, never a source.
-    On PostgreSQL migration 0006 adds a generated `search_vector` (tsvector of the lemmas) with a GIN index.
+    The long lemma text lives apart, in `SearchText`: a full scan of this table (facets of a broad query) reads
+    about a hundred bytes a row, not a kilobyte.
     """
 
     sal_id = models.BigIntegerField(primary_key=True)
@@ -87,12 +90,16 @@ class SearchRow(models.Model):
     accessible = models.BooleanField(default=False)
     is_24_7 = models.BooleanField(default=False)
     is_confidential = models.BooleanField(default=False)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
+    # Floating point: the distance is computed from them in SQL (a cast of every numeric would cost more).
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
     name = models.CharField(max_length=300)  # the service's name: the order by name
     search_name = models.TextField(default="")  # lemmas, as directory.Service.search_name
-    search_text = models.TextField(default="")  # lemmas, as directory.Service.search_text
-    stamp = models.BigIntegerField(default=0)  # when the row was written (ns): a key of the facet cache
+    categories = IdListField()  # the service's categories (the category filter)
+    target_groups = IdListField()  # the service's family categories (filter and facet)
+    # The category facet buckets the row counts in: each of its public categories, that category's top-level
+    # group and the group's kinds of help (`search.taxonomy.Taxonomy.buckets`).
+    buckets = IdListField()
 
     class Meta:
         indexes = [models.Index(fields=["name", "sal_id"], name="search_row_name")]
@@ -101,21 +108,29 @@ class SearchRow(models.Model):
         return f"{self.sal_id}: {self.name}"
 
 
-class SearchRowBucket(models.Model):
-    """The category facet buckets a row counts in (each of its public categories, that category's top-level
-    group and the group's kinds of help), one (row, bucket) pair each: facet counts are `GROUP BY bucket`."""
+class SearchText(models.Model):
+    """The lemmas of a row's service (as `directory.Service.search_text`), what text matching reads.
 
-    row_id = models.BigIntegerField()
-    bucket_id = models.BigIntegerField()
+    On PostgreSQL migration 0007 adds a generated `search_vector` (one lexeme per lemma) with a GIN index:
+    a query reads the ids of the matching rows from the index and this table's heap, never the long text."""
 
-    class Meta:
-        indexes = [
-            models.Index(fields=["row_id"], name="search_bucket_row"),
-            models.Index(fields=["bucket_id", "row_id"], name="search_bucket_bucket"),
-        ]
+    sal_id = models.BigIntegerField(primary_key=True)
+    search_text = models.TextField(default="")
 
     def __str__(self):
-        return f"{self.row_id} → {self.bucket_id}"
+        return str(self.sal_id)
+
+
+class SearchState(models.Model):
+    """One row: when the search table (or anything «open now» reads) last changed, in nanoseconds.
+
+    Written in the changing transaction (a rollback brings the old value back); the key of the database
+    engine's facet cache, read with one primary-key lookup instead of a scan of the table."""
+
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.generation)
 
 
 class SearchOrganization(models.Model):

@@ -1,4 +1,4 @@
-"""The database engine's narrow search table (`SearchRow`, `SearchRowBucket`): build, refresh, rebuild.
+"""The database engine's narrow search table (`SearchRow`, with `SearchText`): build, refresh, rebuild.
 
 One row per published service at a location, copied from the directory: what filters, facets, distance and
 text matching read. `directory.signals` refreshes the rows an edit touches at once (in the editing
@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Model
+from django.db.models import Model
 
 from directory import selectors
 from directory.models import Location, Organization, Service, ServiceAtLocation
 
-from .models import SearchOrganization, SearchRow, SearchRowBucket
+from .models import SearchOrganization, SearchRow, SearchState, SearchText
 from .taxonomy import Taxonomy
 
 CHUNK_SIZE = 2000
@@ -53,7 +53,6 @@ _COLUMNS = (
 def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organizations: set[int] | None = None) -> int:
     """Insert the rows of the given ids that are public (the old rows must be gone); add their organisations
     to `organizations`."""
-    through = Service.categories.through
     values = list(selectors.public_service_at_locations().filter(pk__in=sal_ids).values_list(*_COLUMNS))
     if not values:
         return 0
@@ -63,12 +62,16 @@ def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organization
     if organizations is not None:
         organizations.update(row[2] for row in values)
     categories: dict[int, set[int]] = {}
-    for service_id, category_id in through.objects.filter(service_id__in=service_ids).values_list(
+    for service_id, category_id in Service.categories.through.objects.filter(service_id__in=service_ids).values_list(
         "service_id", "category_id"
     ):
-        categories.setdefault(service_id, set()).update(buckets.get(category_id, ()))
-    stamp = time.time_ns()
-    rows, pairs = [], []
+        categories.setdefault(service_id, set()).add(category_id)
+    target_groups: dict[int, set[int]] = {}
+    for service_id, group_id in Service.target_groups.through.objects.filter(service_id__in=service_ids).values_list(
+        "service_id", "targetgroup_id"
+    ):
+        target_groups.setdefault(service_id, set()).add(group_id)
+    rows, texts = [], []
     for (
         pk,
         service_id,
@@ -91,6 +94,7 @@ def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organization
         search_name,
         search_text,
     ) in values:
+        service_categories = categories.get(service_id, set())
         rows.append(
             SearchRow(
                 sal_id=pk,
@@ -112,19 +116,20 @@ def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organization
                 longitude=longitude,
                 name=name,
                 search_name=search_name,
-                search_text=search_text,
-                stamp=stamp,
+                categories=sorted(service_categories),
+                target_groups=sorted(target_groups.get(service_id, ())),
+                buckets=sorted({bucket for category in service_categories for bucket in buckets.get(category, ())}),
             )
         )
-        pairs += [SearchRowBucket(row_id=pk, bucket_id=bucket) for bucket in sorted(categories.get(service_id, ()))]
-    SearchRow.objects.bulk_create(rows, batch_size=500)
-    SearchRowBucket.objects.bulk_create(pairs, batch_size=1000)
+        texts.append(SearchText(sal_id=pk, search_text=search_text))
+    SearchRow.objects.bulk_create(rows, batch_size=1000)
+    SearchText.objects.bulk_create(texts, batch_size=500)
     return len(rows)
 
 
 def _delete(sal_ids: list[int]) -> None:
     # Raw deletes: these tables have no dependants, and the project's delete signals are not about them.
-    SearchRowBucket.objects.filter(row_id__in=sal_ids)._raw_delete(SearchRowBucket.objects.db)
+    SearchText.objects.filter(sal_id__in=sal_ids)._raw_delete(SearchText.objects.db)
     SearchRow.objects.filter(sal_id__in=sal_ids)._raw_delete(SearchRow.objects.db)
 
 
@@ -144,6 +149,7 @@ def refresh(sal_ids: Iterable[int], organization_ids: Iterable[int] = ()) -> int
             _delete(chunk)
             written += _write(chunk, buckets, organizations)
         refresh_organizations(organizations)
+        bump()
     return written
 
 
@@ -225,13 +231,14 @@ def rebuild() -> dict:
     ids = list(selectors.public_service_at_locations().order_by("pk").values_list("pk", flat=True))
     written = 0
     with transaction.atomic():
-        for model in (SearchRowBucket, SearchRow, SearchOrganization):
+        for model in (SearchText, SearchRow, SearchOrganization):
             model.objects.all()._raw_delete(model.objects.db)
         for start in range(0, len(ids), CHUNK_SIZE):
             written += _write(ids[start : start + CHUNK_SIZE], buckets)
         organizations = _write_organizations(Organization.objects.all())
+        bump()
     if connection.vendor == "postgresql":
-        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchRowBucket, SearchOrganization))
+        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchText, SearchOrganization))
         with connection.cursor() as cursor:  # fresh statistics for the planner after a bulk change
             cursor.execute(f"ANALYZE {tables}")
     return {"rows": written, "organizations": organizations, "seconds": round(time.perf_counter() - started, 2)}
@@ -244,9 +251,14 @@ def fill_if_empty() -> dict | None:
     return rebuild()
 
 
-def stamp() -> tuple[int, int]:
-    """(rows, newest write): changes with every refresh, and goes back with a rolled-back transaction.
+def bump() -> None:
+    """Mark the search table (or the hours «open now» reads) as changed: a new key for the facet cache."""
+    now = time.time_ns()
+    if not SearchState.objects.filter(pk=1).update(generation=now):
+        SearchState.objects.update_or_create(pk=1, defaults={"generation": now})
 
-    Every write gives its rows a new `stamp`, so a write raises the maximum and a delete lowers the count."""
-    state = SearchRow.objects.aggregate(rows=Count("pk"), newest=Max("stamp"))
-    return state["rows"], state["newest"] or 0
+
+def stamp() -> int:
+    """The generation of the search table: changes with every refresh, goes back with a rolled-back
+    transaction (`bump`)."""
+    return SearchState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0

@@ -2,8 +2,9 @@
 one row per published service at a location, kept in step by `search.rows`).
 
 Text: every query lemma (or one of its synonyms) must start a word of the service's search text; a lemma
-found in the name weighs more. SQLite matches `search_text LIKE '% lemma%'`; PostgreSQL asks the same of a
-`tsvector` of the lemmas, `search_vector @@ 'lemma':*` (GIN index, migration `search.0006`).
+found in the name weighs more. The lemma text is a table of its own (`SearchText`): SQLite matches
+`search_text LIKE '% lemma%'` there; PostgreSQL asks the same of a `tsvector` of the lemmas,
+`search_vector @@ 'lemma':*` (GIN index, migration `search.0007`), and reads only the ids of the matching rows.
 
 Distance: a bounding box in SQL, then a spherical (haversine) key in SQL, then the exact geodesic distance
 (geopy) only where the sphere could disagree with the ellipsoid (a band of ±1 % around the radius, and the
@@ -13,18 +14,19 @@ than 0.6 %, so the rows found, their order and the distances shown are those of 
 Facets are disjunctive: each facet is counted with all the *other* active filters applied. Every row of the
 text/radius match is read once into a materialised common table expression with one boolean per active
 filter; all the facet counts (and the total) then come from that one SQL statement, grouped in SQL: the
-categories through a precomputed category → bucket mapping (the category, its top-level group and the kinds
-of help of that group, stored per row in `SearchRowBucket`), the family categories through the many-to-many
-table. The facets of the query-less, filter-less call are cached until the search table changes.
+categories through the buckets stored per row (the category, its top-level group and the kinds of help of
+that group), the family categories through the row's list of them (`unnest()` on PostgreSQL, `json_each()`
+on SQLite). The facets of the query-less, filter-less call are cached until the search table changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from contextlib import contextmanager, suppress
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -48,7 +50,6 @@ from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilter
 from directory.models import (
     Municipality,
     ProviderType,
-    Service,
     ServiceAtLocation,
     Settlement,
     TargetGroup,
@@ -56,7 +57,7 @@ from directory.models import (
 
 from .. import rows as search_rows
 from ..highlight import snippet
-from ..models import SearchRow, SearchRowBucket
+from ..models import SearchRow, SearchText
 from ..query import ParsedQuery
 from ..query import parse as parse_query
 from ..taxonomy import Taxonomy
@@ -112,20 +113,79 @@ def _word_sets(parts: list, allow_missing: int) -> list[list]:
     return [[part for i, part in enumerate(parts) if i != skipped] for skipped in range(len(parts))]
 
 
-def text_condition(parsed: ParsedQuery, *, allow_missing: int = 0) -> Q:
-    """Every query word must match; with `allow_missing=1`, all but one of them (for long spoken phrases)."""
+def text_ids(parsed: ParsedQuery, *, allow_missing: int = 0) -> list[int]:
+    """The rows whose text has every query word; with `allow_missing=1`, all but one of them (for long spoken
+    phrases). Read once, before the facets and the page: the text condition is evaluated a single time."""
     if connection.vendor == "postgresql":
         sets = _word_sets(word_queries(parsed), allow_missing)
         tsquery = " | ".join("(" + " & ".join(words) + ")" for words in sets)
-        table = connection.ops.quote_name(SearchRow._meta.db_table)
-        return Q(RawSQL(f"{table}.search_vector @@ %s::tsquery", [tsquery], output_field=BooleanField()))
+        texts = connection.ops.quote_name(SearchText._meta.db_table)
+        with connection.cursor() as cursor, _index_scans_only(cursor):
+            cursor.execute(f"SELECT sal_id FROM {texts} WHERE search_vector @@ %s::tsquery", [tsquery])
+            return [row[0] for row in cursor.fetchall()]
     sets = _word_sets(word_conditions(parsed), allow_missing)
     if len(sets) == 1:
-        return Q(*sets[0])
-    combined = Q(pk__in=[])
-    for conditions in sets:
-        combined |= Q(*conditions)
-    return combined
+        matching = Q(*sets[0])
+    else:
+        matching = Q(pk__in=[])
+        for conditions in sets:
+            matching |= Q(*conditions)
+    return list(SearchText.objects.filter(matching).values_list("sal_id", flat=True))
+
+
+def _nothing() -> Q:
+    """False for every row, and still a statement (`pk__in=[]` cannot be written as SQL: EmptyResultSet)."""
+    return Q(RawSQL("1 = 0", [], output_field=BooleanField()))
+
+
+def among(ids: list[int]) -> Q:
+    """Rows with these ids: one array parameter on PostgreSQL (ten thousand ids are one value, not a list)."""
+    if not ids:
+        return _nothing()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(SearchRow._meta.db_table)
+        return Q(RawSQL(f"{table}.sal_id = ANY(%s::bigint[])", [ids], output_field=BooleanField()))
+    return Q(pk__in=ids)
+
+
+@contextmanager
+def _index_scans_only(cursor):
+    """PostgreSQL: read the rows of a text condition through the GIN index.
+
+    The planner cannot estimate `tsvector @@ 'word':*` (a prefix): it takes a common word for a third of the
+    table and prefers reading every row's vector (≈ 70 ms at 50,000 rows) to the index (≈ 15 ms). The one
+    statement this wraps reads only the text table, only through that condition."""
+    cursor.execute("SET enable_seqscan = off")
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError):  # a failed transaction: its rollback undoes the SET
+            cursor.execute("RESET enable_seqscan")
+
+
+def elements(column: str, alias: str) -> str:
+    """SQL for the FROM list: one row per id of a list column (`search.fields.IdListField`) as `alias.value`."""
+    if connection.vendor == "postgresql":
+        return f"unnest({column}) AS {alias}(value)"
+    return f"json_each({column}) AS {alias}"
+
+
+def contains_any(column: str, ids) -> Q:
+    """A row whose list column holds at least one of `ids`."""
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return _nothing()
+    qualified = f"{connection.ops.quote_name(SearchRow._meta.db_table)}.{connection.ops.quote_name(column)}"
+    if connection.vendor == "postgresql":
+        return Q(RawSQL(f"{qualified} && %s::bigint[]", [ids], output_field=BooleanField()))
+    listed = ", ".join(str(pk) for pk in ids)  # integers only
+    return Q(
+        RawSQL(
+            f"EXISTS (SELECT 1 FROM json_each({qualified}) WHERE json_each.value IN ({listed}))",
+            [],
+            output_field=BooleanField(),
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------- geometry
@@ -188,24 +248,13 @@ def _open_now() -> Q:
 def _filter_conditions(active: dict, taxonomy: Taxonomy) -> dict[str, Q]:
     """One condition per active filter on search rows, as DirectoryFilterSet applies it to ServiceAtLocation.
 
-    Many-to-many filters are EXISTS subqueries, so that a row never repeats (no DISTINCT needed)."""
-    through_categories = Service.categories.through
-    through_groups = Service.target_groups.through
+    Many-to-many filters read the row's own lists, so that a row never repeats (no DISTINCT needed)."""
     conditions: dict[str, Q] = {}
     for name, value in active.items():
         if name == "category":
-            ids = taxonomy.descendants(c.pk for c in value)
-            conditions[name] = Q(
-                Exists(through_categories.objects.filter(service_id=OuterRef("service_id"), category_id__in=ids))
-            )
+            conditions[name] = contains_any("categories", taxonomy.descendants(c.pk for c in value))
         elif name == "target_group":
-            conditions[name] = Q(
-                Exists(
-                    through_groups.objects.filter(
-                        service_id=OuterRef("service_id"), targetgroup_id__in=[t.pk for t in value]
-                    )
-                )
-            )
+            conditions[name] = contains_any("target_groups", [t.pk for t in value])
         elif name == "municipality":
             conditions[name] = Q(municipality_id__in=[m.pk for m in value])
         elif name == "settlement":
@@ -238,12 +287,12 @@ class DatabaseEngine:
         base = SearchRow.objects.all()
         every_word = True  # every query word (or a synonym) is known to start a word of every row's text
         if parsed.lemmas:
-            strict = base.filter(text_condition(parsed))
+            ids = text_ids(parsed)
             # «встать на учёт безработным»: when no service has every word, accept all but one of them.
-            if len(parsed.lemmas) > 2 and not strict.exists():
-                strict = base.filter(text_condition(parsed, allow_missing=1))
+            if len(parsed.lemmas) > 2 and not ids:
+                ids = text_ids(parsed, allow_missing=1)
                 every_word = False
-            base = strict
+            base = base.filter(among(ids))
         if near is not None and near.radius_km:
             base = within_radius(base, near)
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
@@ -255,19 +304,28 @@ class DatabaseEngine:
         queryset = base.filter(*conditions.values())
 
         cacheable = not parsed.lemmas and near is None and not listed
-        facets, total = self._facets(
-            base, filterset.form.cleaned_data if valid else {}, taxonomy, conditions, cacheable=cacheable
+        by_distance = sort == "distance" and near is not None
+        offset = (page - 1) * per_page
+        score = self._score(parsed, sort, every_word=every_word)
+        facets, total, page_ids = self._facets(
+            base,
+            filterset.form.cleaned_data if valid else {},
+            taxonomy,
+            conditions,
+            cacheable=cacheable,
+            page=None if by_distance else (score, offset, per_page),
         )
         if total is None:
             total = queryset.count()
 
-        if sort == "distance" and near is not None:
+        distances = {}
+        if by_distance:
             ids, distances = self._ids_by_distance(queryset, near, page, per_page)
+        elif page_ids is not None:  # read with the facets: the text condition is evaluated once
+            ids = page_ids
         else:
-            ordered = self._order(queryset, parsed, sort, every_word=every_word)
-            offset = (page - 1) * per_page
+            ordered = queryset.annotate(score=score).order_by("-score", "name", "pk")
             ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page]) if total else []
-            distances = {}
         # Hydrated only while still public: a row the table has not caught up with (a raw `QuerySet.update`
         # bypasses the signals) never shows a draft.
         public = selectors.public_service_at_locations().filter(pk__in=ids)
@@ -305,9 +363,10 @@ class DatabaseEngine:
     # ------------------------------------------------------------------ ordering
 
     @staticmethod
-    def _order(queryset: QuerySet, parsed: ParsedQuery, sort: str, *, every_word: bool = False) -> QuerySet:
+    def _score(parsed: ParsedQuery, sort: str, *, every_word: bool = False):
+        """The relevance of a row, ordered by descending score, then name and id (a constant for «by name»)."""
         if sort == "name" or not parsed.lemmas:
-            return queryset.order_by("name", "pk")
+            return Value(0, output_field=IntegerField())
         # The word itself in the service's name weighs 4, a synonym of it in the name 3, either elsewhere 1.
         # When every row matched every word, «elsewhere» holds for all of them: no need to read the long text.
         exact = ParsedQuery(original=parsed.original, text=parsed.text, lemmas=parsed.lemmas)
@@ -323,13 +382,16 @@ class DatabaseEngine:
                 for exact_in_name, in_name, in_text in zip(
                     word_conditions(exact, "search_name"),
                     word_conditions(parsed, "search_name"),
-                    word_conditions(parsed),
+                    [
+                        Q(Exists(SearchText.objects.filter(Q(sal_id=OuterRef("pk")) & condition)))
+                        for condition in word_conditions(parsed)
+                    ],
                     strict=True,
                 )
             ),
             Value(0),
         )
-        return queryset.annotate(score=Coalesce(score, Value(0))).order_by("-score", "name", "pk")
+        return Coalesce(score, Value(0), output_field=IntegerField())
 
     @staticmethod
     def _ids_by_distance(queryset: QuerySet, near: GeoPoint, page: int, per_page: int):
@@ -340,20 +402,28 @@ class DatabaseEngine:
         placed = queryset.filter(is_confidential=False, latitude__isnull=False, longitude__isnull=False).annotate(
             page_key=_sphere_key(near)
         )
-        last = list(placed.order_by("page_key", "pk").values_list("page_key", flat=True)[needed - 1 : needed])
-        if last:
+        ordered = placed.order_by("page_key", "pk").values_list("pk", "latitude", "longitude", "name", "page_key")
+        # One statement in the usual case: the page and a margin; the rows within reach of the page's last one
+        # (see below) only when the margin is not enough (many services at the same few places).
+        batch = 2 * needed + 20
+        rows = list(ordered[:batch])
+        last = rows[needed - 1][4] if len(rows) >= needed else None
+        if last is not None:
             # Rows farther on the sphere than this cannot be nearer on the ellipsoid than the page's last row.
-            reach = _key_to_km(last[0]) * (1 + 2 * SPHERE_MARGIN) + 0.001
-            placed = placed.filter(page_key__lte=_km_to_key(reach))
+            reach = _km_to_key(_key_to_km(last) * (1 + 2 * SPHERE_MARGIN) + 0.001)
+            if len(rows) == batch and rows[-1][4] <= reach:
+                rows = list(ordered.filter(page_key__lte=reach))
+            else:
+                rows = [row for row in rows if row[4] <= reach]
         measured: dict[tuple, float] = {}
         ranked = []
-        for pk, latitude, longitude, name in placed.values_list("pk", "latitude", "longitude", "name"):
+        for pk, latitude, longitude, name, _key in rows:
             point = (latitude, longitude)
             if point not in measured:
                 measured[point] = _distance_km(near, latitude, longitude)
             ranked.append((False, measured[point], name, pk))
         ranked.sort()
-        if not last and len(ranked) < needed:  # the page reaches the places without a public position
+        if last is None and len(ranked) < needed:  # the page reaches the places without a public position
             unplaced = queryset.filter(Q(is_confidential=True) | Q(latitude__isnull=True) | Q(longitude__isnull=True))
             ranked += sorted((True, 0.0, name, pk) for pk, name in unplaced.values_list("pk", "name"))
         window = ranked[offset:needed]
@@ -362,12 +432,21 @@ class DatabaseEngine:
     # ------------------------------------------------------------------ facets
 
     def _facets(
-        self, base: QuerySet, cleaned: dict, taxonomy: Taxonomy, listed: dict[str, Q], *, cacheable: bool = False
-    ) -> tuple[dict[str, list[FacetValue]], int | None]:
-        """All facet counts in one SQL statement; also the total when the facets use the list's filters.
+        self,
+        base: QuerySet,
+        cleaned: dict,
+        taxonomy: Taxonomy,
+        listed: dict[str, Q],
+        *,
+        cacheable: bool = False,
+        page: tuple | None = None,
+    ) -> tuple[dict[str, list[FacetValue]], int | None, list[int] | None]:
+        """All facet counts in one SQL statement; also the total and the ids of the page when the facets use
+        the list's filters.
 
-        `cacheable`: no text, no point, no filter. Those counts are cached until the search table changes,
-        except «open now», which changes with the clock and is counted each time."""
+        `page`: (score expression, offset, limit) of the page in relevance order. `cacheable`: no text, no
+        point, no filter. Those counts are cached until the search table changes, except «open now», which
+        changes with the clock and is counted each time."""
         active = _active(cleaned)
         conditions = listed if set(active) == set(listed) else _filter_conditions(active, taxonomy)
         cacheable = cacheable and not conditions
@@ -380,6 +459,8 @@ class DatabaseEngine:
             open_now = Value(False, output_field=BooleanField())
         else:
             open_now = ExpressionWrapper(conditions.get("open_now", _open_now()), output_field=BooleanField())
+        paged = page is not None and conditions is listed
+        ranking = {"r_score": page[0], "r_name": F("name")} if paged else {}
         rows = base.order_by().values(
             r_id=F("pk"),
             r_service=F("service_id"),
@@ -390,6 +471,9 @@ class DatabaseEngine:
             r_free=F("free"),
             r_open_now=open_now,
             r_accessible=F("accessible"),
+            r_target_groups=F("target_groups"),
+            r_buckets=F("buckets"),
+            **ranking,
             **flags,
         )
         rows_sql, rows_params = rows.query.sql_with_params()
@@ -400,14 +484,16 @@ class DatabaseEngine:
                 parts.append(extra)
             return " AND ".join(parts) if parts else "1 = 1"
 
+        def by_list(column: str, condition: str) -> str:
+            # Rows share a few hundred distinct lists: count each list once, then expand the lists.
+            return f"SELECT r.{column} AS ids, COUNT(*) AS n FROM r WHERE {condition} GROUP BY r.{column}"
+
         def count_if(condition: str) -> str:
             return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
         # Buckets of the categories that are shown (top-level groups and kinds, and the selected ones).
         shown = [pk for pk in taxonomy.order if taxonomy.public[pk][2] is None and taxonomy.public[pk][0] != "other"]
         shown += [pk for pk in taxonomy.order if taxonomy.public[pk][0] in selected["category"] and pk not in shown]
-        through_groups = Service.target_groups.through._meta.db_table
-        quote = connection.ops.quote_name
         scalars = ", ".join(
             [count_if(where())]
             + [count_if(where("delivery", extra=f"r.r_{code}")) for code, _ in DELIVERY_CHOICES]
@@ -423,23 +509,31 @@ class DatabaseEngine:
             "GROUP BY r.r_settlement",
             f"SELECT 'provider_type', r.r_provider_type, COUNT(*){padding} FROM r WHERE {where('provider_type')} "
             "GROUP BY r.r_provider_type",
-            f"SELECT 'target_group', t.{quote('targetgroup_id')}, COUNT(*){padding} FROM r "
-            f"JOIN {quote(through_groups)} t ON t.{quote('service_id')} = r.r_service "
-            f"WHERE {where('target_group')} GROUP BY t.{quote('targetgroup_id')}",
+            f"SELECT 'target_group', t.value, CAST(SUM(g.n) AS BIGINT){padding} "
+            f"FROM ({by_list('r_target_groups', where('target_group'))}) g, {elements('g.ids', 't')} GROUP BY t.value",
         ]
         if shown:
             # One (row, bucket) pair per bucket a row counts in: a plain count per bucket.
             buckets = ", ".join(str(int(pk)) for pk in sorted(shown))
             parts.append(
-                f"SELECT 'category', b.bucket_id, COUNT(*){padding} FROM r "
-                f"JOIN {quote(SearchRowBucket._meta.db_table)} b ON b.row_id = r.r_id "
-                f"WHERE b.bucket_id IN ({buckets}) AND {where('category')} GROUP BY b.bucket_id"
+                f"SELECT 'category', b.value, CAST(SUM(g.n) AS BIGINT){padding} "
+                f"FROM ({by_list('r_buckets', where('category'))}) g, {elements('g.ids', 'b')} "
+                f"WHERE b.value IN ({buckets}) GROUP BY b.value"
+            )
+        if paged:
+            _score, offset, limit = page
+            # The page's rows, numbered in relevance order (the order of a UNION's rows is not kept).
+            parts.append(
+                f"SELECT 'page', p.r_id, ROW_NUMBER() OVER (ORDER BY p.r_score DESC, p.r_name, p.r_id){padding} "
+                f"FROM (SELECT r.r_id, r.r_score, r.r_name FROM r WHERE {where()} "
+                f"ORDER BY r.r_score DESC, r.r_name, r.r_id LIMIT {int(limit)} OFFSET {int(offset)}) p"
             )
         sql = f"WITH r AS MATERIALIZED ({rows_sql}) " + " UNION ALL ".join(parts)
         key = None
         if cacheable:
+            generation = search_rows.stamp()
             digest = hashlib.sha1(sql.encode() + repr(rows_params).encode()).hexdigest()[:16]
-            key = "search:facets:{}:{}:{}".format(*search_rows.stamp(), digest)
+            key = f"search:facets:{generation}:{digest}"
             result = cache.get(key)
         if key is None or result is None:
             with connection.cursor() as cursor:
@@ -449,15 +543,23 @@ class DatabaseEngine:
                 cache.set(key, result, FACET_CACHE_SECONDS)
         if cacheable:
             open_index = 3 + len(DELIVERY_CHOICES) + CHECKBOX_FACETS.index("open_now")
-            open_count = base.filter(_open_now()).count()
+            # Hours are kept to the minute; their edits change the generation too (`directory.signals`).
+            open_key = f"search:open-now:{generation}:{selectors.local_now():%Y-%m-%dT%H:%M}"
+            open_count = cache.get(open_key)
+            if open_count is None:
+                open_count = base.filter(_open_now()).count()
+                cache.set(open_key, open_count, 120)
             result = [
                 row[:open_index] + (open_count,) + row[open_index + 1 :] if row[0] == "s" else row for row in result
             ]
 
         counts: dict[str, dict[int, int]] = {}
         scalar = [0] * width
+        numbered = []
         for row in result:
-            if row[0] == "s":
+            if row[0] == "page":
+                numbered.append((row[2], row[1]))
+            elif row[0] == "s":
                 scalar = [int(value or 0) for value in row[2:]]
             elif row[1] is not None:
                 counts.setdefault(row[0], {})[row[1]] = int(row[2])
@@ -491,4 +593,4 @@ class DatabaseEngine:
         for index, name in enumerate(CHECKBOX_FACETS):
             facets[name] = [FacetValue("on", name, scalar[1 + len(DELIVERY_CHOICES) + index], bool(cleaned.get(name)))]
         total = scalar[0] if conditions is listed else None
-        return facets, total
+        return facets, total, [pk for _, pk in sorted(numbered)] if paged else None
