@@ -22,6 +22,7 @@ on SQLite). The facets of the query-less, filter-less call are cached until the 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from contextlib import contextmanager, suppress
 
@@ -139,13 +140,16 @@ def _nothing() -> Q:
 
 
 def among(ids: list[int]) -> Q:
-    """Rows with these ids: one array parameter on PostgreSQL (ten thousand ids are one value, not a list)."""
+    """Rows with these ids, given as one parameter (an array on PostgreSQL, a JSON array on SQLite): ten
+    thousand ids are one value, and SQLite allows at most 32,766 parameters in a statement."""
     if not ids:
         return _nothing()
+    table = connection.ops.quote_name(SearchRow._meta.db_table)
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(SearchRow._meta.db_table)
         return Q(RawSQL(f"{table}.sal_id = ANY(%s::bigint[])", [ids], output_field=BooleanField()))
-    return Q(pk__in=ids)
+    return Q(
+        RawSQL(f"{table}.sal_id IN (SELECT value FROM json_each(%s))", [json.dumps(ids)], output_field=BooleanField())
+    )
 
 
 @contextmanager

@@ -1,0 +1,62 @@
+"""The database engine's search table follows edits at once, in the editing transaction: family categories of a
+service, and opening hours (the query-less page caches its counts, «open now» included)."""
+
+from datetime import time
+
+import pytest
+
+from directory import selectors
+from directory.models import Schedule, ServiceAtLocation, TargetGroup
+from search import rows
+from search import services as search
+from search.models import SearchRow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def database_engine(settings):
+    settings.SEARCH_URL = ""
+    settings.SEARCH_ENGINE = "database"
+
+
+def _count(results, facet: str, code: str) -> int:
+    return next((value.count for value in results.facets[facet] if value.value == code), 0)
+
+
+def test_a_family_category_added_to_a_service_is_filtered_and_counted_at_once():
+    sal = ServiceAtLocation.objects.filter(service__status="published").select_related("service").first()
+    service = sal.service
+    group = TargetGroup.objects.filter(is_public=True).exclude(services=service).first()
+    before = search.search(filters={"target_group": [group.code]}, per_page=5000)
+    assert sal.pk not in {hit.service_at_location.pk for hit in before.hits}
+
+    # As the admin does it (the family categories are a cluster field: written by the save). The lemma columns
+    # follow only on commit; the search table's lists are written in the saving transaction.
+    service.target_groups.add(group)
+    service.save()
+
+    after = search.search(filters={"target_group": [group.code]}, per_page=5000)
+    assert sal.pk in {hit.service_at_location.pk for hit in after.hits}
+    assert group.pk in SearchRow.objects.get(sal_id=sal.pk).target_groups
+    assert _count(search.search(), "target_group", group.code) == after.total
+
+
+def test_new_hours_change_the_cached_open_now_count_of_the_query_less_page():
+    closed = (
+        SearchRow.objects.filter(is_24_7=False)
+        .exclude(selectors.open_now_q(prefix="", location_field="location_id"))
+        .values_list("location_id", flat=True)
+        .first()
+    )
+    assert closed is not None
+    first = search.search()  # fills the cache
+    assert _count(search.search(), "open_now", "on") == _count(first, "open_now", "on")
+    generation = rows.stamp()
+
+    today = selectors.local_now().weekday()
+    Schedule.objects.create(location_id=closed, weekday=today, opens_at=time(0, 0), closes_at=time(23, 59, 59))
+
+    assert rows.stamp() != generation
+    rows_there = SearchRow.objects.filter(location_id=closed).count()
+    assert _count(search.search(), "open_now", "on") == _count(first, "open_now", "on") + rows_there
