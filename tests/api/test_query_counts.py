@@ -22,7 +22,8 @@ def count(client, path, **params):
     ("path", "params", "bound"),
     [
         ("/services", {}, 20),
-        ("/services", {"search": "помощь"}, 37),
+        # PostgreSQL: the text search's planner setting is two statements around its id query (SET, RESET).
+        ("/services", {"search": "помощь"}, 39),
         ("/organizations", {}, 15),
         ("/taxonomies", {}, 7),
         ("/taxonomy_terms", {}, 7),
