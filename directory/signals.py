@@ -132,7 +132,7 @@ def service_target_groups_changed(sender, instance, action, reverse, pk_set, **k
         return
     from search import rows
 
-    rows.refresh_services(pk_set or [] if reverse else [instance.pk])
+    rows.refresh_services((pk_set or []) if reverse else [instance.pk])  # reverse: group.services.add(…)
 
 
 @receiver(m2m_changed, sender=Service.categories.through)
