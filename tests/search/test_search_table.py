@@ -60,3 +60,14 @@ def test_new_hours_change_the_cached_open_now_count_of_the_query_less_page():
     assert rows.stamp() != generation
     rows_there = SearchRow.objects.filter(location_id=closed).count()
     assert _count(search.search(), "open_now", "on") == _count(first, "open_now", "on") + rows_there
+
+
+def test_a_service_added_to_a_family_category_from_the_category_side_is_filtered_at_once():
+    sal = ServiceAtLocation.objects.filter(service__status="published").select_related("service").first()
+    group = TargetGroup.objects.filter(is_public=True).exclude(services=sal.service).first()
+
+    group.services.add(sal.service)  # the reverse manager writes at once (no cluster save)
+
+    assert group.pk in SearchRow.objects.get(sal_id=sal.pk).target_groups
+    found = search.search(filters={"target_group": [group.code]}, per_page=5000)
+    assert sal.pk in {hit.service_at_location.pk for hit in found.hits}
