@@ -467,7 +467,6 @@ class DatabaseEngine:
         ranking = {"r_score": page[0], "r_name": F("name")} if paged else {}
         rows = base.order_by().values(
             r_id=F("pk"),
-            r_service=F("service_id"),
             r_municipality=F("municipality_id"),
             r_settlement=F("settlement_id"),
             r_provider_type=F("provider_type_id"),
@@ -517,7 +516,7 @@ class DatabaseEngine:
             f"FROM ({by_list('r_target_groups', where('target_group'))}) g, {elements('g.ids', 't')} GROUP BY t.value",
         ]
         if shown:
-            # One (row, bucket) pair per bucket a row counts in: a plain count per bucket.
+            # Each row lists every bucket it counts in (no repeats): a plain count per bucket.
             buckets = ", ".join(str(int(pk)) for pk in sorted(shown))
             parts.append(
                 f"SELECT 'category', b.value, CAST(SUM(g.n) AS BIGINT){padding} "
