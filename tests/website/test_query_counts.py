@@ -49,9 +49,12 @@ def test_life_situation_query_count_does_not_grow_with_the_services_listed(clien
     assert small == large <= 25
 
 
-def test_measure_pages_cost_the_same(client):
-    pages = list(MeasurePage.objects.live())
-    for page in pages[:2]:
-        client.get(page.url)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_measure_pages_cost_the_same(client, language):
+    # One language at a time: Wagtail routes a page under /en/ with one query more than under the site's root,
+    # and without an order the database may interleave the two languages differently from run to run.
+    pages = list(MeasurePage.objects.live().filter(locale__language_code=language).order_by("pk"))
+    assert len(pages) >= 2
+    client.get(pages[0].url)
     counts = {count(client, page.url)[0] for page in pages[:4]}
     assert len(counts) == 1 and max(counts) <= 36, counts
