@@ -71,11 +71,13 @@ class SearchRow(models.Model):
     A copy of what filters, facets, distance and ranking read, without joins to the wide service table
     (`search.rows` keeps it in step with the same signals that re-index the distributed engines; `manage.py
     search_index rebuild` rebuilds it). Ids are plain integers: the table is derived data, never a source.
-    The long lemma text lives apart, in `SearchText`: a full scan of this table (facets of a broad query) reads
-    about a hundred bytes a row, not a kilobyte.
+    The engine reads the bit sets of `SearchPosting`, not these rows: the rows are what the postings are
+    computed from (and cleared with, when a row changes), and what distance and «open now» read.
     """
 
     sal_id = models.BigIntegerField(primary_key=True)
+    # The row's bit in every `SearchPosting` (kept when the row is written again; new rows take the next one).
+    position = models.IntegerField(unique=True)
     service_id = models.BigIntegerField(db_index=True)
     organization_id = models.BigIntegerField()
     location_id = models.BigIntegerField()
@@ -109,16 +111,41 @@ class SearchRow(models.Model):
 
 
 class SearchText(models.Model):
-    """The lemmas of a row's service (as `directory.Service.search_text`), what text matching reads.
-
-    On PostgreSQL migration 0007 adds a generated `search_vector` (one lexeme per lemma) with a GIN index:
-    a query reads the ids of the matching rows from the index and this table's heap, never the long text."""
+    """The lemmas of a row's service (as `directory.Service.search_text`) as the postings were computed from
+    them: when the row changes, its old words' bits are cleared."""
 
     sal_id = models.BigIntegerField(primary_key=True)
     search_text = models.TextField(default="")
 
     def __str__(self):
         return str(self.sal_id)
+
+
+class SearchPosting(models.Model):
+    """The set of search rows (by `SearchRow.position`) that have a key: an inverted index kept in the database.
+
+    Keys (`search.postings`): `t:lemma` — a word of the row's text, `n:lemma` — a word of its name; and the
+    facet and filter values: `m:` district, `s:` settlement, `p:` provider type, `g:` family category,
+    `c:` category, `b:` category facet bucket, `d:` way of getting help, `x:free` and the like. `bits` is a
+    bit set (`search.bitsets`), stored in blocks of 4,096 rows: a query ANDs and ORs them and counts the bits
+    of the result, so the cost of a search does not grow with the number of rows it matches."""
+
+    class Kind(models.TextChoices):
+        TEXT = "t", "text"
+        NAME = "n", "name"
+        FACET = "f", "facet"
+
+    kind = models.CharField(max_length=1, choices=Kind.choices)
+    key = models.CharField(max_length=200)
+    block = models.IntegerField(default=0)  # the positions block × 4096 … block × 4096 + 4095 (`search.postings`)
+    bits = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "block"], name="search_posting_key_block")]
+        indexes = [models.Index(fields=["kind", "key"], name="search_posting_kind")]
+
+    def __str__(self):
+        return self.key
 
 
 class SearchState(models.Model):

@@ -1,11 +1,12 @@
-"""The database engine's narrow search table (`SearchRow`, with `SearchText`): build, refresh, rebuild.
+"""The database engine's search table (`SearchRow`, `SearchText`, `SearchPosting`): build, refresh, rebuild.
 
-One row per published service at a location, copied from the directory: what filters, facets, distance and
-text matching read. `directory.signals` refreshes the rows an edit touches at once (in the editing
-transaction, so the engine never lags behind the databank) with the same `search.indexing.sal_ids_for` the
-distributed engines use, and `directory.services.service_refresh_search_text` refreshes a service's rows
-when its lemma columns change. Bulk writers that bypass the signals (`generate_databank`) call `rebuild()`;
-so does `manage.py search_index rebuild`; `rebuilt_after()` wraps such writers.
+One row per published service at a location, copied from the directory, each with a bit position; and for
+every word, filter and facet value the set of rows that have it (`search.postings`), which the engine reads.
+`directory.signals` refreshes the rows an edit touches at once (in the editing transaction, so the engine
+never lags behind the databank) with the same `search.indexing.sal_ids_for` the distributed engines use, and
+`directory.services.service_refresh_search_text` refreshes a service's rows when its lemma columns change.
+Bulk writers that bypass the signals (`generate_databank`) call `rebuild()`; so does `manage.py search_index
+rebuild`; `rebuilt_after()` wraps such writers.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Max, Model
 
 from directory import selectors
 from directory.models import Location, Organization, Service, ServiceAtLocation
 
-from .models import SearchOrganization, SearchRow, SearchState, SearchText
+from . import bulk, postings
+from .models import SearchOrganization, SearchPosting, SearchRow, SearchState, SearchText
 from .taxonomy import Taxonomy
 
 CHUNK_SIZE = 2000
@@ -50,12 +52,34 @@ _COLUMNS = (
 )
 
 
-def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organizations: set[int] | None = None) -> int:
+class _Positions:
+    """Bit positions of rows: a row written again keeps its own; a new one takes the next free number."""
+
+    def __init__(self, kept: dict[int, int] | None = None, start: int | None = 0):
+        self.kept = kept or {}
+        self.next = start  # None: after the last position in the table, read when first needed
+
+    def __call__(self, sal_id: int) -> int:
+        if sal_id in self.kept:
+            return self.kept[sal_id]
+        if self.next is None:
+            last = SearchRow.objects.aggregate(last=Max("position"))["last"]
+            self.next = 0 if last is None else last + 1
+        self.next += 1
+        return self.next - 1
+
+
+def _write(
+    sal_ids: list[int],
+    buckets: dict[int, set[int]] | None,
+    positions: _Positions,
+    organizations: set[int] | None = None,
+) -> list[tuple[int, set[str]]]:
     """Insert the rows of the given ids that are public (the old rows must be gone); add their organisations
-    to `organizations`."""
+    to `organizations`. Returns the written rows' positions and keys (`search.postings`)."""
     values = list(selectors.public_service_at_locations().filter(pk__in=sal_ids).values_list(*_COLUMNS))
     if not values:
-        return 0
+        return []
     if buckets is None:
         buckets = Taxonomy.load().bucket_map()
     service_ids = {row[1] for row in values}
@@ -71,7 +95,7 @@ def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organization
         "service_id", "targetgroup_id"
     ):
         target_groups.setdefault(service_id, set()).add(group_id)
-    rows, texts = [], []
+    rows, texts, written = [], [], []
     for (
         pk,
         service_id,
@@ -95,36 +119,37 @@ def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organization
         search_text,
     ) in values:
         service_categories = categories.get(service_id, set())
-        rows.append(
-            SearchRow(
-                sal_id=pk,
-                service_id=service_id,
-                organization_id=organization_id,
-                location_id=location_id,
-                municipality_id=municipality_id,
-                settlement_id=settlement_id,
-                provider_type_id=provider_type_id,
-                delivery_in_person=in_person,
-                delivery_phone=phone,
-                delivery_online=online,
-                delivery_home_visit=home_visit,
-                free=cost == Service.Cost.FREE,
-                accessible=bool(accessible),
-                is_24_7=bool(is_24_7),
-                is_confidential=bool(confidential),
-                latitude=latitude,
-                longitude=longitude,
-                name=name,
-                search_name=search_name,
-                categories=sorted(service_categories),
-                target_groups=sorted(target_groups.get(service_id, ())),
-                buckets=sorted({bucket for category in service_categories for bucket in buckets.get(category, ())}),
-            )
+        row = SearchRow(
+            sal_id=pk,
+            position=positions(pk),
+            service_id=service_id,
+            organization_id=organization_id,
+            location_id=location_id,
+            municipality_id=municipality_id,
+            settlement_id=settlement_id,
+            provider_type_id=provider_type_id,
+            delivery_in_person=in_person,
+            delivery_phone=phone,
+            delivery_online=online,
+            delivery_home_visit=home_visit,
+            free=cost == Service.Cost.FREE,
+            accessible=bool(accessible),
+            is_24_7=bool(is_24_7),
+            is_confidential=bool(confidential),
+            latitude=latitude,
+            longitude=longitude,
+            name=name,
+            search_name=search_name,
+            categories=sorted(service_categories),
+            target_groups=sorted(target_groups.get(service_id, ())),
+            buckets=sorted({bucket for category in service_categories for bucket in buckets.get(category, ())}),
         )
+        rows.append(row)
         texts.append(SearchText(sal_id=pk, search_text=search_text))
-    SearchRow.objects.bulk_create(rows, batch_size=1000)
-    SearchText.objects.bulk_create(texts, batch_size=500)
-    return len(rows)
+        written.append((row.position, postings.row_keys(row, search_text)))
+    bulk.insert(SearchRow, rows)
+    bulk.insert(SearchText, texts)
+    return written
 
 
 def _delete(sal_ids: list[int]) -> None:
@@ -143,13 +168,21 @@ def refresh(sal_ids: Iterable[int], organization_ids: Iterable[int] = ()) -> int
     buckets = Taxonomy.load().bucket_map() if len(ids) > CHUNK_SIZE else None  # else only when a row is public
     written = 0
     with transaction.atomic():
+        # First: the state row's lock serialises refreshes, so two editors never take the same new position.
+        bump()
+        positions = _Positions(start=None)
         for start in range(0, len(ids), CHUNK_SIZE):
             chunk = ids[start : start + CHUNK_SIZE]
-            organizations.update(SearchRow.objects.filter(sal_id__in=chunk).values_list("organization_id", flat=True))
+            old = list(SearchRow.objects.filter(sal_id__in=chunk))
+            texts = dict(SearchText.objects.filter(sal_id__in=chunk).values_list("sal_id", "search_text"))
+            organizations.update(row.organization_id for row in old)
+            positions.kept = {row.sal_id: row.position for row in old}
+            removed = [(row.position, postings.row_keys(row, texts.get(row.sal_id, ""))) for row in old]
             _delete(chunk)
-            written += _write(chunk, buckets, organizations)
+            added = _write(chunk, buckets, positions, organizations)
+            postings.apply(postings.changes_of(removed, added))
+            written += len(added)
         refresh_organizations(organizations)
-        bump()
     return written
 
 
@@ -229,21 +262,28 @@ def rebuild() -> dict:
     started = time.perf_counter()
     buckets = Taxonomy.load().bucket_map()
     ids = list(selectors.public_service_at_locations().order_by("pk").values_list("pk", flat=True))
-    written = 0
+    written = []
+    positions = _Positions()
     with transaction.atomic():
-        for model in (SearchText, SearchRow, SearchOrganization):
+        bump()
+        for model in (SearchText, SearchRow, SearchOrganization, SearchPosting):
             model.objects.all()._raw_delete(model.objects.db)
         for start in range(0, len(ids), CHUNK_SIZE):
-            written += _write(ids[start : start + CHUNK_SIZE], buckets)
+            written += _write(ids[start : start + CHUNK_SIZE], buckets, positions)
+        keys = postings.write_all(written)
         organizations = _write_organizations(Organization.objects.all())
-        bump()
     if connection.vendor == "postgresql":
-        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchText, SearchOrganization))
+        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchText, SearchOrganization, SearchPosting))
         # Fresh statistics for the planner after a bulk change; outside a transaction also the space of the old
         # rows (the rebuild doubles the tables until autovacuum comes, and index scans visit the dead rows).
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}" if connection.in_atomic_block else f"VACUUM ANALYZE {tables}")
-    return {"rows": written, "organizations": organizations, "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "rows": len(written),
+        "keys": keys,
+        "organizations": organizations,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def fill_if_empty() -> dict | None:
@@ -254,7 +294,8 @@ def fill_if_empty() -> dict | None:
 
 
 def bump() -> None:
-    """Mark the search table (or the hours «open now» reads) as changed: a new key for the facet cache."""
+    """Mark the search table (or the hours «open now» reads) as changed: the engine's snapshot
+    (`search.snapshot`) of this process and of the others is read again at their next search."""
     now = time.time_ns()
     if not SearchState.objects.filter(pk=1).update(generation=now):
         SearchState.objects.update_or_create(pk=1, defaults={"generation": now})

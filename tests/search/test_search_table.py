@@ -71,3 +71,66 @@ def test_a_service_added_to_a_family_category_from_the_category_side_is_filtered
     assert group.pk in SearchRow.objects.get(sal_id=sal.pk).target_groups
     found = search.search(filters={"target_group": [group.code]}, per_page=5000)
     assert sal.pk in {hit.service_at_location.pk for hit in found.hits}
+
+
+def _postings() -> dict[str, set[int]]:
+    """Every posting as the set of row ids that have its key (positions differ between a refresh and a rebuild)."""
+    from search import bitsets, postings
+    from search.models import SearchPosting
+
+    sal_of = dict(SearchRow.objects.values_list("position", "sal_id"))
+    return {
+        key: {sal_of[position] for position in bitsets.positions(bits)}
+        for key, bits in postings.read(SearchPosting.objects.all()).items()
+    }
+
+
+def test_postings_kept_by_edits_equal_a_rebuild(django_capture_on_commit_callbacks):
+    """The postings a search reads follow renames, new words, new places, unpublishing and deletes exactly as a
+    rebuild from scratch would write them: no stale bit stays, no key is missing."""
+    from directory.models import Service
+
+    services = list(Service.objects.filter(status="published").order_by("pk")[:3])
+    renamed, unpublished, deleted = services
+    renamed.name = "Зоопсихолог для семей с кроликами"
+    with django_capture_on_commit_callbacks(execute=True):  # the lemma columns follow on commit
+        renamed.save()
+    unpublished.status = Service.Status.DRAFT
+    unpublished.save()
+    gone = set(ServiceAtLocation.objects.filter(service=deleted).values_list("pk", flat=True))
+    deleted.delete()
+
+    kept = _postings()
+    positions = dict(SearchRow.objects.values_list("sal_id", "position"))
+    assert "n:зоопсихолог" in kept
+    assert not gone & set().union(*kept.values())
+    assert len(set(positions.values())) == len(positions)  # no two rows share a bit
+
+    rows.rebuild()
+    assert kept == _postings()
+
+
+def test_a_rewritten_row_keeps_its_position_and_a_new_one_takes_a_free_position(django_capture_on_commit_callbacks):
+    from directory.models import Location
+
+    sal = ServiceAtLocation.objects.filter(service__status="published").select_related("service").first()
+    before = dict(SearchRow.objects.values_list("sal_id", "position"))
+    sal.service.description += " Новая фраза про ипотеку."
+    with django_capture_on_commit_callbacks(execute=True):
+        sal.service.save()
+    assert SearchRow.objects.get(sal_id=sal.pk).position == before[sal.pk]
+
+    location = Location.objects.filter(organization_id=sal.service.organization_id).first()
+    other = Location.objects.create(
+        organization_id=location.organization_id,
+        name="Второй адрес",
+        municipality_id=location.municipality_id,
+        settlement_id=location.settlement_id,
+        street="ул. Новая",
+        house="1",
+    )
+    added = ServiceAtLocation.objects.create(service=sal.service, location=other)
+    position = SearchRow.objects.get(sal_id=added.pk).position
+    assert position not in before.values()
+    found = search.search("ипотека", per_page=100)
+    assert {sal.pk, added.pk} <= {hit.service_at_location.pk for hit in found.hits}

@@ -1,0 +1,298 @@
+"""What the database engine keeps of the search table in this process, read again when the table changes.
+
+`current()` reads `SearchState.generation` (one primary-key lookup) on every search; when it differs from the
+kept one, the facet and filter postings (a few hundred bit sets), the vocabulary, the order of the rows by name
+and the places of the rows are read again (≈ 0.1–0.3 s at 50,000 rows, once per change in each process). A
+search then reads only the postings of its words (`text_postings`) and the cards of its page.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from django.db import connection
+from geopy.distance import geodesic
+
+from directory import selectors
+from directory.models import Municipality, ProviderType, Settlement, TargetGroup
+
+from . import bitsets, postings
+from . import rows as search_rows
+from .models import SearchPosting, SearchRow
+from .taxonomy import Taxonomy
+
+# Names of districts, family categories and the like (which do not change the search table) are read again
+# after this many seconds.
+REFERENCES_TTL = 60.0
+EARTH_RADIUS_KM = 6371.0088
+# Great-circle distance on a sphere of the mean Earth radius differs from the WGS-84 geodesic by less than 0.6 %:
+# within this margin the sphere decides; beyond it geopy does.
+SPHERE_MARGIN = 0.01
+DEGREE = math.pi / 180
+FEW_ROWS = 2000  # a set this small is sorted by distance row by row
+
+_lock = threading.Lock()
+_kept: dict[str, Snapshot] = {}
+
+
+def sphere_km(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
+    half_lat = math.sin((other_latitude - latitude) * DEGREE / 2)
+    half_lon = math.sin((other_longitude - longitude) * DEGREE / 2)
+    key = half_lat * half_lat + math.cos(latitude * DEGREE) * math.cos(other_latitude * DEGREE) * half_lon * half_lon
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, key))))
+
+
+def geodesic_km(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
+    return geodesic((latitude, longitude), (other_latitude, other_longitude)).km
+
+
+@dataclass
+class Snapshot:
+    """Plain arrays rather than lists and dicts of Python objects: they load faster, and the garbage collector
+    does not walk fifty thousand entries of them at every full collection."""
+
+    generation: int
+    facets: dict[str, int]  # every key but the words' → its rows
+    text_words: list[str]  # sorted
+    name_words: list[str]
+    sal_ids: array  # position → the row's id (a service at a location); 0 for a free position
+    by_name: array  # positions in the order of (name, id)
+    rank: array  # position → its place in `by_name`
+    # Every public place, by latitude: its coordinates and its rows' positions, `place_rows[starts[i]:starts[i+1]]`.
+    latitudes: array
+    longitudes: array
+    starts: array
+    place_rows: array
+    row_latitudes: array  # position → the latitude of its public place (NaN: none)
+    row_longitudes: array
+    placed: int  # rows with a public place
+    references: dict = field(default_factory=dict)
+    references_at: float = 0.0
+    _open: tuple[str, int] = ("", 0)
+
+    @property
+    def rows(self) -> int:
+        return self.facets.get(postings.ROW, 0)
+
+    # ------------------------------------------------------------------ reference lists
+
+    def reference(self, name: str):
+        """Taxonomy and the facets' objects (`target_group`, `municipality`, `settlement`, `provider_type`)."""
+        if not self.references or time.monotonic() - self.references_at > REFERENCES_TTL:
+            self.references = {
+                "taxonomy": Taxonomy.load(),
+                "target_group": list(TargetGroup.objects.all()),
+                "municipality": list(Municipality.objects.all()),
+                "settlement": list(Settlement.objects.all()),
+                "provider_type": list(ProviderType.objects.all()),
+            }
+            self.references_at = time.monotonic()
+        return self.references[name]
+
+    # ------------------------------------------------------------------ words
+
+    def words(self, kind: str, prefix: str) -> list[str]:
+        """Indexed words of the text (`t`) or of the names (`n`) that start with `prefix`."""
+        vocabulary = self.text_words if kind == SearchPosting.Kind.TEXT else self.name_words
+        start = bisect_left(vocabulary, prefix)
+        end = start
+        while end < len(vocabulary) and vocabulary[end].startswith(prefix):
+            end += 1
+        return vocabulary[start:end]
+
+    def open_now(self) -> int:
+        """Rows open at this minute (hours are kept to the minute; their edits change the generation)."""
+        minute = f"{selectors.local_now():%Y-%m-%dT%H:%M}"
+        if self._open[0] != minute:
+            found = SearchRow.objects.filter(selectors.open_now_q(prefix="", location_field="location_id"))
+            self._open = (minute, bitsets.from_positions(found.values_list("position", flat=True)))
+        return self._open[1]
+
+    # ------------------------------------------------------------------ order
+
+    def first_by_name(self, bits: int, count: int) -> list[int]:
+        """The first `count` rows of `bits` in the order of their names."""
+        found = bits.bit_count()
+        if not found or count <= 0:
+            return []
+        # Walk the rows in name order until enough of them are in the set (about count × rows / found steps), or,
+        # when that would be longer than the set itself, sort the set.
+        if count * len(self.by_name) > 2 * found * found:
+            return sorted(bitsets.positions(bits), key=self.rank.__getitem__)[:count]
+        data = bitsets.to_bytes(bits)
+        size = len(data)
+        result = []
+        for position in self.by_name:
+            index = position >> 3
+            if index < size and data[index] >> (position & 7) & 1:
+                result.append(position)
+                if len(result) == count:
+                    break
+        return result
+
+    # ------------------------------------------------------------------ places
+
+    def _points_within(self, latitude: float, longitude: float, radius: float):
+        """(sphere km, latitude, longitude, positions) of the places within `radius` km on the sphere."""
+        lat_delta = radius / 110.0  # a degree of latitude is at least 110.57 km
+        edge = min(89.9, abs(latitude) + lat_delta)
+        lon_delta = radius / max(1e-6, 111.0 * math.cos(edge * DEGREE))
+        if lon_delta >= 180 or lat_delta >= 90:
+            low, high = 0, len(self.latitudes)
+        else:
+            low = bisect_left(self.latitudes, latitude - lat_delta)
+            high = bisect_right(self.latitudes, latitude + lat_delta)
+        found = []
+        latitudes, longitudes, starts, rows = self.latitudes, self.longitudes, self.starts, self.place_rows
+        for index in range(low, high):
+            point_longitude = longitudes[index]
+            if abs(point_longitude - longitude) > lon_delta:
+                continue
+            point_latitude = latitudes[index]
+            distance = sphere_km(latitude, longitude, point_latitude, point_longitude)
+            if distance <= radius:
+                found.append((distance, point_latitude, point_longitude, rows[starts[index] : starts[index + 1]]))
+        return found
+
+    def within(self, latitude: float, longitude: float, radius: float) -> int:
+        """Rows at a public place within `radius` km (geodesic): the sphere decides, geopy near the edge."""
+        surely = radius * (1 - SPHERE_MARGIN)
+        inside = []
+        for distance, point_latitude, point_longitude, positions in self._points_within(
+            latitude, longitude, radius * (1 + SPHERE_MARGIN)
+        ):
+            if distance <= surely or geodesic_km(latitude, longitude, point_latitude, point_longitude) <= radius:
+                inside.extend(positions)
+        return bitsets.from_positions(inside)
+
+    def nearest(
+        self, latitude: float, longitude: float, bits: int, offset: int, limit: int
+    ) -> list[tuple[int, float | None]]:
+        """The rows of `bits` from `offset`, `limit` of them, by geodesic distance then name; rows without a
+        public place last, by name. (position, km or None) each."""
+        needed = offset + limit
+        data = bitsets.to_bytes(bits)
+        size = len(data)
+
+        def members(positions):
+            return [p for p in positions if p >> 3 < size and data[p >> 3] >> (p & 7) & 1]
+
+        if (bits & self.placed).bit_count() <= FEW_ROWS:
+            # A small set: measure each of its rows.
+            found = sorted(
+                (sphere_km(latitude, longitude, self.row_latitudes[p], self.row_longitudes[p]), p)
+                for p in bitsets.positions(bits & self.placed)
+            )
+            found = [(distance, self.row_latitudes[p], self.row_longitudes[p], p) for distance, p in found]
+            radius = math.inf
+        else:
+            # The nearest places first, in a growing circle, until it holds enough rows of the set.
+            radius = 10.0
+            while True:
+                points = sorted(self._points_within(latitude, longitude, radius), key=lambda item: item[0])
+                found = [(distance, lat, lon, p) for distance, lat, lon, ps in points for p in members(ps)]
+                if len(found) >= needed or radius > math.pi * EARTH_RADIUS_KM:
+                    break
+                radius *= 4
+        if len(found) >= needed:
+            # Rows farther on the sphere than this cannot be nearer on the ellipsoid than the page's last row.
+            reach = found[needed - 1][0] * (1 + 2 * SPHERE_MARGIN) + 0.001
+            if reach > radius:
+                points = sorted(self._points_within(latitude, longitude, reach), key=lambda item: item[0])
+                found = [(distance, lat, lon, p) for distance, lat, lon, ps in points for p in members(ps)]
+            found = [item for item in found if item[0] <= reach]
+        measured: dict[tuple[float, float], float] = {}
+        ranked = []
+        for _distance, point_latitude, point_longitude, position in found:
+            point = (point_latitude, point_longitude)
+            if point not in measured:
+                measured[point] = geodesic_km(latitude, longitude, point_latitude, point_longitude)
+            ranked.append((measured[point], self.rank[position], position))
+        ranked.sort()
+        window = [(position, km) for km, _rank, position in ranked[offset:needed]]
+        if len(ranked) < needed:  # the page reaches the rows without a public place
+            unplaced = self.first_by_name(bits & ~self.placed, needed - len(ranked))
+            window += [(position, None) for position in unplaced][max(0, offset - len(ranked)) :]
+        return window
+
+
+def _load(generation: int) -> Snapshot:
+    facets = postings.read(SearchPosting.objects.filter(kind=SearchPosting.Kind.FACET))
+    text_words, name_words = [], []
+    words = SearchPosting.objects.exclude(kind=SearchPosting.Kind.FACET).values_list("kind", "key").distinct()
+    for kind, key in words:
+        (text_words if kind == SearchPosting.Kind.TEXT else name_words).append(key[2:])
+    table = connection.ops.quote_name(SearchRow._meta.db_table)
+    with connection.cursor() as cursor:
+        # The order of names is the database's (its collation), as everywhere else a list is sorted by name.
+        cursor.execute(
+            f"SELECT position, sal_id, latitude, longitude, is_confidential FROM {table} ORDER BY name, sal_id"
+        )
+        ordered = cursor.fetchall()
+    size = max((row[0] for row in ordered), default=-1) + 1
+    sal_ids, rank, by_name = array("q", bytes(8 * size)), array("i", bytes(4 * size)), array("i")
+    row_latitudes, row_longitudes = array("d", [math.nan]) * size, array("d", [math.nan]) * size
+    places: dict[tuple[float, float], list[int]] = {}
+    for index, (position, sal_id, latitude, longitude, confidential) in enumerate(ordered):
+        sal_ids[position] = sal_id
+        rank[position] = index
+        by_name.append(position)
+        if latitude is not None and longitude is not None and not confidential:
+            places.setdefault((latitude, longitude), []).append(position)
+            row_latitudes[position], row_longitudes[position] = latitude, longitude
+    latitudes, longitudes, starts, place_rows = array("d"), array("d"), array("i", [0]), array("i")
+    for (latitude, longitude), positions in sorted(places.items()):
+        latitudes.append(latitude)
+        longitudes.append(longitude)
+        place_rows.extend(positions)
+        starts.append(len(place_rows))
+    # The postings and the rows are two statements: a row deleted between them is not searched for.
+    facets[postings.ROW] = facets.get(postings.ROW, 0) & bitsets.from_positions(by_name)
+    return Snapshot(
+        generation=generation,
+        facets=facets,
+        text_words=sorted(text_words),
+        name_words=sorted(name_words),
+        sal_ids=sal_ids,
+        by_name=by_name,
+        rank=rank,
+        latitudes=latitudes,
+        longitudes=longitudes,
+        starts=starts,
+        place_rows=place_rows,
+        row_latitudes=row_latitudes,
+        row_longitudes=row_longitudes,
+        placed=bitsets.from_positions(place_rows),
+    )
+
+
+def current() -> Snapshot:
+    """The snapshot of the search table as it is now (for this database)."""
+    generation = search_rows.stamp()
+    database = str(connection.settings_dict["NAME"])
+    kept = _kept.get(database)
+    if kept is not None and kept.generation == generation:
+        return kept
+    with _lock:
+        kept = _kept.get(database)
+        if kept is None or kept.generation != generation:
+            kept = _load(generation)
+            _kept[database] = kept
+    return kept
+
+
+def forget() -> None:
+    """Drop what this process keeps (the next search reads it all again)."""
+    _kept.clear()
+
+
+def text_postings(keys: set[str]) -> dict[str, int]:
+    """The rows of these word keys (`t:…`, `n:…`), read for one search."""
+    if not keys:
+        return {}
+    return postings.read(SearchPosting.objects.filter(key__in=sorted(keys)))
