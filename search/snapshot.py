@@ -16,7 +16,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from django.db import connection
-from geopy.distance import geodesic
+from geographiclib.geodesic import Geodesic
+from geopy.distance import ELLIPSOIDS
 
 from directory import selectors
 from directory.models import Municipality, ProviderType, Settlement, TargetGroup
@@ -47,8 +48,13 @@ def sphere_km(latitude: float, longitude: float, other_latitude: float, other_lo
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, key))))
 
 
+# geopy's `geodesic(...).km` without its per-call overhead (it builds a new `Geodesic` for every distance):
+# the same ellipsoid in kilometres, the same geographiclib call, the same figures to the last bit.
+_WGS84_KM = Geodesic(ELLIPSOIDS["WGS-84"][0], ELLIPSOIDS["WGS-84"][2])
+
+
 def geodesic_km(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
-    return geodesic((latitude, longitude), (other_latitude, other_longitude)).km
+    return _WGS84_KM.Inverse(latitude, longitude, other_latitude, other_longitude, Geodesic.DISTANCE)["s12"]
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Snapshot:
     # Every public place, by latitude: its coordinates and its rows' positions, `place_rows[starts[i]:starts[i+1]]`.
     latitudes: array
     longitudes: array
+    cos_latitudes: array
     starts: array
     place_rows: array
     row_latitudes: array  # position → the latitude of its public place (NaN: none)
@@ -149,32 +156,46 @@ class Snapshot:
             high = bisect_right(self.latitudes, latitude + lat_delta)
         found = []
         latitudes, longitudes, starts, rows = self.latitudes, self.longitudes, self.starts, self.place_rows
+        cosines = self.cos_latitudes
+        # `sphere_km` inlined, with the cosines of the places' latitudes computed once per snapshot.
+        cos_latitude, sin, asin, sqrt = math.cos(latitude * DEGREE), math.sin, math.asin, math.sqrt
+        half_degree, diameter = DEGREE / 2, 2 * EARTH_RADIUS_KM
         for index in range(low, high):
             point_longitude = longitudes[index]
             if abs(point_longitude - longitude) > lon_delta:
                 continue
             point_latitude = latitudes[index]
-            distance = sphere_km(latitude, longitude, point_latitude, point_longitude)
+            half_lat = sin((point_latitude - latitude) * half_degree)
+            half_lon = sin((point_longitude - longitude) * half_degree)
+            key = half_lat * half_lat + cos_latitude * cosines[index] * half_lon * half_lon
+            distance = diameter * asin(sqrt(min(1.0, max(0.0, key))))
             if distance <= radius:
                 found.append((distance, point_latitude, point_longitude, rows[starts[index] : starts[index + 1]]))
         return found
 
-    def within(self, latitude: float, longitude: float, radius: float) -> int:
-        """Rows at a public place within `radius` km (geodesic): the sphere decides, geopy near the edge."""
+    def places_within(self, latitude: float, longitude: float, radius: float) -> list:
+        """The public places within `radius` km (geodesic: the sphere decides, geopy near the edge), nearest
+        first on the sphere: (sphere km, latitude, longitude, positions of their rows) each."""
         surely = radius * (1 - SPHERE_MARGIN)
-        inside = []
-        for distance, point_latitude, point_longitude, positions in self._points_within(
-            latitude, longitude, radius * (1 + SPHERE_MARGIN)
-        ):
-            if distance <= surely or geodesic_km(latitude, longitude, point_latitude, point_longitude) <= radius:
-                inside.extend(positions)
-        return bitsets.from_positions(inside)
+        inside = [
+            place
+            for place in self._points_within(latitude, longitude, radius * (1 + SPHERE_MARGIN))
+            if place[0] <= surely or geodesic_km(latitude, longitude, place[1], place[2]) <= radius
+        ]
+        inside.sort(key=lambda place: place[0])
+        return inside
+
+    @staticmethod
+    def rows_of(places: list) -> int:
+        """The rows at these places."""
+        return bitsets.from_positions([position for place in places for position in place[3]])
 
     def nearest(
-        self, latitude: float, longitude: float, bits: int, offset: int, limit: int
+        self, latitude: float, longitude: float, bits: int, offset: int, limit: int, places: list | None = None
     ) -> list[tuple[int, float | None]]:
         """The rows of `bits` from `offset`, `limit` of them, by geodesic distance then name; rows without a
-        public place last, by name. (position, km or None) each."""
+        public place last, by name. (position, km or None) each. `places`: those of `places_within` when every
+        placed row of `bits` is at one of them (a search within a radius), so that they are not looked for again."""
         needed = offset + limit
         data = bitsets.to_bytes(bits)
         size = len(data)
@@ -189,6 +210,9 @@ class Snapshot:
                 for p in bitsets.positions(bits & self.placed)
             )
             found = [(distance, self.row_latitudes[p], self.row_longitudes[p], p) for distance, p in found]
+            radius = math.inf
+        elif places is not None:
+            found = [(distance, lat, lon, p) for distance, lat, lon, ps in places for p in members(ps)]
             radius = math.inf
         else:
             # The nearest places first, in a growing circle, until it holds enough rows of the set.
@@ -263,6 +287,7 @@ def _load(generation: int) -> Snapshot:
         rank=rank,
         latitudes=latitudes,
         longitudes=longitudes,
+        cos_latitudes=array("d", [math.cos(latitude * DEGREE) for latitude in latitudes]),
         starts=starts,
         place_rows=place_rows,
         row_latitudes=row_latitudes,

@@ -162,8 +162,10 @@ class DatabaseEngine:
         if parsed.lemmas:
             words = Words(parsed, snap)
             base &= words.matched()
+        places = None
         if near is not None and near.radius_km:
-            base &= snap.within(near.latitude, near.longitude, near.radius_km)
+            places = snap.places_within(near.latitude, near.longitude, near.radius_km)
+            base &= snap.rows_of(places)
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
         valid = filterset.form.is_valid()
         # The list applies every valid parameter; the facets, as they always did, only a fully valid form.
@@ -177,7 +179,7 @@ class DatabaseEngine:
         offset = (page - 1) * per_page
         distances: dict[int, float | None] = {}
         if sort == "distance" and near is not None:
-            window = snap.nearest(near.latitude, near.longitude, selection, offset, per_page)
+            window = snap.nearest(near.latitude, near.longitude, selection, offset, per_page, places)
             positions = [position for position, _km in window]
             distances = {snap.sal_ids[position]: km for position, km in window}
         elif words is not None and sort != "name":
