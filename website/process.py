@@ -19,8 +19,9 @@ def freeze_loaded_objects() -> None:
     text.lemma("загрузка")  # pymorphy3 loads its dictionary on first use: load it now, before freezing
     gc.collect()
     gc.freeze()
-    # What stays outside the frozen part (the search snapshot's vocabulary, caches) still costs a full collection
-    # 10–20 ms; by default one comes every ~20 searches, which puts it in the 95th percentile. Every ~200 instead:
-    # the young generations, where a request's short-lived cycles die, are collected as often as before.
+    # A full collection still costs 10–20 ms (the cycles of the last searches that outlived the young generations,
+    # prefetched model instances point at each other, and what was loaded since); by default one comes every ~20
+    # searches, which puts it in the 95th percentile. Every ~200 instead: rarer and longer (up to 0.2–0.35 s,
+    # measured), and the young generations are collected as often as before.
     young, middle, _old = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
