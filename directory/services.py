@@ -18,22 +18,42 @@ from .validators import find_schedule_overlaps
 
 def search_texts(*, service: Service, related_categories, target_groups) -> tuple[str, str]:
     """The lemmatised name and full text of a service: the database engine's columns and the index's lemma
-    fields are both made here, so that the two engines match the same words."""
+    fields are both made by `lemma_texts`, so that the two engines match the same words."""
     organization = service.organization
     provider_type = organization.provider_type if organization.provider_type_id else None
-    name_text = index_text(service.name)
-    full_text = index_text(
-        service.name,
-        organization.name,
-        organization.short_name,
-        provider_type.name if provider_type else "",
-        " ".join(c.name for c in related_categories),
-        " ".join(c.short_name for c in related_categories),
-        " ".join(t.name for t in target_groups),
-        service.description,
-        service.eligibility,
+    return lemma_texts(
+        name=service.name,
+        organization_names=(organization.name, organization.short_name),
+        provider_type_name=provider_type.name if provider_type else "",
+        category_names=[(c.name, c.short_name) for c in related_categories],
+        target_group_names=[t.name for t in target_groups],
+        description=service.description,
+        eligibility=service.eligibility,
     )
-    return name_text, full_text
+
+
+def lemma_texts(
+    *,
+    name: str,
+    organization_names: tuple[str, str],
+    provider_type_name: str,
+    category_names: list[tuple[str, str]],
+    target_group_names: list[str],
+    description: str,
+    eligibility: str,
+) -> tuple[str, str]:
+    """`search_texts` over plain values (the index rebuild reads them without model instances)."""
+    full_text = index_text(
+        name,
+        *organization_names,
+        provider_type_name,
+        " ".join(full for full, _ in category_names),
+        " ".join(short for _, short in category_names),
+        " ".join(target_group_names),
+        description,
+        eligibility,
+    )
+    return index_text(name), full_text
 
 
 def service_refresh_search_text(*, service: Service, search_rows: bool = True) -> None:

@@ -9,14 +9,25 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import post_delete, post_migrate, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-        from . import query
+        from directory.models import Category
+
+        from . import query, references
         from .models import Synonym
 
         # Editors' changes to the dictionary take effect at once (in this process; others within a minute).
         post_save.connect(query.synonyms_changed, sender=Synonym, dispatch_uid="search_synonym_saved")
         post_delete.connect(query.synonyms_changed, sender=Synonym, dispatch_uid="search_synonym_deleted")
+        # Names of the facets' values: forgotten on an edit (in this process; others within a minute).
+        m2m_changed.connect(references.reference_changed, sender=Category.kinds.through, dispatch_uid="search_kinds")
+        for model in references.MODELS:
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    references.reference_changed,
+                    sender=model,
+                    dispatch_uid=f"search_references_{model.__name__}_{signal is post_save}",
+                )
         # The database engine's statements are short but PostgreSQL's cost estimates for them are high enough to
         # trigger JIT compilation, which costs more (hundreds of ms) than the query itself; parallel workers cost
         # more to start than they save on tables of tens of thousands of narrow rows, and on two cores they take

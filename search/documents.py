@@ -49,12 +49,13 @@ from elasticsearch.dsl import (
     char_filter,
     token_filter,
 )
-from geopy.distance import geodesic
 
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, FACET_FIELDS
-from directory.models import Category, Location, ScheduleException, Service, ServiceAtLocation
-from directory.services import search_texts
+from directory.models import Category, Location, Schedule, ScheduleException, Service, ServiceAtLocation
+from directory.services import lemma_texts
+
+from . import geometry
 
 SECONDS_PER_DAY = 86_400
 FACET_SIZE = 1_000  # more than the number of values of any facet (categories, settlements…)
@@ -206,15 +207,17 @@ class Taxonomy:
     """The category tree loaded once (two queries) for a batch of documents."""
 
     def __init__(self):
+        # In the model's ordering (sort_order, code), as `service.categories.all()` and `category.kinds.all()`.
         self.rows = {
             row[0]: _CategoryRow(*row)
             for row in Category.objects.values_list("pk", "code", "parent_id", "name", "short_name", "is_public")
         }
+        self.position = {pk: index for index, pk in enumerate(self.rows)}
         self.kinds: dict[int, list[int]] = {}
         for group_id, kind_id in Category.kinds.through.objects.values_list("from_category_id", "to_category_id"):
             self.kinds.setdefault(group_id, []).append(kind_id)
         for kinds in self.kinds.values():
-            kinds.sort(key=lambda pk: (self.rows[pk].code,))
+            kinds.sort(key=self.position.__getitem__)
         self._closure: dict[int, frozenset[str]] = {}
 
     def closure_codes(self, pk: int) -> frozenset[str]:
@@ -248,15 +251,16 @@ class Taxonomy:
             top = self.rows[top.parent_id]
         return {top.code, row.code, *(self.rows[kind].code for kind in self.kinds.get(top.pk, []))}
 
-    def related(self, pk: int) -> list[_CategoryRow]:
-        """The category and what `directory.services.service_refresh_search_text` adds: its parents and kinds."""
-        row = self.rows[pk]
-        result = [row]
-        parent_id = row.parent_id
-        while parent_id is not None and parent_id in self.rows:
-            result.append(self.rows[parent_id])
-            parent_id = self.rows[parent_id].parent_id
-        result.extend(self.rows[kind] for kind in self.kinds.get(pk, []) if kind in self.rows)
+    def related(self, category_ids: list[int]) -> list[_CategoryRow]:
+        """The categories of a service and, in the same order, what `directory.services.service_refresh_search_text`
+        adds: each one's parents, then its kinds of help."""
+        result = [self.rows[pk] for pk in category_ids]
+        for pk in category_ids:
+            parent_id = self.rows[pk].parent_id
+            while parent_id is not None and parent_id in self.rows:
+                result.append(self.rows[parent_id])
+                parent_id = self.rows[parent_id].parent_id
+            result.extend(self.rows[kind] for kind in self.kinds.get(pk, []) if kind in self.rows)
         return result
 
 
@@ -264,74 +268,153 @@ def _week_seconds(weekday: int, moment) -> int:
     return weekday * SECONDS_PER_DAY + moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
+# What a document reads of a row, its service, organisation and place: plain values, no model instances
+# (at 50,000 rows, building instances and prefetching into them cost more than everything else).
+_ROW_FIELDS = {
+    "pk": "pk",
+    "service_id": "service_id",
+    "location_id": "location_id",
+    "name": "service__name",
+    "description": "service__description",
+    "eligibility": "service__eligibility",
+    "cost": "service__cost",
+    "status": "service__status",
+    "verified_at": "service__verified_at",
+    **{f"delivery_{code}": f"service__delivery_{code}" for code, _ in DELIVERY_CHOICES},
+    "organization_id": "service__organization_id",
+    "organization_name": "service__organization__name",
+    "organization_short_name": "service__organization__short_name",
+    "provider_type_code": "service__organization__provider_type__code",
+    "provider_type_name": "service__organization__provider_type__name",
+    "municipality": "location__municipality__code",
+    "settlement": "location__settlement__code",
+    "latitude": "location__latitude",
+    "longitude": "location__longitude",
+    "is_confidential": "location__is_confidential",
+    "wheelchair_accessible": "location__wheelchair_accessible",
+    "is_24_7": "location__is_24_7",
+}
+
+
 def document_for(sal: ServiceAtLocation, taxonomy: Taxonomy | None = None) -> dict:
-    """The indexed source of one service at a location (reads prefetched relations when present)."""
-    taxonomy = taxonomy or Taxonomy()
-    service = sal.service
-    organization = service.organization
-    location = sal.location
-    category_ids = [c.pk for c in service.categories.all() if c.pk in taxonomy.rows]
-    related = [row for pk in category_ids for row in taxonomy.related(pk)]
-    target_groups = list(service.target_groups.all())
+    """The indexed source of one service at a location, as it is stored now."""
+    return next(_documents(ServiceAtLocation.objects.filter(pk=sal.pk), taxonomy or Taxonomy()))
+
+
+def documents_for(queryset: QuerySet[ServiceAtLocation], *, chunk_size: int = 500) -> Iterator[dict]:
+    """Documents for the rows of `queryset` (pass `selectors.public_service_at_locations()` or a part of it),
+    in id order, six queries per `chunk_size` rows."""
+    taxonomy = Taxonomy()
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        yield from _documents(ServiceAtLocation.objects.filter(pk__in=chunk), taxonomy)
+
+
+def _grouped(queryset: QuerySet, key: str, *fields: str) -> dict[int, list]:
+    """{key: [value or tuple of values, …]} in the queryset's order."""
+    result: dict[int, list] = {}
+    for row in queryset.values_list(key, *fields):
+        result.setdefault(row[0], []).append(row[1] if len(fields) == 1 else row[1:])
+    return result
+
+
+def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Iterator[dict]:
+    rows = [
+        dict(zip(_ROW_FIELDS, values, strict=True))
+        for values in queryset.order_by("pk").values_list(*_ROW_FIELDS.values())
+    ]
+    services = {row["service_id"] for row in rows}
+    locations = {row["location_id"] for row in rows}
+    categories = _grouped(
+        Service.categories.through.objects.filter(service_id__in=services), "service_id", "category_id"
+    )
+    groups = _grouped(
+        Service.target_groups.through.objects.filter(service_id__in=services).order_by(
+            "targetgroup__sort_order", "targetgroup__name"
+        ),
+        "service_id",
+        "targetgroup__code",
+        "targetgroup__name",
+    )
+    languages = _grouped(
+        Service.languages.through.objects.filter(service_id__in=services), "service_id", "language__code"
+    )
+    hours = _grouped(
+        Schedule.objects.filter(location_id__in=locations).order_by("weekday", "opens_at"),
+        "location_id",
+        "weekday",
+        "opens_at",
+        "closes_at",
+    )
+    for row in rows:
+        yield _document(
+            row,
+            taxonomy,
+            categories.get(row["service_id"], []),
+            groups.get(row["service_id"], []),
+            languages.get(row["service_id"], []),
+            hours.get(row["location_id"], []),
+        )
+
+
+def _document(row: dict, taxonomy: Taxonomy, category_ids, groups, languages, hours) -> dict:
+    category_ids = sorted((pk for pk in category_ids if pk in taxonomy.rows), key=taxonomy.position.__getitem__)
+    related = taxonomy.related(category_ids)
     closure: set[str] = set()
     facets: set[str] = set()
     for pk in category_ids:
         closure |= taxonomy.closure_codes(pk)
         facets |= taxonomy.facet_codes(pk)
-
-    provider_type = organization.provider_type
-    name_lemmas, text_lemmas = search_texts(service=service, related_categories=related, target_groups=target_groups)
-    category_text = " ".join(dict.fromkeys(text for row in related for text in (row.name, row.short_name) if text))
+    name_lemmas, text_lemmas = lemma_texts(
+        name=row["name"],
+        organization_names=(row["organization_name"], row["organization_short_name"]),
+        provider_type_name=row["provider_type_name"] or "",
+        category_names=[(category.name, category.short_name) for category in related],
+        target_group_names=[name for _, name in groups],
+        description=row["description"],
+        eligibility=row["eligibility"],
+    )
+    category_text = " ".join(dict.fromkeys(text for item in related for text in (item.name, item.short_name) if text))
     document = {
-        "sal_id": sal.pk,
-        "service_id": service.pk,
-        "organization_id": organization.pk,
-        "location_id": location.pk,
-        "name": service.name,
-        "name_sort": service.name,
+        "sal_id": row["pk"],
+        "service_id": row["service_id"],
+        "organization_id": row["organization_id"],
+        "location_id": row["location_id"],
+        "name": row["name"],
+        "name_sort": row["name"],
         "name_lemmas": name_lemmas.strip(),
         # The same words as the database engine's Service.search_text column (one function makes both).
         "text_lemmas": text_lemmas.strip(),
-        "description": service.description,
-        "organization_name": " ".join(part for part in (organization.name, organization.short_name) if part),
+        "description": row["description"],
+        "organization_name": " ".join(
+            part for part in (row["organization_name"], row["organization_short_name"]) if part
+        ),
         "category_names": category_text,
         "categories": sorted(closure),
         "category_facets": sorted(facets),
-        "target_groups": sorted(group.code for group in target_groups),
-        "languages": sorted(language.code for language in service.languages.all()),
-        "provider_type": provider_type.code if provider_type else None,
-        "municipality": location.municipality.code,
-        "settlement": location.settlement.code if location.settlement_id else None,
-        "delivery": [code for code, _ in DELIVERY_CHOICES if getattr(service, f"delivery_{code}")],
-        "cost": service.cost,
-        "is_free": service.cost == Service.Cost.FREE,
-        "is_confidential": location.is_confidential,
-        "wheelchair_accessible": location.wheelchair_accessible,
-        "is_24_7": location.is_24_7,
+        "target_groups": sorted(code for code, _ in groups),
+        "languages": sorted(languages),
+        "provider_type": row["provider_type_code"],
+        "municipality": row["municipality"],
+        "settlement": row["settlement"],
+        "delivery": [code for code, _ in DELIVERY_CHOICES if row[f"delivery_{code}"]],
+        "cost": row["cost"],
+        "is_free": row["cost"] == Service.Cost.FREE,
+        "is_confidential": row["is_confidential"],
+        "wheelchair_accessible": row["wheelchair_accessible"],
+        "is_24_7": row["is_24_7"],
         "open_week_seconds": [
-            {"gte": _week_seconds(s.weekday, s.opens_at), "lt": _week_seconds(s.weekday, s.closes_at)}
-            for s in sorted(location.schedules.all(), key=lambda s: (s.weekday, s.opens_at))
+            {"gte": _week_seconds(weekday, opens_at), "lt": _week_seconds(weekday, closes_at)}
+            for weekday, opens_at, closes_at in hours
         ],
-        "status": service.status,
-        "verified_at": service.verified_at.isoformat() if service.verified_at else None,
+        "status": row["status"],
+        "verified_at": row["verified_at"].isoformat() if row["verified_at"] else None,
     }
-    if not location.is_confidential and location.has_coordinates:
-        document["location"] = {"lat": float(location.latitude), "lon": float(location.longitude)}
+    has_coordinates = row["latitude"] is not None and row["longitude"] is not None
+    if not row["is_confidential"] and has_coordinates:
+        document["location"] = {"lat": float(row["latitude"]), "lon": float(row["longitude"])}
     return document
-
-
-def prepared(queryset: QuerySet[ServiceAtLocation]) -> QuerySet[ServiceAtLocation]:
-    """Everything `document_for` reads, in a fixed number of queries."""
-    return queryset.select_related(
-        "service__organization__provider_type", "location__municipality", "location__settlement"
-    ).prefetch_related("service__categories", "service__target_groups", "service__languages", "location__schedules")
-
-
-def documents_for(queryset: QuerySet[ServiceAtLocation], *, chunk_size: int = 500) -> Iterator[dict]:
-    """Documents for the rows of `queryset` (pass `selectors.public_service_at_locations()` or a part of it)."""
-    taxonomy = Taxonomy()
-    for sal in prepared(queryset).order_by("pk").iterator(chunk_size=chunk_size):
-        yield document_for(sal, taxonomy)
 
 
 # ----------------------------------------------------------------------------------------- filters
@@ -378,18 +461,16 @@ def radius_clause(near) -> Q:
     """Places within `near.radius_km` by geodesic distance — the database engine's exact rule
     (a geo_distance filter measures on a sphere and would disagree at the edge)."""
     radius = near.radius_km
-    lat_delta = radius / 111.0
-    lon_delta = radius / max(1e-6, 111.320 * math.cos(math.radians(near.latitude)))
+    lat_delta = radius / 110.0  # a degree of latitude is at least 110.57 km
+    edge = min(89.9, abs(near.latitude) + lat_delta)
+    lon_delta = radius / max(1e-6, 111.0 * math.cos(math.radians(edge)))
     rows = Location.objects.filter(
         is_confidential=False,
         latitude__range=(near.latitude - lat_delta, near.latitude + lat_delta),
         longitude__range=(near.longitude - lon_delta, near.longitude + lon_delta),
     ).values_list("pk", "latitude", "longitude")
-    inside = sorted(
-        pk
-        for pk, latitude, longitude in rows
-        if geodesic((near.latitude, near.longitude), (float(latitude), float(longitude))).km <= radius
-    )
+    points = ((pk, float(latitude), float(longitude)) for pk, latitude, longitude in rows)
+    inside = sorted(pk for _, pk in geometry.within(near.latitude, near.longitude, radius, points))
     return Q("terms", location_id=inside)
 
 

@@ -10,87 +10,32 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from array import array
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
-from geopy.distance import geodesic
 
 from directory import selectors
-from directory.models import Municipality, ProviderType, Settlement, TargetGroup
 
-from . import bitsets, postings
+from . import bitsets, postings, references
 from . import rows as search_rows
+from .geometry import (
+    DEGREE,
+    EARTH_RADIUS_KM,
+    SPHERE_MARGIN,
+    geodesic_km,
+    geodesic_ratio_bounds,
+    key_km,
+    km_key,
+    sphere_key,
+)
 from .models import SearchPosting, SearchRow
-from .taxonomy import Taxonomy
 
-# Names of districts, family categories and the like (which do not change the search table) are read again
-# after this many seconds.
-REFERENCES_TTL = 60.0
-EARTH_RADIUS_KM = 6371.0088
-# Great-circle distance on a sphere of the mean Earth radius differs from the WGS-84 geodesic by less than 0.6 %:
-# within this margin the sphere decides; beyond it geopy does.
-SPHERE_MARGIN = 0.01
-WGS84_A = 6378.137  # km
-WGS84_E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
-DEGREE = math.pi / 180
 FEW_ROWS = 2000  # a set this small is sorted by distance row by row
 
 _lock = threading.Lock()
 _kept: dict[str, Snapshot] = {}
-
-
-def sphere_key(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
-    """The haversine of the central angle (sin² of its half): grows with the distance, cheaper than the distance."""
-    half_lat = math.sin((other_latitude - latitude) * DEGREE / 2)
-    half_lon = math.sin((other_longitude - longitude) * DEGREE / 2)
-    return half_lat * half_lat + math.cos(latitude * DEGREE) * math.cos(other_latitude * DEGREE) * half_lon * half_lon
-
-
-def geodesic_ratio_bounds(latitude: float, radius: float) -> tuple[float, float]:
-    """Bounds of geodesic ÷ sphere distance from a point at `latitude` to any point within `radius` km.
-
-    Within a few hundred kilometres the ellipsoid is locally a sphere whose radius lies between the meridional
-    radius of curvature M and the prime-vertical one N; both grow with |latitude|. So the ratio lies between
-    M at the lowest |latitude| of the area and N at the highest, over the mean radius (checked against geopy on
-    300,000 random pairs up to 250 km, none outside), widened by 0.1 %. Farther, the global margin.
-    """
-    if radius > 250:
-        return 1 - SPHERE_MARGIN, 1 + SPHERE_MARGIN
-    span = radius / 110.0 + 0.01  # a degree of latitude is at least 110.57 km
-    low, high = max(-90.0, latitude - span), min(90.0, latitude + span)
-    nearest_to_equator = 0.0 if low <= 0 <= high else min(abs(low), abs(high))
-    farthest = max(abs(low), abs(high))
-
-    def squared_eccentricity_term(degrees: float) -> float:
-        return 1 - WGS84_E2 * math.sin(degrees * DEGREE) ** 2
-
-    meridional = WGS84_A * (1 - WGS84_E2) / squared_eccentricity_term(nearest_to_equator) ** 1.5
-    prime_vertical = WGS84_A / squared_eccentricity_term(farthest) ** 0.5
-    return meridional / EARTH_RADIUS_KM * (1 - 0.001), prime_vertical / EARTH_RADIUS_KM * (1 + 0.001)
-
-
-def key_km(key: float) -> float:
-    """The distance on the sphere of a `sphere_key`."""
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, max(0.0, key))))
-
-
-def km_key(km: float) -> float:
-    """The `sphere_key` of a distance on the sphere (1: the antipode, or farther)."""
-    if km >= math.pi * EARTH_RADIUS_KM:
-        return 1.0
-    return math.sin(km / (2 * EARTH_RADIUS_KM)) ** 2
-
-
-# One geopy `geodesic` kept for every measurement: `geodesic(a, b).km` builds a new geographiclib `Geodesic` per call,
-# `measure` on a kept instance reuses it (the same figures to the last bit, a third faster).
-_GEODESIC = geodesic()
-
-
-def geodesic_km(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:
-    return _GEODESIC.measure((latitude, longitude), (other_latitude, other_longitude))
 
 
 @dataclass
@@ -114,8 +59,6 @@ class Snapshot:
     row_latitudes: array  # position → the latitude of its public place (NaN: none)
     row_longitudes: array
     placed: int  # rows with a public place
-    references: dict = field(default_factory=dict)
-    references_at: float = 0.0
     _open: tuple[str, int] = ("", 0)
 
     @property
@@ -126,16 +69,7 @@ class Snapshot:
 
     def reference(self, name: str):
         """Taxonomy and the facets' objects (`target_group`, `municipality`, `settlement`, `provider_type`)."""
-        if not self.references or time.monotonic() - self.references_at > REFERENCES_TTL:
-            self.references = {
-                "taxonomy": Taxonomy.load(),
-                "target_group": list(TargetGroup.objects.all()),
-                "municipality": list(Municipality.objects.all()),
-                "settlement": list(Settlement.objects.all()),
-                "provider_type": list(ProviderType.objects.all()),
-            }
-            self.references_at = time.monotonic()
-        return self.references[name]
+        return references.get(name)
 
     # ------------------------------------------------------------------ words
 
@@ -360,6 +294,7 @@ def current() -> Snapshot:
         if kept is None or kept.generation != generation:
             kept = _load(generation)
             _kept[database] = kept
+            references.forget()  # an edit changed the table: names may have changed with it
     return kept
 
 

@@ -24,6 +24,17 @@ def admin_client(client, admin_user):
 
 
 @pytest.fixture(autouse=True)
+def fresh_facet_names():
+    """The facets' names are kept in the process (search.references); a rolled-back test's rows must not linger in
+    the next test's facets."""
+    from search import references
+
+    references.forget()
+    yield
+    references.forget()
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """A request under /en/ leaves English active in the thread (LocaleMiddleware does not reset it), and reverse()
     follows the active language: every test starts and ends in Russian, as an unprefixed request would."""

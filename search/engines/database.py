@@ -26,11 +26,12 @@ from directory.models import ServiceAtLocation
 
 from .. import bitsets, postings
 from .. import snapshot as snapshots
+from ..geometry import geodesic_km
 from ..highlight import snippet
 from ..models import SearchPosting
 from ..query import ParsedQuery
 from ..query import parse as parse_query
-from ..snapshot import Snapshot, geodesic_km
+from ..snapshot import Snapshot
 from .base import FacetValue, GeoPoint, Hit, Results
 
 FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")

@@ -12,13 +12,12 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.utils.safestring import mark_safe
-from geopy.distance import geodesic
 
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
-from directory.models import Category, Municipality, ProviderType, ServiceAtLocation, Settlement, TargetGroup
+from directory.models import ServiceAtLocation
 
-from .. import documents
+from .. import documents, geometry, references
 from ..highlight import snippet
 from ..query import parse as parse_query
 from .base import FacetValue, GeoPoint, Hit, Results
@@ -129,9 +128,9 @@ class DistributedEngine:
                 continue
             distance = None
             if near is not None and not row.location.is_confidential and row.location.has_coordinates:
-                distance = geodesic(
-                    (near.latitude, near.longitude), (float(row.location.latitude), float(row.location.longitude))
-                ).km
+                distance = geometry.geodesic_km(
+                    near.latitude, near.longitude, float(row.location.latitude), float(row.location.longitude)
+                )
             text = _snippet(item, row, words)
             hits.append(
                 Hit(service_at_location=row, score=item.get("_score") or 0.0, distance_km=distance, snippet=text)
@@ -180,24 +179,22 @@ def facets_from(aggregations: dict, cleaned: dict) -> dict[str, list[FacetValue]
     }
     facets: dict[str, list[FacetValue]] = {}
 
-    categories = list(Category.objects.filter(is_public=True))
-    shown = [c for c in categories if c.parent_id is None and c.code != "other"]
-    shown += [c for c in categories if c.code in selected["category"] and c not in shown]
+    taxonomy = references.get("taxonomy")
+    public = taxonomy.public  # pk → (code, label, parent, scheme, sort_order)
+    shown = [pk for pk in taxonomy.order if public[pk][2] is None and public[pk][0] != "other"]
+    shown += [pk for pk in taxonomy.order if public[pk][0] in selected["category"] and pk not in shown]
     category_counts = counts("category")
     facets["category"] = [
-        FacetValue(c.code, c.label, category_counts.get(c.code, 0), c.code in selected["category"])
-        for c in sorted(shown, key=lambda c: (c.scheme != "kind", c.sort_order))
+        FacetValue(
+            public[pk][0], public[pk][1], category_counts.get(public[pk][0], 0), public[pk][0] in selected["category"]
+        )
+        for pk in sorted(shown, key=lambda pk: (public[pk][3] != "kind", public[pk][4]))
     ]
-    for name, objects in (
-        ("target_group", TargetGroup.objects.all()),
-        ("municipality", Municipality.objects.all()),
-        ("settlement", Settlement.objects.all()),
-        ("provider_type", ProviderType.objects.all()),
-    ):
+    for name in ("target_group", "municipality", "settlement", "provider_type"):
         found = counts(name)
         facets[name] = [
             FacetValue(obj.code, str(obj), found.get(obj.code, 0), obj.code in selected[name])
-            for obj in objects
+            for obj in references.get(name)
             if found.get(obj.code) or obj.code in selected[name]
         ]
     delivery_counts = counts("delivery")

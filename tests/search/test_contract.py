@@ -512,6 +512,19 @@ def test_open_hours_are_week_second_ranges():
     assert document["open_week_seconds"][0]["gte"] == start
 
 
+def test_documents_carry_the_database_engines_lemmas(django_assert_max_num_queries):
+    """Both engines match the same words: the lemma fields are the services' stored columns, every row."""
+    rows = selectors.public_service_at_locations()
+    with django_assert_max_num_queries(4 + 6 * (rows.count() // 500 + 1)):  # the chunks, not the rows
+        docs = list(documents.documents_for(rows))
+    assert [doc["sal_id"] for doc in docs] == sorted(rows.values_list("pk", flat=True))
+    columns = {pk: (name, text) for pk, name, text in Service.objects.values_list("pk", "search_name", "search_text")}
+    for doc in docs:
+        assert (doc["name_lemmas"], doc["text_lemmas"]) == tuple(
+            column.strip() for column in columns[doc["service_id"]]
+        )
+
+
 def test_sal_ids_for_related_objects():
     sal = published().select_related("service__organization", "location").first()
     assert indexing.sal_ids_for(sal) == [sal.pk]

@@ -6,7 +6,7 @@ import random
 
 from geopy.distance import geodesic
 
-from search.snapshot import geodesic_km, geodesic_ratio_bounds, key_km, km_key, sphere_key
+from search.geometry import geodesic_km, geodesic_ratio_bounds, key_km, km_key, sphere_key
 
 
 def test_geodesic_km_is_geopys_figure():
