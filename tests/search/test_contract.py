@@ -23,6 +23,7 @@ from directory.models import (
     Category,
     Holiday,
     Location,
+    Municipality,
     Schedule,
     ScheduleException,
     Service,
@@ -276,6 +277,16 @@ class SearchContract:
         reference = run(DatabaseEngine(), query="помощь семьям", filters=filters, per_page=3)
         assert results.total == reference.total > 0
         assert results.facets == reference.facets
+
+    def test_a_renamed_district_is_named_so_in_the_facets_at_once(self, engine):
+        """The facets' names are kept in the process; an edit forgets them."""
+        first = run(engine, per_page=1).facets["municipality"][0]
+        municipality = Municipality.objects.get(code=first.value)
+        municipality.name = "Переименованный кожуун"
+        municipality.save()
+        renamed = {value.value: value for value in run(engine, per_page=1).facets["municipality"]}
+        assert renamed[first.value].label == "Переименованный кожуун"
+        assert renamed[first.value].count == first.count
 
     # ------------------------------------------------------------------ distance
 
