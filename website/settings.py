@@ -326,6 +326,8 @@ SEARCH_URL = os.environ.get("SEARCH_URL", "")
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "opensearch" if SEARCH_URL else "database")
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "families")
 SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "3"))
+# Bulk requests of a rebuild or a re-index task: a busy cluster may take longer than a family should wait.
+SEARCH_INDEX_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_INDEX_TIMEOUT_SECONDS", "120"))
 # Wagtail's own search (campaign pages, admin) uses the same cluster when there is one.
 WAGTAILSEARCH_BACKENDS = {
     "default": (

@@ -46,7 +46,8 @@ class ElasticsearchEngine(DistributedEngine):
 
     def bulk(self, actions: Iterable[dict], **kwargs) -> tuple[int, list]:
         with self.errors():
-            return helpers.bulk(self.client, actions, **kwargs)
+            client = self.client.options(request_timeout=settings.SEARCH_INDEX_TIMEOUT_SECONDS)
+            return helpers.bulk(client, actions, **kwargs)
 
     def scan(self, index: str, body: dict) -> Iterator[dict]:
         with self.errors():

@@ -37,7 +37,7 @@ class OpenSearchEngine(DistributedEngine):
 
     def bulk(self, actions: Iterable[dict], **kwargs) -> tuple[int, list]:
         with self.errors():
-            return helpers.bulk(self.client, actions, **kwargs)
+            return helpers.bulk(self.client, actions, request_timeout=settings.SEARCH_INDEX_TIMEOUT_SECONDS, **kwargs)
 
     def scan(self, index: str, body: dict) -> Iterator[dict]:
         with self.errors():

@@ -564,6 +564,31 @@ def test_management_command_rebuilds_updates_and_reports(search_server_url, sett
     assert f"Документов в индексе: {published().count()} (в базе опубликовано: {published().count()})" in text
 
 
+def test_bulk_requests_wait_longer_than_a_search(search_server_url, settings):
+    """A search gives up after SEARCH_TIMEOUT_SECONDS (the family gets the database engine); a rebuild's bulk
+    requests wait SEARCH_INDEX_TIMEOUT_SECONDS, since a busy server takes seconds to index a chunk."""
+    from search.engines.opensearch import OpenSearchEngine
+
+    settings.SEARCH_URL = search_server_url
+    settings.SEARCH_ENGINE = "opensearch"
+    settings.SEARCH_INDEX_PREFIX = f"test-timeout-{timezone.now():%H%M%S%f}"
+    name = documents.index_name()
+    indexing.create_index(OpenSearchEngine().client, name)
+    docs = list(documents.documents_for(published()))
+
+    def actions():
+        return ({"_op_type": "index", "_index": name, "_id": str(doc["sal_id"]), "_source": doc} for doc in docs)
+
+    # No server indexes a hundred documents in a microsecond.
+    settings.SEARCH_TIMEOUT_SECONDS, settings.SEARCH_INDEX_TIMEOUT_SECONDS = 60, 0.000001
+    with pytest.raises(SearchEngineUnavailable):
+        OpenSearchEngine().bulk(actions(), chunk_size=len(docs))
+    settings.SEARCH_TIMEOUT_SECONDS, settings.SEARCH_INDEX_TIMEOUT_SECONDS = 0.000001, 60
+    indexed, _ = OpenSearchEngine().bulk(actions(), chunk_size=len(docs))
+    assert indexed == len(docs) >= 100
+    OpenSearchEngine().client.indices.delete(index=name)
+
+
 def test_management_command_refuses_without_a_distributed_engine(settings):
     from django.core.management import call_command
     from django.core.management.base import CommandError
