@@ -586,6 +586,7 @@ def test_bulk_requests_wait_longer_than_a_search(search_server_url, settings):
     settings.SEARCH_TIMEOUT_SECONDS, settings.SEARCH_INDEX_TIMEOUT_SECONDS = 0.000001, 60
     indexed, _ = OpenSearchEngine().bulk(actions(), chunk_size=len(docs))
     assert indexed == len(docs) >= 100
+    settings.SEARCH_TIMEOUT_SECONDS = 60
     OpenSearchEngine().client.indices.delete(index=name)
 
 
