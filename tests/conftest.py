@@ -34,6 +34,25 @@ def fresh_facet_names():
     references.forget()
 
 
+@pytest.fixture
+def still_clock(monkeypatch):
+    """For tests that compare the query counts of two requests: what the process keeps for a while (the minute's
+    «open now» count, facet names, synonyms, the vocabulary) is not read again between them because a minute
+    turned or a time-to-live ran out."""
+    from directory import selectors
+    from search import query, references
+
+    moment = selectors.local_now()
+    monkeypatch.setattr(selectors, "local_now", lambda: moment)
+    for module, name in ((references, "TTL"), (query, "SYNONYMS_TTL"), (query, "VOCABULARY_TTL")):
+        monkeypatch.setattr(module, name, 10.0**9)
+    references.forget()
+    query.vocabulary_reset()
+    yield moment
+    references.forget()
+    query.vocabulary_reset()
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """A request under /en/ leaves English active in the thread (LocaleMiddleware does not reset it), and reverse()

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from directory.models import Location, Organization
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 BASE = "/api/v1"
 
 

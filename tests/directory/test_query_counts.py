@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from directory.models import Organization, Service
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def count_queries(client, url, **params):

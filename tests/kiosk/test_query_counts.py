@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from directory.models import Phone, Service
 from website.kiosk import views
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def count(client, path, **params):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from directory import selectors
 from website.models import ArticleIndexPage, ArticlePage, LifeSituationPage, MeasurePage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def count(client, url, **params):
@@ -50,13 +50,11 @@ def test_life_situation_query_count_does_not_grow_with_the_services_listed(clien
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
-def test_measure_pages_cost_the_same(client, language, monkeypatch):
+def test_measure_pages_cost_the_same(client, language):
     # One language at a time: Wagtail routes a page under /en/ with one query more than under the site's root,
     # and without an order the database may interleave the two languages differently from run to run.
-    # The clock stands still: «open now» is counted again (two queries) on the first search of each minute, and
-    # a minute may turn between two pages.
-    moment = selectors.local_now()
-    monkeypatch.setattr(selectors, "local_now", lambda: moment)
+    # The clock stands still (`still_clock`): «open now» is counted again (two queries) on the first search of
+    # each minute, and a minute may turn between two pages.
     pages = list(MeasurePage.objects.live().filter(locale__language_code=language).order_by("pk"))
     assert len(pages) >= 2
     client.get(pages[0].url)
