@@ -16,3 +16,12 @@ def insert(model, objects: list) -> None:
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for obj in objects:
             copy.write_row([field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields])
+
+
+def grouped(queryset, key: str, *fields: str) -> dict[int, list]:
+    """{key: [value, …]} (a tuple of values with several fields) of a queryset's rows, in its order: the
+    many-to-many rows of a batch of services read in one query."""
+    result: dict[int, list] = {}
+    for row in queryset.values_list(key, *fields):
+        result.setdefault(row[0], []).append(row[1] if len(fields) == 1 else row[1:])
+    return result

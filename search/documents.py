@@ -24,7 +24,6 @@ indexing time, so ё → е is a `pattern_replace` char filter and synonyms are 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,7 +54,7 @@ from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, FACET_FIELDS
 from directory.models import Category, Location, Schedule, ScheduleException, Service, ServiceAtLocation
 from directory.services import lemma_texts
 
-from . import geometry
+from . import bulk, geometry
 
 SECONDS_PER_DAY = 86_400
 FACET_SIZE = 1_000  # more than the number of values of any facet (categories, settlements…)
@@ -311,14 +310,6 @@ def documents_for(queryset: QuerySet[ServiceAtLocation], *, chunk_size: int = 50
         yield from _documents(ServiceAtLocation.objects.filter(pk__in=chunk), taxonomy)
 
 
-def _grouped(queryset: QuerySet, key: str, *fields: str) -> dict[int, list]:
-    """{key: [value or tuple of values, …]} in the queryset's order."""
-    result: dict[int, list] = {}
-    for row in queryset.values_list(key, *fields):
-        result.setdefault(row[0], []).append(row[1] if len(fields) == 1 else row[1:])
-    return result
-
-
 def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Iterator[dict]:
     rows = [
         dict(zip(_ROW_FIELDS, values, strict=True))
@@ -326,10 +317,10 @@ def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Ite
     ]
     services = {row["service_id"] for row in rows}
     locations = {row["location_id"] for row in rows}
-    categories = _grouped(
+    categories = bulk.grouped(
         Service.categories.through.objects.filter(service_id__in=services), "service_id", "category_id"
     )
-    groups = _grouped(
+    groups = bulk.grouped(
         Service.target_groups.through.objects.filter(service_id__in=services).order_by(
             "targetgroup__sort_order", "targetgroup__name"
         ),
@@ -337,10 +328,10 @@ def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Ite
         "targetgroup__code",
         "targetgroup__name",
     )
-    languages = _grouped(
+    languages = bulk.grouped(
         Service.languages.through.objects.filter(service_id__in=services), "service_id", "language__code"
     )
-    hours = _grouped(
+    hours = bulk.grouped(
         Schedule.objects.filter(location_id__in=locations).order_by("weekday", "opens_at"),
         "location_id",
         "weekday",
@@ -461,9 +452,7 @@ def radius_clause(near) -> Q:
     """Places within `near.radius_km` by geodesic distance — the database engine's exact rule
     (a geo_distance filter measures on a sphere and would disagree at the edge)."""
     radius = near.radius_km
-    lat_delta = radius / 110.0  # a degree of latitude is at least 110.57 km
-    edge = min(89.9, abs(near.latitude) + lat_delta)
-    lon_delta = radius / max(1e-6, 111.0 * math.cos(math.radians(edge)))
+    lat_delta, lon_delta = geometry.box(near.latitude, radius)
     rows = Location.objects.filter(
         is_confidential=False,
         latitude__range=(near.latitude - lat_delta, near.latitude + lat_delta),

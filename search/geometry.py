@@ -67,11 +67,25 @@ def geodesic_km(latitude: float, longitude: float, other_latitude: float, other_
     return _GEODESIC.measure((latitude, longitude), (other_latitude, other_longitude))
 
 
+def box(latitude: float, radius: float) -> tuple[float, float]:
+    """Half sides, in degrees of latitude and of longitude, of a box holding every point within `radius` km
+    (as wide as at its edge farther from the equator). A half side of 90° / 180° or more: no box to speak of."""
+    lat_delta = radius / 110.0  # a degree of latitude is at least 110.57 km
+    edge = min(89.9, abs(latitude) + lat_delta)
+    return lat_delta, radius / max(1e-6, 111.0 * math.cos(edge * DEGREE))
+
+
+def decisive_keys(latitude: float, radius: float) -> tuple[float, float]:
+    """Sphere keys at or below which a point is surely within `radius` km by geodesic distance, and above which it
+    surely is not; between the two, geopy decides."""
+    lowest, highest = geodesic_ratio_bounds(latitude, radius)
+    return km_key(radius / highest), km_key(radius / lowest)
+
+
 def within(latitude: float, longitude: float, radius: float, points) -> list:
     """Of `points`, (id, latitude, longitude) each, those within `radius` km of the point by geodesic distance:
     (sphere key, id) pairs, nearest first on the sphere."""
-    lowest, highest = geodesic_ratio_bounds(latitude, radius)
-    surely, maybe = km_key(radius / highest), km_key(radius / lowest)
+    surely, maybe = decisive_keys(latitude, radius)
     inside = []
     for ident, other_latitude, other_longitude in points:
         key = sphere_key(latitude, longitude, other_latitude, other_longitude)

@@ -85,16 +85,12 @@ def _write(
     service_ids = {row[1] for row in values}
     if organizations is not None:
         organizations.update(row[2] for row in values)
-    categories: dict[int, set[int]] = {}
-    for service_id, category_id in Service.categories.through.objects.filter(service_id__in=service_ids).values_list(
-        "service_id", "category_id"
-    ):
-        categories.setdefault(service_id, set()).add(category_id)
-    target_groups: dict[int, set[int]] = {}
-    for service_id, group_id in Service.target_groups.through.objects.filter(service_id__in=service_ids).values_list(
-        "service_id", "targetgroup_id"
-    ):
-        target_groups.setdefault(service_id, set()).add(group_id)
+    categories = bulk.grouped(
+        Service.categories.through.objects.filter(service_id__in=service_ids), "service_id", "category_id"
+    )
+    target_groups = bulk.grouped(
+        Service.target_groups.through.objects.filter(service_id__in=service_ids), "service_id", "targetgroup_id"
+    )
     rows, texts, written = [], [], []
     for (
         pk,
@@ -118,7 +114,7 @@ def _write(
         search_name,
         search_text,
     ) in values:
-        service_categories = categories.get(service_id, set())
+        service_categories = categories.get(service_id, [])
         row = SearchRow(
             sal_id=pk,
             position=positions(pk),

@@ -24,8 +24,9 @@ from .geometry import (
     DEGREE,
     EARTH_RADIUS_KM,
     SPHERE_MARGIN,
+    box,
+    decisive_keys,
     geodesic_km,
-    geodesic_ratio_bounds,
     key_km,
     km_key,
     sphere_key,
@@ -116,9 +117,7 @@ class Snapshot:
 
     def _points_within(self, latitude: float, longitude: float, radius: float) -> list[tuple[float, float, float, int]]:
         """(sphere key, latitude, longitude, index) of the places within `radius` km on the sphere, in no order."""
-        lat_delta = radius / 110.0  # a degree of latitude is at least 110.57 km
-        edge = min(89.9, abs(latitude) + lat_delta)
-        lon_delta = radius / max(1e-6, 111.0 * math.cos(edge * DEGREE))
+        lat_delta, lon_delta = box(latitude, radius)
         if lon_delta >= 180 or lat_delta >= 90:
             low, high = 0, len(self.latitudes)
         else:
@@ -146,11 +145,10 @@ class Snapshot:
     def places_within(self, latitude: float, longitude: float, radius: float) -> list[tuple[float, float, float, int]]:
         """The public places within `radius` km (geodesic: the sphere decides, geopy near the edge), nearest
         first on the sphere: (sphere key, latitude, longitude, index) each."""
-        lowest, highest = geodesic_ratio_bounds(latitude, radius)
-        surely = km_key(radius / highest)
+        surely, maybe = decisive_keys(latitude, radius)
         inside = [
             place
-            for place in self._points_within(latitude, longitude, radius / lowest)
+            for place in self._points_within(latitude, longitude, key_km(maybe))
             if place[0] <= surely or geodesic_km(latitude, longitude, place[1], place[2]) <= radius
         ]
         inside.sort()
