@@ -90,6 +90,49 @@ def hotline_list() -> list[dict]:
     return [{"service": service, "phones": list(service.phones.all())} for service in services if service.phones.all()]
 
 
+# Shown in the crisis block whatever the databank holds: the emergency number and the children's helpline.
+CRISIS_LINES = [
+    (gettext_lazy("Экстренные службы: полиция, скорая помощь"), "112"),
+    (
+        gettext_lazy("Детский телефон доверия — для детей, подростков и родителей, бесплатно и круглосуточно"),
+        "+78002000122",
+    ),
+]
+CRISIS_PROVIDER_TYPES = ("crisis",)
+CRISIS_CONTACTS_MAX = 6
+
+
+def crisis_contacts() -> list[dict]:
+    """The crisis block's numbers: 112 and the children's helpline, then the region's crisis centres and shelters
+    (a shelter's «front door» phone, never its address) and hotlines from the databank, each number once
+    (three queries)."""
+    contacts = [{"name": str(name), "number": number} for name, number in CRISIS_LINES]
+    seen = {contact["number"] for contact in contacts}
+    rows = (
+        public_service_at_locations()
+        .filter(Q(service__organization__provider_type__code__in=CRISIS_PROVIDER_TYPES) | Q(service__is_hotline=True))
+        .select_related("service__organization", "location")
+        .prefetch_related(
+            Prefetch("service__phones", queryset=Phone.objects.order_by("sort_order", "pk")),
+            Prefetch("location__phones", queryset=Phone.objects.order_by("sort_order", "pk")),
+        )
+        .order_by("service__is_hotline", "service__organization__name", "pk")
+    )
+    for row in rows:
+        if row.location.is_confidential:
+            numbers = [row.location.front_door_phone] if row.location.front_door_phone else []
+        else:
+            numbers = [phone.number for phone in [*row.service.phones.all(), *row.location.phones.all()]]
+        for number in numbers[:1]:
+            if number and number not in seen:
+                seen.add(number)
+                name = row.service.organization.short_name or row.service.organization.name
+                contacts.append({"name": name, "number": number})
+        if len(contacts) >= CRISIS_CONTACTS_MAX:
+            break
+    return contacts
+
+
 def databank_is_demo() -> bool:
     return Organization.objects.filter(is_demo=True).exists()
 
@@ -188,10 +231,11 @@ class OpeningStatus:
 
     @property
     def today_text(self) -> str:
+        """What follows «Сегодня:» in the templates: hours, «круглосуточно» or «не работает» (never «сегодня» again)."""
         if self.is_24_7:
             return _("круглосуточно")
         if not self.today_hours:
-            return self.closed_today_reason or _("сегодня не работает")
+            return self.closed_today_reason or _("не работает")
         return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in self.today_hours)
 
 
@@ -207,13 +251,13 @@ def opening_status(location: Location, *, now: datetime | None = None, holiday: 
     exception = next((e for e in location.schedule_exceptions.all() if e.date == today), None)
     if exception is not None:
         if exception.is_closed:
-            return OpeningStatus(False, False, [], closed_today_reason=_("сегодня не работает"), note=exception.note)
+            return OpeningStatus(False, False, [], closed_today_reason=_("не работает"), note=exception.note)
         hours = [(exception.opens_at, exception.closes_at)]
         return OpeningStatus(_within(now.time(), hours), False, hours, note=exception.note)
     if holiday is None:
         holiday = is_holiday(today)
     if holiday:
-        return OpeningStatus(False, False, [], closed_today_reason=_("сегодня праздничный день, не работает"))
+        return OpeningStatus(False, False, [], closed_today_reason=_("праздничный день, не работает"))
     hours = sorted((s.opens_at, s.closes_at) for s in location.schedules.all() if s.weekday == today.weekday())
     return OpeningStatus(_within(now.time(), hours), False, hours)
 

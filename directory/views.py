@@ -66,6 +66,8 @@ def search_results(request):
             "nearby_municipalities": selectors.nearby_municipalities(request.GET.getlist("municipality"))
             if not results.total
             else [],
+            "kinds_of_help": list(selectors.kinds_of_help().filter(is_public=True)) if not results.total else [],
+            "crisis_contacts": selectors.crisis_contacts() if results.crisis else [],
         },
     )
 

@@ -14,11 +14,12 @@ class SearchConfig(AppConfig):
         from directory.models import Category
 
         from . import query, references
-        from .models import Synonym
+        from .models import CrisisTerm, FamilyPhrase, Synonym
 
-        # Editors' changes to the dictionary take effect at once (in this process; others within a minute).
-        post_save.connect(query.synonyms_changed, sender=Synonym, dispatch_uid="search_synonym_saved")
-        post_delete.connect(query.synonyms_changed, sender=Synonym, dispatch_uid="search_synonym_deleted")
+        # Editors' changes to the dictionaries take effect at once (in this process; others within a minute).
+        for model in (Synonym, FamilyPhrase, CrisisTerm):
+            post_save.connect(query.synonyms_changed, sender=model, dispatch_uid=f"search_{model.__name__}_saved")
+            post_delete.connect(query.synonyms_changed, sender=model, dispatch_uid=f"search_{model.__name__}_deleted")
         # Names of the facets' values: forgotten on an edit (in this process; others within a minute).
         m2m_changed.connect(references.reference_changed, sender=Category.kinds.through, dispatch_uid="search_kinds")
         for model in references.MODELS:

@@ -54,7 +54,7 @@ from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, FACET_FIELDS
 from directory.models import Category, Location, Schedule, ScheduleException, Service, ServiceAtLocation
 from directory.services import lemma_texts
 
-from . import bulk, geometry
+from . import bulk, geometry, references
 
 SECONDS_PER_DAY = 86_400
 FACET_SIZE = 1_000  # more than the number of values of any facet (categories, settlements…)
@@ -507,30 +507,41 @@ def _all_prefixes(field: str, words: list[str]) -> Q:
     return prefixes[0] if len(prefixes) == 1 else Q("bool", filter=prefixes)
 
 
-def text_query(parsed, *, allow_missing: int = 0) -> Q:
+def text_query(parsed, *, match: str = "all", kinds=None) -> Q:
     """Which documents match is the database engine's rule: every lemma of the query — or one of its
     synonyms, all of whose words — must begin a lemma of the document (`text_lemmas`, the same words as
-    `Service.search_text`). Typos are repaired by `search.query.parse` before, as for the database.
+    `Service.search_text`); with `match="any"`, at least one, and each lemma found adds a bonus above any other
+    (more words found rank first, as the database engine counts them). Typos are repaired by
+    `search.query.parse` before, as for the database.
 
     How they rank is the engine's: the Russian analyzer over name^3, category names^2, organisation^1.5 and
-    description (fuzzy, so near forms count), a bonus when a query word begins a word of the name (as the
-    database engine weighs the name), and a bonus for the whole text as a phrase.
+    description (fuzzy, so near forms count), a bonus when a query word begins a word of the name or of the
+    kinds of help (as the database engine weighs them), and a bonus for the whole text as a phrase.
     """
     required, ranking = [], []
     for lemma in parsed.lemmas:
         alternatives = [lemma, *parsed.expansions.get(lemma, [])]
         conditions = [_all_prefixes("text_lemmas", alternative.split()) for alternative in alternatives]
         required.append(conditions[0] if len(conditions) == 1 else Q("bool", should=conditions, minimum_should_match=1))
+        if match == "any":
+            ranking.append(Q("constant_score", filter=required[-1], boost=WORD_FOUND_BOOST))
         for alternative in alternatives:
             ranking.append(
                 Q("multi_match", query=alternative, fields=ANALYSED_FIELDS, fuzziness="AUTO", operator="and")
             )
             ranking.append(Q("constant_score", filter=_all_prefixes("name_lemmas", alternative.split()), boost=3))
+        if kinds is not None:
+            named = set().union(*(kinds.named(alternative.split()) for alternative in alternatives))
+            if named:
+                codes = sorted(kinds.codes[pk] for pk in named)
+                ranking.append(Q("constant_score", filter=Q("terms", categories=codes), boost=2))
     ranking.append(Q("multi_match", query=parsed.text, fields=ANALYSED_FIELDS, type="phrase", boost=2))
-    if allow_missing and len(required) > 1:
-        # Long spoken phrases: all words but `allow_missing` of them (as the database engine relaxes).
-        required = [Q("bool", should=required, minimum_should_match=len(required) - allow_missing)]
+    if match == "any" and len(required) > 1:
+        required = [Q("bool", should=required, minimum_should_match=1)]
     return Q("bool", filter=required, should=ranking)
+
+
+WORD_FOUND_BOOST = 1000  # a query word found at all (match «any»): above any sum of the analysed fields' scores
 
 
 # ----------------------------------------------------------------------------------------- request
@@ -547,7 +558,7 @@ def build_search(
     facets: bool = True,
     facet_filters: dict | None = None,
     now: datetime | None = None,
-    allow_missing: int = 0,
+    match: str = "all",
 ) -> dict:
     """The whole search request body.
 
@@ -559,7 +570,7 @@ def build_search(
     search = Search()
     base = []
     if parsed_query.lemmas:
-        base.append(text_query(parsed_query, allow_missing=allow_missing))
+        base.append(text_query(parsed_query, match=match, kinds=references.get("taxonomy")))
     if near is not None and getattr(near, "radius_km", None):
         base.append(Q("bool", filter=[radius_clause(near)]))
     search = search.query(base[0] if len(base) == 1 else Q("bool", must=base) if base else Q("match_all"))

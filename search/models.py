@@ -1,4 +1,5 @@
-"""Search settings editors keep in the admin: the synonyms and abbreviations dictionary."""
+"""Search settings editors keep in the admin: the synonyms and abbreviations dictionary, the vocabulary of
+families' words and the words of danger."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,67 @@ class Synonym(models.Model):
     @property
     def expansion_list(self) -> list[str]:
         return [item.strip() for item in self.expansions.split(",") if item.strip()]
+
+
+class FamilyPhrase(models.Model):
+    """How families say it → the databank's terms: «не говорит в 3 года» → «логопед, развитие речи».
+
+    One way only (unlike a synonym): a query with one of the phrases also finds the terms, never the reverse.
+    A phrase matches the words of a query in order, in any grammatical form; «не» counts («не говорит» is not
+    «говорит»). The starting vocabulary comes from `search.vocabulary_data`.
+    """
+
+    class Language(models.TextChoices):
+        RUSSIAN = "ru", _("русский")
+        ENGLISH = "en", _("английский")
+
+    phrases = models.TextField(
+        _("как говорят семьи"),
+        help_text=_("Слова и фразы через запятую, как их пишут в поиске: «не говорит, задержка речи, картавит»."),
+    )
+    terms = models.TextField(
+        _("что искать в банке данных"),
+        help_text=_("Через запятую: виды помощи, категории, меры, названия услуг — «логопед, развитие речи»."),
+    )
+    language = models.CharField(_("язык"), max_length=2, choices=Language.choices, default=Language.RUSSIAN)
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        ordering = ["language", "phrases"]
+        verbose_name = _("слова семей")
+        verbose_name_plural = _("слова семей")
+
+    def __str__(self):
+        return self.phrases[:80]
+
+    @property
+    def phrase_list(self) -> list[str]:
+        return [item.strip() for item in self.phrases.split(",") if item.strip()]
+
+    @property
+    def term_list(self) -> list[str]:
+        return [item.strip() for item in self.terms.split(",") if item.strip()]
+
+
+class CrisisTerm(models.Model):
+    """A word or phrase of danger to life or to a child («хочу умереть», «избивает», «ребёнок пропал»): a query
+    with it always shows the crisis block first (112, the children's helpline, the region's crisis centres)."""
+
+    term = models.CharField(
+        _("слово или фраза"),
+        max_length=200,
+        unique=True,
+        help_text=_("Как его пишут в поиске, в любой форме: «покончить с собой», «бьёт ребёнка», «suicide»."),
+    )
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("слово опасности")
+        verbose_name_plural = _("слова опасности")
+
+    def __str__(self):
+        return self.term
 
 
 class SearchGap(models.Model):

@@ -49,6 +49,20 @@ class ParsedQuery:
     expansions: dict[str, list[str]] = field(default_factory=dict)
     corrected: bool = False  # True when `text` differs from what was typed (layout repair, typo repair)
     suggestion: str = ""  # «did you mean», when a better query is likely but not applied
+    crisis: bool = False  # a word of danger to life or to a child (`CrisisTerm`): the crisis block comes first
+    # The words of the query as typed (lower case), by lemma: what «Показаны результаты по словам …» names.
+    forms: dict[str, str] = field(default_factory=dict)
+    # Lemmas the databank does not know and that no dictionary expands: dropped when all words find nothing.
+    unknown: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, lemma) of each word in `text`
+
+    def without_unknown(self) -> str:
+        """`text` without the words of `unknown` (negations and the other words kept as typed)."""
+        text = self.text
+        for start, end, lemma in sorted(self.spans, reverse=True):
+            if lemma in self.unknown:
+                text = text[:start] + text[end:]
+        return " ".join(text.split())
 
     @property
     def is_empty(self) -> bool:
@@ -94,11 +108,14 @@ class _Vocabulary:
 
 @dataclass
 class _Dictionary:
-    """Active synonym entries: each group is the term and its expansions, as tuples of lemmas."""
+    """Active dictionary entries as tuples of phrase keys (`phrase_keys`): each group is what a query may say
+    (sources) and what it then also finds (targets). A synonym's members are both; a family phrase's variants
+    are the sources and its databank terms the targets. `crisis` holds the words of danger."""
 
-    groups: list[tuple[tuple[str, ...], ...]]
-    index: dict[str, list[tuple[tuple[str, ...], int]]]  # first lemma → (phrase, group number)
+    groups: list[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]]
+    index: dict[str, list[tuple[tuple[str, ...], int]]]  # first key of a source → (source, group number)
     words: frozenset[str]
+    crisis: tuple[tuple[str, ...], ...]
     expires: float
 
 
@@ -110,7 +127,13 @@ class _Lexicon:
     ordered: list[str]
     frequency: Counter
     buckets: dict[tuple[str, int], list[str]]  # (first letter, length) → words
+    indexed_ordered: list[str] = field(default_factory=list)  # the databank's own words, sorted
     typo_memo: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+
+    def indexed(self, word: str) -> bool:
+        """The word begins a word of a published service (what the engines match)."""
+        index = bisect_left(self.indexed_ordered, word)
+        return index < len(self.indexed_ordered) and self.indexed_ordered[index].startswith(word)
 
     def has_prefix(self, prefix: str) -> bool:
         index = bisect_left(self.ordered, prefix)
@@ -158,27 +181,73 @@ def _load_vocabulary(now: float) -> _Vocabulary:
 
 
 def _load_dictionary(now: float) -> _Dictionary:
-    from .models import Synonym
+    from .models import CrisisTerm, FamilyPhrase, Synonym
 
     try:
-        rows = list(Synonym.objects.filter(is_active=True).values_list("term", "expansions"))
+        synonyms = list(Synonym.objects.filter(is_active=True).values_list("term", "expansions"))
+        phrases = list(FamilyPhrase.objects.filter(is_active=True).values_list("phrases", "terms"))
+        crisis_terms = list(CrisisTerm.objects.filter(is_active=True).values_list("term", flat=True))
     except DatabaseError:
-        rows = []
-    groups: list[tuple[tuple[str, ...], ...]] = []
-    for term, expansions in rows:
+        synonyms, phrases, crisis_terms = [], [], []
+
+    def keyed(items) -> tuple[tuple[str, ...], ...]:
         members: list[tuple[str, ...]] = []
-        for item in [term, *expansions.split(",")]:
-            phrase = tuple(textmod.lemmas(item))
+        for item in items:
+            phrase = phrase_keys(item)
             if phrase and phrase not in members:
                 members.append(phrase)
+        return tuple(members)
+
+    groups = []
+    for term, expansions in synonyms:
+        members = keyed([term, *expansions.split(",")])
         if len(members) > 1:
-            groups.append(tuple(members))
+            groups.append((members, members))
+    for sources, targets in phrases:
+        sources_keyed, targets_keyed = keyed(sources.split(",")), keyed(targets.split(","))
+        if sources_keyed and targets_keyed:
+            groups.append((sources_keyed, targets_keyed))
     index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-    for number, members in enumerate(groups):
-        for phrase in members:
+    for number, (sources, _targets) in enumerate(groups):
+        for phrase in sources:
             index.setdefault(phrase[0], []).append((phrase, number))
-    words = frozenset(word for members in groups for phrase in members for word in phrase)
-    return _Dictionary(groups=groups, index=index, words=words, expires=now + SYNONYMS_TTL)
+    words = frozenset(
+        word
+        for sources, targets in groups
+        for phrase in (*sources, *targets)
+        for word in phrase
+        if word not in NEGATIONS
+    )
+    return _Dictionary(groups=groups, index=index, words=words, crisis=keyed(crisis_terms), expires=now + SYNONYMS_TTL)
+
+
+# «не говорит» is not «говорит»: phrases of the dictionaries keep these words (the engines drop them).
+NEGATIONS = frozenset({"не", "ни", "нет", "no", "not"})
+
+
+def _english_key(word: str) -> str:
+    """English plural folded for phrase matching (the analyser lemmatises only Russian)."""
+    if word.isascii() and len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    return word
+
+
+def keyed_words(text: str) -> list[tuple[str, str | None]]:
+    """The words of a text as dictionaries match them — (key, lemma): lemmas, ё→е, English plurals folded, stop
+    words dropped but negations kept (their lemma is None: engines do not search for them)."""
+    pairs: list[tuple[str, str | None]] = []
+    for word in textmod.WORD_RE.findall(text or ""):
+        form = word.lower().replace("ё", "е")
+        if form in NEGATIONS:
+            pairs.append((form, None))
+        elif form not in textmod.STOP_WORDS:
+            lemma = textmod.lemma(form)
+            pairs.append((_english_key(lemma), lemma))
+    return pairs
+
+
+def phrase_keys(text: str) -> tuple[str, ...]:
+    return tuple(key for key, _lemma in keyed_words(text))
 
 
 def _sources() -> tuple[_Vocabulary, _Dictionary]:
@@ -204,7 +273,13 @@ def _lexicon() -> tuple[_Lexicon, _Dictionary]:
         buckets.setdefault((word[0], len(word)), []).append(word)
     for bucket in buckets.values():
         bucket.sort()
-    lexicon = _Lexicon(words=words, ordered=sorted(words), frequency=vocabulary.frequency, buckets=buckets)
+    lexicon = _Lexicon(
+        words=words,
+        ordered=sorted(words),
+        frequency=vocabulary.frequency,
+        buckets=buckets,
+        indexed_ordered=sorted(vocabulary.frequency),
+    )
     _lexicon_cache = (vocabulary, dictionary, lexicon)
     return lexicon, dictionary
 
@@ -231,16 +306,39 @@ def parse(raw: str) -> ParsedQuery:
     if not words:
         return ParsedQuery(original=raw, text=text, corrected=text != raw)
 
+    typed = phrase_keys(text)
     text, words, suggestion = _repair_typos(text, words, lexicon)
     lemmas = [word.lemma for word in words]
+    pairs = keyed_words(text)
+    keys = tuple(key for key, _lemma in pairs)
+    expansions = _expand(pairs, dictionary)
     return ParsedQuery(
         original=raw,
         text=text,
         lemmas=lemmas,
-        expansions=_expand(lemmas, dictionary),
+        expansions=expansions,
         corrected=text != raw,
         suggestion=suggestion,
+        crisis=_signals_danger(typed, dictionary) or _signals_danger(keys, dictionary),
+        forms={word.lemma: text[word.start : word.end].lower() for word in words},
+        spans=[(word.start, word.end, word.lemma) for word in words],
+        unknown=[lemma for lemma in lemmas if lemma not in expansions and not lexicon.indexed(lemma)],
     )
+
+
+def _signals_danger(keys: tuple[str, ...], dictionary: _Dictionary) -> bool:
+    """A word of danger, in order, anywhere in the query; a long word of it also as the start of a query word
+    («суицид» in «суицидальные мысли»)."""
+
+    def same(term_word: str, query_word: str) -> bool:
+        return query_word == term_word or (len(term_word) >= 5 and query_word.startswith(term_word))
+
+    for term in dictionary.crisis:
+        size = len(term)
+        for start in range(len(keys) - size + 1):
+            if all(same(term[i], keys[start + i]) for i in range(size)):
+                return True
+    return False
 
 
 def _words(text: str) -> list[_Word]:
@@ -401,15 +499,14 @@ def _repair_typos(text: str, words: list[_Word], lexicon: _Lexicon) -> tuple[str
                 best, found = distance, list(candidates)
         if not found:
             continue
-        # A real Russian word that is simply not indexed («принтер») is never replaced, only questioned,
-        # and only when one letter away from an indexed word.
-        real_word = textmod._analyzer().word_is_known(word.form)
-        if real_word and best > 1:
+        # A real Russian word that is simply not indexed («принтер», «бьёт») is never replaced nor questioned:
+        # the word one letter away is another word («быть»), not another spelling of the same intent.
+        if textmod._analyzer().word_is_known(word.form):
             continue
         found.sort(key=lambda candidate: (-lexicon.frequency.get(candidate, 0), candidate))
-        if len(found) == 1 and not real_word:
+        if len(found) == 1:
             sure[position] = found[0]
-        else:  # several equally close words, or a real word
+        else:  # several equally close words
             unsure[position] = found[0]
 
     def rewrite(changes: dict[int, str]) -> str:
@@ -437,12 +534,15 @@ def _contains(phrase: tuple[str, ...], part: tuple[str, ...]) -> bool:
     return any(phrase[i : i + size] == part for i in range(len(phrase) - size + 1))
 
 
-def _expand(lemmas: list[str], dictionary: _Dictionary) -> dict[str, list[str]]:
+def _expand(pairs: list[tuple[str, str | None]], dictionary: _Dictionary) -> dict[str, list[str]]:
+    """Alternatives of the query's lemmas: a dictionary source found in the query (its keys in order) gives every
+    lemma of it the group's targets. Alternatives are lemmas joined by spaces, as `ParsedQuery.expansions`."""
+    keys = [key for key, _lemma in pairs]
     matches = []
-    for start, lemma in enumerate(lemmas):
-        for phrase, group in dictionary.index.get(lemma, ()):
+    for start, key in enumerate(keys):
+        for phrase, group in dictionary.index.get(key, ()):
             end = start + len(phrase)
-            if tuple(lemmas[start:end]) == phrase:
+            if tuple(keys[start:end]) == phrase:
                 matches.append((start, end, phrase, group))
     # A word inside a longer matched phrase follows the phrase («кдн и зп», not «кдн» alone).
     matches = [
@@ -455,11 +555,16 @@ def _expand(lemmas: list[str], dictionary: _Dictionary) -> dict[str, list[str]]:
     ]
     expansions: dict[str, list[str]] = {}
     for start, end, phrase, group in matches:
-        for member in dictionary.groups[group]:
+        for member in dictionary.groups[group][1]:
             if _contains(member, phrase):  # the phrase itself, or a narrower phrase that contains it
                 continue
-            alternative = " ".join(member)
-            for lemma in lemmas[start:end]:
+            words = [word for word in member if word not in NEGATIONS]
+            if not words:
+                continue
+            alternative = " ".join(words)
+            for _key, lemma in pairs[start:end]:
+                if lemma is None:
+                    continue
                 alternatives = expansions.setdefault(lemma, [])
                 if alternative != lemma and alternative not in alternatives:
                     alternatives.append(alternative)

@@ -6,9 +6,11 @@ import re
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from directory import selectors as directory_selectors
 from directory.models import Category, Organization
+from directory.validators import format_phone
 
 from . import text as textmod
 from .models import SearchOrganization
@@ -30,8 +32,9 @@ def autocomplete(prefix: str, *, limit: int = 6) -> dict:
     parsed = parse_query(prefix)
     typed = normalise(parsed.text if parsed.corrected else prefix).strip()
     words = typed.split()
+    crisis = crisis_suggestions() if parsed.crisis else []
     if not words:
-        return {"query": prefix, "services": [], "organizations": [], "categories": []}
+        return {"query": prefix, "crisis": crisis, "services": [], "organizations": [], "categories": []}
 
     def matches(text: str) -> bool:
         normal = normalise(text)
@@ -77,7 +80,17 @@ def autocomplete(prefix: str, *, limit: int = 6) -> dict:
     return {
         "query": prefix,
         "corrected": parsed.text if parsed.corrected else "",
+        "crisis": crisis,
+        "crisis_title": str(_("Если вам или ребёнку угрожает опасность — позвоните сейчас")) if crisis else "",
         "services": service_items,
         "organizations": organization_items,
         "categories": category_items,
     }
+
+
+def crisis_suggestions() -> list[dict]:
+    """The crisis block's numbers as autocomplete items: shown first, whatever else matches."""
+    return [
+        {"label": f"{format_phone(contact['number'])} — {contact['name']}", "url": f"tel:{contact['number']}"}
+        for contact in directory_selectors.crisis_contacts()
+    ]

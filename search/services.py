@@ -16,6 +16,7 @@ from website import metrics
 
 from .engines.base import GeoPoint, Results
 from .engines.database import DatabaseEngine
+from .query import parse as parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,12 @@ def search(
     """Search published services at locations. `filters` holds DirectoryFilterSet parameters (codes).
 
     The default order: by relevance when there is a text query, by distance when a point is given,
-    by name otherwise.
+    by name otherwise. «By distance» without a point orders by relevance and sets `needs_place`, so that the
+    page asks for a place instead of ignoring the choice.
     """
     query = (query or "").strip()[:200]
-    if sort not in SORTS or (sort == "distance" and near is None):
+    needs_place = sort == "distance" and near is None
+    if sort not in SORTS or needs_place:
         sort = "relevance" if query else ("distance" if near is not None else "name")
     per_page = per_page or settings.DIRECTORY_PAGE_SIZE
     hidden_groups = _workspace_only_target_groups()
@@ -65,21 +68,57 @@ def search(
     engine = get_engine()
     started = time.perf_counter()
     try:
-        results = engine.search(**arguments)
+        results = forgiving_search(engine, **arguments)
     except Exception:
         if isinstance(engine, DatabaseEngine):
             raise
         logger.warning("Search engine %s failed; answering from the database", engine.name, exc_info=True)
         started = time.perf_counter()
-        results = DatabaseEngine().search(**arguments)
+        results = forgiving_search(DatabaseEngine(), **arguments)
         results.fallback = True
         metrics.observe_search(DatabaseEngine.name, time.perf_counter() - started, fallback_from=engine.name)
     else:
         metrics.observe_search(engine.name, time.perf_counter() - started)
     results.sort = sort
+    results.needs_place = needs_place
     if hidden_groups and "target_group" in results.facets:
         # Never a public filter (e.g. «социально опасное положение»): see TargetGroup.is_public.
         results.facets["target_group"] = [v for v in results.facets["target_group"] if v.value not in hidden_groups]
+    return results
+
+
+def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int, per_page: int) -> Results:
+    """One engine's answer, forgiving as a family needs it; the same steps for every engine.
+
+    1. Every word of the query (or its synonyms, or the databank terms of a family phrase) must be found.
+    2. When that finds nothing: without the words the databank does not know at all.
+    3. When that still finds nothing: any of the words, more words found first.
+    `relaxed_words` then names the words the results were found by. A query that signals danger to life or to a
+    child is marked `crisis` whatever it finds. A «did you mean» is kept only when it would find something.
+    """
+    arguments = {"filters": filters, "near": near, "sort": sort, "page": page, "per_page": per_page}
+    parsed = parse_query(query)
+    results = engine.search(query=query, **arguments)
+    if not results.total and len(parsed.lemmas) > 1:
+        known = [lemma for lemma in parsed.lemmas if lemma not in parsed.unknown]
+        relaxed = None
+        if known and len(known) < len(parsed.lemmas):
+            text = parsed.without_unknown()
+            relaxed = engine.search(query=text, **arguments)
+            if not relaxed.total and len(known) > 1:
+                relaxed = engine.search(query=text, match="any", **arguments)
+        elif known:
+            relaxed = engine.search(query=query, match="any", **arguments)
+        if relaxed is not None and relaxed.total:
+            relaxed.query = query
+            relaxed.relaxed_words = [parsed.forms.get(lemma, lemma) for lemma in known]
+            relaxed.suggestion = ""
+            results = relaxed
+    results.crisis = parsed.crisis
+    if results.suggestion and results.suggestion != query:
+        probe = engine.search(query=results.suggestion, **{**arguments, "page": 1, "per_page": 1})
+        if not probe.total:
+            results.suggestion = ""
     return results
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from directory.models import Category
 
@@ -16,15 +16,20 @@ class Taxonomy:
     children: dict[int | None, list[int]]
     kind_groups: dict[int, list[int]]  # kind → groups naming it
     group_kinds: dict[int, list[int]]  # group → its kinds
+    codes: dict[int, str] = field(default_factory=dict)  # every category, public or not
+    names: dict[int, str] = field(default_factory=dict)  # name and short name, for `named`
+    _words: dict[int, list[str]] | None = None
 
     @classmethod
     def load(cls) -> Taxonomy:
-        public, order, children = {}, [], {}
+        public, order, children, codes, names = {}, [], {}, {}, {}
         rows = Category.objects.values_list(
             "pk", "parent_id", "code", "name", "short_name", "scheme", "sort_order", "is_public"
         )
         for pk, parent_id, code, name, short_name, scheme, sort_order, is_public in rows:
             children.setdefault(parent_id, []).append(pk)
+            codes[pk] = code
+            names[pk] = f"{name} {short_name}"
             if is_public:
                 public[pk] = (code, short_name or name, parent_id, scheme, sort_order)
                 order.append(pk)
@@ -33,7 +38,20 @@ class Taxonomy:
         for group_id, kind_id in Category.kinds.through.objects.values_list("from_category_id", "to_category_id"):
             kind_groups.setdefault(kind_id, []).append(group_id)
             group_kinds.setdefault(group_id, []).append(kind_id)
-        return cls(public, order, children, kind_groups, group_kinds)
+        return cls(public, order, children, kind_groups, group_kinds, codes, names)
+
+    def named(self, words: list[str]) -> set[int]:
+        """Categories whose name has, for every word, a lemma that starts with it: the kinds of help a query
+        names («беременность» → «Беременность и рождение ребёнка»). Both engines rank them above the description."""
+        if self._words is None:
+            from .text import lemmas
+
+            self._words = {pk: lemmas(name) for pk, name in self.names.items()}
+        return {
+            pk
+            for pk, name_words in self._words.items()
+            if words and all(any(word.startswith(prefix) for word in name_words) for prefix in words)
+        }
 
     def descendants(self, roots) -> set[int]:
         """As `directory.selectors.category_descendant_ids`: children, and for a kind the groups naming it."""

@@ -44,6 +44,11 @@ class Results:
     corrected: bool = False  # query_run differs from what was typed («Показаны результаты по запросу …»)
     suggestion: str = ""  # «Возможно, вы имели в виду …»
     fallback: bool = False  # the configured engine was down; the database answered
+    # `search.services`: when every word together found nothing, the words the results were found by
+    # («По всем словам ничего нет. Показаны результаты по словам …»), as typed.
+    relaxed_words: list[str] = field(default_factory=list)
+    crisis: bool = False  # the query signals danger to life or to a child: the crisis block comes first
+    needs_place: bool = False  # «по расстоянию» was asked without a place: the page asks for one
 
     @property
     def num_pages(self) -> int:
@@ -70,5 +75,13 @@ class Engine(Protocol):
     name: str
 
     def search(
-        self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
+        self,
+        *,
+        query: str,
+        filters: dict,
+        near: GeoPoint | None,
+        sort: str,
+        page: int,
+        per_page: int,
+        match: str = "all",  # «any»: at least one word of the query, more words found ranking first
     ) -> Results: ...

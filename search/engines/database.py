@@ -38,6 +38,7 @@ FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provi
 # The facets and filters of many-valued fields: name → key prefix of their postings.
 KEYED = {"target_group": "g", "municipality": "m", "settlement": "s", "provider_type": "p"}
 FLAGS = {"free": "x:free", "accessible": "x:accessible"}
+MATCHED = 8  # the score of a query word found at all: above any difference of where it was found
 
 
 def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
@@ -76,6 +77,7 @@ class Words:
                     wanted.update(postings.text_key(found) for found in snap.words(SearchPosting.Kind.TEXT, word))
                     wanted.update(postings.name_key(found) for found in snap.words(SearchPosting.Kind.NAME, word))
         self.postings = snapshots.text_postings(wanted)
+        self.taxonomy = snap.reference("taxonomy")
         self.per_lemma = [self._sets(lemma) for lemma in parsed.lemmas]
 
     def _starting(self, kind: str, word: str) -> int:
@@ -88,30 +90,41 @@ class Words:
             result |= _all(self._starting(kind, word) for word in alternative.split()) or 0
         return result
 
-    def _sets(self, lemma: str) -> tuple[int, int, int]:
+    def _in_kinds(self, lemma: str) -> int:
+        """Rows of the kinds of help the word (or a synonym) names: the categories named, and their descendants."""
+        named: set[int] = set()
+        for alternative in self.parsed.alternatives(lemma):
+            named |= self.taxonomy.named(alternative.split())
+        facets = self.snap.facets
+        return bitsets.union(facets.get(f"c:{pk}", 0) for pk in self.taxonomy.descendants(named)) if named else 0
+
+    def _sets(self, lemma: str) -> tuple[int, int, int, int]:
         exact_in_name = self._starting(SearchPosting.Kind.NAME, lemma)
         in_name = self._alternatives(SearchPosting.Kind.NAME, lemma)
+        in_kinds = self._in_kinds(lemma)
         in_text = self._alternatives(SearchPosting.Kind.TEXT, lemma)
-        return exact_in_name, in_name, in_text
+        return exact_in_name, in_name, in_kinds, in_text
 
-    def matched(self) -> int:
-        """Rows with every word; when none has them all and the query is long (a spoken phrase: «встать на
-        учёт безработным»), rows with all but one."""
-        texts = [sets[2] for sets in self.per_lemma]
-        every = _all(texts) or 0
-        if every or len(texts) <= 2:
-            return every
-        return bitsets.union(_all(texts[:skipped] + texts[skipped + 1 :]) or 0 for skipped in range(len(texts)))
+    def matched(self, match: str = "all") -> int:
+        """Rows with every word («all»), or with at least one of them («any»: `search.services` asks for it when
+        no row has them all)."""
+        texts = [sets[3] for sets in self.per_lemma]
+        if match == "any":
+            return bitsets.union(texts)
+        return _all(texts) or 0
 
     def by_score(self, bits: int) -> list[tuple[int, int]]:
-        """`bits` split by relevance, best first: the word itself in the name weighs 4, a synonym of it in the
-        name 3, either elsewhere in the text 1."""
+        """`bits` split by relevance, best first: each word found counts 8 (so that more words found always rank
+        first), and the word itself in the name weighs 4 more, a synonym of it there 3, either in the name of one of
+        the service's kinds of help 2, elsewhere in the text 1."""
         groups = {0: bits}
-        for exact_in_name, in_name, in_text in self.per_lemma:
+        for exact_in_name, in_name, in_kinds, in_text in self.per_lemma:
+            in_kinds &= in_text & ~in_name
             levels = (
-                (4, exact_in_name),
-                (3, in_name & ~exact_in_name),
-                (1, in_text & ~in_name),
+                (MATCHED + 4, exact_in_name),
+                (MATCHED + 3, in_name & ~exact_in_name),
+                (MATCHED + 2, in_kinds),
+                (MATCHED + 1, in_text & ~in_name & ~in_kinds),
                 (0, ~(in_text | in_name)),
             )
             scored: dict[int, int] = {}
@@ -154,7 +167,15 @@ class DatabaseEngine:
     name = "database"
 
     def search(
-        self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
+        self,
+        *,
+        query: str,
+        filters: dict,
+        near: GeoPoint | None,
+        sort: str,
+        page: int,
+        per_page: int,
+        match: str = "all",
     ) -> Results:
         parsed = parse_query(query)
         snap = snapshots.current()
@@ -162,7 +183,7 @@ class DatabaseEngine:
         words = None
         if parsed.lemmas:
             words = Words(parsed, snap)
-            base &= words.matched()
+            base &= words.matched(match)
         places = None
         if near is not None and near.radius_km:
             places = snap.places_within(near.latitude, near.longitude, near.radius_km)

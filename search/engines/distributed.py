@@ -90,7 +90,15 @@ class DistributedEngine:
         return getattr(response, "body", response)  # elasticsearch-py wraps the JSON
 
     def search(
-        self, *, query: str, filters: dict, near: GeoPoint | None, sort: str, page: int, per_page: int
+        self,
+        *,
+        query: str,
+        filters: dict,
+        near: GeoPoint | None,
+        sort: str,
+        page: int,
+        per_page: int,
+        match: str = "all",
     ) -> Results:
         parsed = parse_query(query)
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
@@ -99,23 +107,17 @@ class DistributedEngine:
         # The database engine counts the facets without any filter when one parameter is invalid.
         facet_filters = cleaned if valid else {}
         body = documents.build_search(
-            parsed, cleaned, near, sort, page, per_page, facet_filters=facet_filters, now=selectors.local_now()
+            parsed,
+            cleaned,
+            near,
+            sort,
+            page,
+            per_page,
+            facet_filters=facet_filters,
+            now=selectors.local_now(),
+            match=match,
         )
         response = self._send(body)
-        if len(parsed.lemmas) > 2 and not _total(response):
-            # «встать на учёт безработным»: no document has every word; accept all but one (as the database).
-            body = documents.build_search(
-                parsed,
-                cleaned,
-                near,
-                sort,
-                page,
-                per_page,
-                facet_filters=facet_filters,
-                now=selectors.local_now(),
-                allow_missing=1,
-            )
-            response = self._send(body)
 
         ids = [int(hit["_id"]) for hit in response["hits"]["hits"]]
         rows = {row.pk: row for row in selectors.hydrate(ServiceAtLocation.objects.filter(pk__in=ids))}

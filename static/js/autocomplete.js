@@ -13,13 +13,15 @@
     var timer = null, last = "";
     function render(data) {
       list.innerHTML = "";
-      var groups = [["services", "Услуги"], ["organizations", "Организации"], ["categories", "Виды помощи"]];
+      // Danger to life or to a child: the numbers to call come first, whatever else matches.
+      var groups = [["crisis", data.crisis_title || "Позвоните сейчас"], ["services", "Услуги"], ["organizations", "Организации"], ["categories", "Виды помощи"]];
       var count = 0;
       groups.forEach(function (group) {
         var items = data[group[0]] || [];
         if (!items.length) return;
         var head = document.createElement("li");
         head.className = "ac-group";
+        if (group[0] === "crisis") { head.className += " ac-crisis"; head.setAttribute("data-crisis", ""); }
         head.textContent = group[1];
         list.appendChild(head);
         items.forEach(function (item) {

@@ -35,6 +35,7 @@ from search import query as query_parser
 from search.engines.base import GeoPoint
 from search.engines.database import DatabaseEngine
 from search.engines.errors import SearchEngineUnavailable
+from search.services import forgiving_search
 
 from .conftest import ELASTICSEARCH_SKIP
 
@@ -80,6 +81,11 @@ def frozen_now(monkeypatch):
 def run(engine, query="", filters=None, near=None, sort="", page=1, per_page=ALL):
     sort = sort or ("relevance" if query else ("distance" if near is not None else "name"))
     return engine.search(query=query, filters=filters or {}, near=near, sort=sort, page=page, per_page=per_page)
+
+
+def forgive(engine, query, per_page=10):
+    """What the site shows: the engine through `search.services.forgiving_search`."""
+    return forgiving_search(engine, query=query, filters={}, near=None, sort="relevance", page=1, per_page=per_page)
 
 
 def ids(results) -> list[int]:
@@ -373,6 +379,44 @@ class SearchContract:
         results = run(engine, query="логопед", per_page=5)
         snippets = [hit.snippet for hit in results.hits if hit.snippet]
         assert snippets and all("<mark>" in text for text in snippets)
+
+    # ------------------------------------------------------------------ forgiving search, crisis
+
+    def test_a_word_the_databank_does_not_know_does_not_empty_the_results(self, engine):
+        strict = run(engine, query="логопед абырвалгщ")
+        assert strict.total == 0  # every word together: nothing
+        results = forgive(engine, "логопед абырвалгщ")
+        assert results.total == run(engine, query="логопед").total > 0
+        assert results.relaxed_words == ["логопед"]
+        assert "логопед" in results.hits[0].service_at_location.service.name.lower()
+
+    def test_when_no_service_has_every_word_more_words_found_rank_first(self, engine):
+        # «логопед» and «нарколог» are both in the databank, never in one service.
+        assert run(engine, query="логопед нарколог").total == 0
+        results = forgive(engine, "логопед нарколог", per_page=ALL)
+        names = [hit.service_at_location.service.name.lower() for hit in results.hits]
+        assert any("логопед" in name for name in names) and any("нарколог" in name for name in names)
+        assert set(results.relaxed_words) == {"логопед", "нарколог"}
+        either = run(engine, query="логопед").total + run(engine, query="нарколог").total
+        assert results.total <= either
+
+    def test_nothing_at_all_is_zero_without_relaxed_words(self, engine):
+        results = forgive(engine, "абырвалгщ шмыгрыкс")
+        assert results.total == 0 and results.relaxed_words == []
+
+    def test_a_family_phrase_finds_the_databank_terms(self, engine):
+        results = forgive(engine, "ребенок в три года не говорит")
+        assert results.total > 0
+        top = [hit.service_at_location.service.name.lower() for hit in results.hits[:3]]
+        assert any("логопед" in name or "речи" in name or "дефектолог" in name for name in top), top
+
+    @pytest.mark.parametrize("query", ["хочу умереть", "мысли о суициде", "отчим бьет", "ребенок пропал", "suicide"])
+    def test_danger_is_marked_whatever_is_found(self, engine, query):
+        assert forgive(engine, query).crisis is True
+
+    @pytest.mark.parametrize("query", ["логопед", "пособие на ребенка", "жить в общежитии", "speech therapist"])
+    def test_ordinary_queries_are_not_marked_as_danger(self, engine, query):
+        assert forgive(engine, query).crisis is False
 
     # ------------------------------------------------------------------ the index follows the databank
 

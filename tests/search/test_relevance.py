@@ -3,6 +3,7 @@
 import pytest
 
 from search.engines.database import DatabaseEngine
+from search.services import forgiving_search
 
 from .relevance import CASES, top3_share
 
@@ -16,7 +17,7 @@ def test_relevance_set_is_large_enough():
 def test_database_engine_relevance():
     engine = DatabaseEngine()
     share, missed = top3_share(
-        lambda q: engine.search(query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
+        lambda q: forgiving_search(engine, query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
     )
     print(f"\nrelevance top-3 share, database: {share:.0%} of {len(CASES)}")
     for line in missed:
@@ -26,7 +27,9 @@ def test_database_engine_relevance():
 
 def test_opensearch_engine_relevance(opensearch_engine):
     share, missed = top3_share(
-        lambda q: opensearch_engine.search(query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
+        lambda q: forgiving_search(
+            opensearch_engine, query=q, filters={}, near=None, sort="relevance", page=1, per_page=3
+        )
     )
     print(f"\nrelevance top-3 share, opensearch: {share:.0%} of {len(CASES)}")
     for line in missed:
