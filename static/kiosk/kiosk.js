@@ -140,7 +140,7 @@
     keyboard.appendChild(modes);
     var last = document.createElement("div");
     last.className = "k-key-row";
-    last.appendChild(button("⌫", "k-key-mode", function () {
+    last.appendChild(iconButton("backspace", "k-key-mode", function () {
       field.value = field.value.slice(0, -1);
       field.dispatchEvent(new Event("input", { bubbles: true }));
     }, k.labelBackspace));
@@ -149,8 +149,67 @@
       field.value = "";
       field.dispatchEvent(new Event("input", { bubbles: true }));
     }));
-    last.appendChild(button("✕", "k-key-mode", function () { keyboard.hidden = true; }, k.labelClose));
+    last.appendChild(iconButton("close", "k-key-mode", closeKeyboard, k.labelClose));
+    last.appendChild(button(k.labelSubmit, "k-key-mode k-key-submit", function () {
+      if (!field.value.trim()) { field.focus(); return; }
+      var form = field.form;
+      if (form.requestSubmit) form.requestSubmit(); else form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }));
     keyboard.appendChild(last);
+  }
+  // Icons are drawn, not taken from a font (a kiosk's fonts may lack ⌫ and ✕).
+  var ICONS = {
+    backspace: "M21 5H8l-6 7 6 7h13zM11 9l6 6M17 9l-6 6",
+    close: "M5 5l14 14M19 5L5 19"
+  };
+  function iconButton(name, className, handler, aria) {
+    var b = button("", className, handler, aria);
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "k-icon");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    path.setAttribute("stroke-linecap", "round");
+    path.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(path);
+    b.appendChild(svg);
+    return b;
+  }
+  // The open keyboard sits at the bottom of the screen; the page gets room below it and the field is kept in
+  // view above it (in landscape 1920×1080 an in-flow keyboard pushed the field or itself off the screen).
+  var root = document.documentElement;
+  function keepFieldInView() {
+    if (keyboard.hidden) return;
+    var room = window.innerHeight - keyboard.offsetHeight;
+    var label = field.form.querySelector(".k-label") || field;
+    var top = label.getBoundingClientRect().top;
+    var bottom = field.getBoundingClientRect().bottom;
+    var delta = 0;
+    if (top < 8 || bottom > room - 8) {
+      delta = top - 16;
+    } else if (box && !box.hidden) { // suggestions under the keyboard: move up, never the field off the top
+      var over = box.getBoundingClientRect().bottom - (room - 8);
+      if (over > 0) delta = Math.min(over, top - 16);
+    }
+    if (delta) window.scrollBy(0, delta);
+  }
+  function openKeyboard() {
+    if (!keyboard.hidden && body.classList.contains("k-typing")) { keepFieldInView(); return; }
+    keyboard.hidden = false;
+    body.classList.add("k-typing");
+    root.style.setProperty("--k-keyboard-height", keyboard.offsetHeight + "px");
+    keepFieldInView();
+  }
+  function closeKeyboard() {
+    keyboard.hidden = true;
+    body.classList.remove("k-typing");
+    root.style.removeProperty("--k-keyboard-height");
   }
   function showSuggestions(items) {
     list.textContent = "";
@@ -168,6 +227,7 @@
       list.appendChild(li);
     });
     box.hidden = items.length === 0;
+    keepFieldInView();
   }
   function suggest() {
     var q = field.value.trim();
@@ -180,11 +240,17 @@
   }
   if (field && keyboard) {
     drawKeyboard();
-    field.addEventListener("focus", function () { keyboard.hidden = false; });
-    field.addEventListener("click", function () { keyboard.hidden = false; });
+    field.addEventListener("focus", openKeyboard);
+    field.addEventListener("click", openKeyboard);
     field.addEventListener("input", function () {
+      keepFieldInView();
       if (suggestTimer) clearTimeout(suggestTimer);
       suggestTimer = setTimeout(suggest, 200);
+    });
+    window.addEventListener("resize", function () {
+      if (keyboard.hidden) return;
+      root.style.setProperty("--k-keyboard-height", keyboard.offsetHeight + "px");
+      keepFieldInView();
     });
   }
 

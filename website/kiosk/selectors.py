@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory import selectors as directory_selectors
+from directory.models import Category
 from search.engines.base import GeoPoint
 
 from .models import Kiosk, KioskDailyUsage
@@ -30,6 +31,37 @@ def is_online(kiosk: Kiosk, *, now=None) -> bool:
 def kiosk_point(kiosk: Kiosk) -> GeoPoint:
     """«Nearest» on a kiosk always means nearest to the kiosk."""
     return GeoPoint(latitude=float(kiosk.latitude), longitude=float(kiosk.longitude), label=kiosk.place)
+
+
+# «Службы рядом»: the groups of help (directory/reference_data.py, MEASURE_GROUPS) a family at a kiosk comes for,
+# nearest first among them. Left out: the analysis of a family's situation by the authorities (A1), the safety of
+# the home (A3: fire-safety talks, smoke detectors), addiction (A5), housing (A7), employment (A8), education and
+# leisure (A13), a child's temporary placement (A15) and the supportive environment (A16): they are still found by
+# «Виды помощи» and by a search.
+NEARBY_CATEGORIES = ("A2", "A4", "A6", "A9", "A10", "A11", "A12", "A14")
+EMERGENCY_NUMBER = "112"  # the hotline bar always ends with it
+
+
+def nearby_category_codes() -> list[str]:
+    """The public categories of «Службы рядом» that the databank has (one query)."""
+    codes = set(Category.objects.filter(code__in=NEARBY_CATEGORIES, is_public=True).values_list("code", flat=True))
+    return [code for code in NEARBY_CATEGORIES if code in codes]
+
+
+def unique_hotlines(items: list[dict], *, limit: int | None = None) -> list[dict]:
+    """Hotlines with each number once (numbers are stored in E.164, short ones as dialled: 112): a number already
+    listed, or the emergency number the bar and the hotline screen show anyway, is left out, and so is a hotline
+    left without a number."""
+    seen = {EMERGENCY_NUMBER}
+    unique = []
+    for item in items:
+        phones = [phone for phone in item["phones"] if phone.number not in seen]
+        seen.update(phone.number for phone in phones)
+        if phones:
+            unique.append({**item, "phones": phones})
+        if limit is not None and len(unique) >= limit:
+            break
+    return unique
 
 
 def countdown_seconds(kiosk: Kiosk) -> int:

@@ -67,7 +67,7 @@ def _render(request, kiosk, template, context, *, back=None, status=200):
         "results_url": reverse("kiosk:results", args=[code]),
         "countdown": selectors.countdown_seconds(kiosk),
         "software_version": settings.KIOSK_SOFTWARE_VERSION,
-        "hotline_items": directory_selectors.hotline_list()[:3],
+        "hotline_items": selectors.unique_hotlines(directory_selectors.hotline_list(), limit=3),
         "current_path": request.get_full_path(),
     }
     return render(request, template, {**base, **context}, status=status)
@@ -108,7 +108,7 @@ def situations(request, kiosk):
 @require_GET
 @kiosk_view
 def hotlines(request, kiosk):
-    context = {"screen": "hotlines", "all_hotlines": directory_selectors.hotline_list()}
+    context = {"screen": "hotlines", "all_hotlines": selectors.unique_hotlines(directory_selectors.hotline_list())}
     return _render(request, kiosk, "kiosk/hotlines.html", context, back=reverse("kiosk:start", args=[kiosk.code]))
 
 
@@ -131,12 +131,14 @@ def results(request, kiosk):
         situation = selectors.life_situation_get(int(situation_id))
         filters["category"] = [c.code for c in situation.categories.all()]
         heading = situation.title
+    elif not query:  # «Службы рядом»: the help families come for, nearest first
+        filters["category"] = selectors.nearby_category_codes()
     page = _page(request)
     found = search_services.search(
         query=query,
         filters=filters,
         near=selectors.kiosk_point(kiosk),
-        sort="relevance" if query else "distance",
+        sort="distance",  # a kiosk stands somewhere: what is found, nearest to it first
         page=page,
         per_page=PER_PAGE,
     )
