@@ -45,7 +45,7 @@ class NearForm(forms.Form):
         data = self.cleaned_data
         radius = data.get("radius")
         if data.get("lat") is not None:
-            return GeoPoint(data["lat"], data["lon"], str(_("вашего местоположения")), radius_km=radius)
+            return GeoPoint(data["lat"], data["lon"], str(_("ваше местоположение")), radius_km=radius)
         settlement = data.get("near")
         if settlement is not None:
             return GeoPoint(float(settlement.latitude), float(settlement.longitude), str(settlement), radius_km=radius)
