@@ -61,7 +61,7 @@ def test_valid_request_creates_one_record_for_the_district_centre(client, networ
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"name": "", "phone": "", "message": ""}, "Требуется заполнить это поле"),
+        ({"name": "", "phone": "", "message": ""}, "Напишите, как к вам обращаться"),
         ({"phone": "позвоните мне"}, "Телефон не распознан"),
         ({"phone": "+7 000 000-00-00"}, "Такого номера телефона не существует"),
         ({"consent": ""}, "Без согласия на обработку данных"),
