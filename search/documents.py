@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from elasticsearch.dsl import (
     Boolean,
@@ -55,6 +55,8 @@ from directory.models import Category, Location, Schedule, ScheduleException, Se
 from directory.services import lemma_texts
 
 from . import bulk, geometry, references
+from .engines.base import once_per_service
+from .text import match_prefix
 
 SECONDS_PER_DAY = 86_400
 FACET_SIZE = 1_000  # more than the number of values of any facet (categories, settlements…)
@@ -103,6 +105,10 @@ def _russian(**kwargs) -> Text:
 class ServiceDocument(Document):
     sal_id = Integer()
     service_id = Integer()
+    # The first published row of the service's name (lowest id): a list by relevance shows a service once before its
+    # other places and the same service of other organisations, as the database engine does
+    # (`search.engines.base.once_per_service`).
+    service_first = Boolean()
     organization_id = Integer()
     location_id = Integer()
 
@@ -302,7 +308,7 @@ def document_for(sal: ServiceAtLocation, taxonomy: Taxonomy | None = None) -> di
 
 def documents_for(queryset: QuerySet[ServiceAtLocation], *, chunk_size: int = 500) -> Iterator[dict]:
     """Documents for the rows of `queryset` (pass `selectors.public_service_at_locations()` or a part of it),
-    in id order, six queries per `chunk_size` rows."""
+    in id order, seven queries per `chunk_size` rows."""
     taxonomy = Taxonomy()
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk_size):
@@ -331,6 +337,13 @@ def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Ite
     languages = bulk.grouped(
         Service.languages.through.objects.filter(service_id__in=services), "service_id", "language__code"
     )
+    firsts = set(
+        selectors.public_service_at_locations()
+        .filter(service__name__in={row["name"] for row in rows})
+        .values("service__name")
+        .annotate(first=Min("pk"))
+        .values_list("first", flat=True)
+    )
     hours = bulk.grouped(
         Schedule.objects.filter(location_id__in=locations).order_by("weekday", "opens_at"),
         "location_id",
@@ -339,6 +352,7 @@ def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Ite
         "closes_at",
     )
     for row in rows:
+        row["service_first"] = row["pk"] in firsts
         yield _document(
             row,
             taxonomy,
@@ -370,6 +384,7 @@ def _document(row: dict, taxonomy: Taxonomy, category_ids, groups, languages, ho
     document = {
         "sal_id": row["pk"],
         "service_id": row["service_id"],
+        "service_first": row.get("service_first", True),
         "organization_id": row["organization_id"],
         "location_id": row["location_id"],
         "name": row["name"],
@@ -503,7 +518,7 @@ ANALYSED_FIELDS = ["name^3", "category_names^2", "organization_name^1.5", "descr
 
 
 def _all_prefixes(field: str, words: list[str]) -> Q:
-    prefixes = [Q("prefix", **{field: {"value": word}}) for word in words]
+    prefixes = [Q("prefix", **{field: {"value": match_prefix(word)}}) for word in words]
     return prefixes[0] if len(prefixes) == 1 else Q("bool", filter=prefixes)
 
 
@@ -605,6 +620,8 @@ def build_search(
         search = search.sort({"_geo_distance": by_distance}, *tie_breakers)
     elif sort == "name" or not parsed_query.lemmas:
         search = search.sort(*tie_breakers)
+    elif once_per_service(cleaned_filters, near):
+        search = search.sort({"service_first": {"order": "desc"}}, {"_score": {"order": "desc"}}, *tie_breakers)
     else:
         search = search.sort({"_score": {"order": "desc"}}, *tie_breakers)
 

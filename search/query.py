@@ -132,6 +132,7 @@ class _Lexicon:
 
     def indexed(self, word: str) -> bool:
         """The word begins a word of a published service (what the engines match)."""
+        word = textmod.match_prefix(word)
         index = bisect_left(self.indexed_ordered, word)
         return index < len(self.indexed_ordered) and self.indexed_ordered[index].startswith(word)
 
@@ -207,6 +208,9 @@ def _load_dictionary(now: float) -> _Dictionary:
         sources_keyed, targets_keyed = keyed(sources.split(",")), keyed(targets.split(","))
         if sources_keyed and targets_keyed:
             groups.append((sources_keyed, targets_keyed))
+    crisis = keyed(crisis_terms)
+    if crisis:  # a word of danger also finds the help for it, whatever else the query says
+        groups.append((crisis, keyed(CRISIS_HELP)))
     index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
     for number, (sources, _targets) in enumerate(groups):
         for phrase in sources:
@@ -218,8 +222,11 @@ def _load_dictionary(now: float) -> _Dictionary:
         for word in phrase
         if word not in NEGATIONS
     )
-    return _Dictionary(groups=groups, index=index, words=words, crisis=keyed(crisis_terms), expires=now + SYNONYMS_TTL)
+    return _Dictionary(groups=groups, index=index, words=words, crisis=crisis, expires=now + SYNONYMS_TTL)
 
+
+# What a word of danger finds besides the crisis block: the databank's emergency help.
+CRISIS_HELP = ("экстренная психологическая помощь", "телефон доверия", "кризисный центр", "психолог")
 
 # «не говорит» is not «говорит»: phrases of the dictionaries keep these words (the engines drop them).
 NEGATIONS = frozenset({"не", "ни", "нет", "no", "not"})
@@ -322,7 +329,10 @@ def parse(raw: str) -> ParsedQuery:
         crisis=_signals_danger(typed, dictionary) or _signals_danger(keys, dictionary),
         forms={word.lemma: text[word.start : word.end].lower() for word in words},
         spans=[(word.start, word.end, word.lemma) for word in words],
-        unknown=[lemma for lemma in lemmas if lemma not in expansions and not lexicon.indexed(lemma)],
+        # A single letter («р» in «букву р») begins every other word: as good as unknown.
+        unknown=[
+            lemma for lemma in lemmas if len(lemma) < 2 or (lemma not in expansions and not lexicon.indexed(lemma))
+        ],
     )
 
 

@@ -60,6 +60,10 @@ class Snapshot:
     row_latitudes: array  # position → the latitude of its public place (NaN: none)
     row_longitudes: array
     placed: int  # rows with a public place
+    # The first row of each service name in the order of names (its lowest id): a list by relevance shows a service
+    # — or the same service of another organisation («Социальное сопровождение семей с детьми» of every district's
+    # centre) — once before it shows any other place of it (`search.engines.base.once_per_service`).
+    service_firsts: int = 0
     _open: tuple[str, int] = ("", 0)
 
     @property
@@ -239,14 +243,16 @@ def _load(generation: int) -> Snapshot:
     with connection.cursor() as cursor:
         # The order of names is the database's (its collation), as everywhere else a list is sorted by name.
         cursor.execute(
-            f"SELECT position, sal_id, latitude, longitude, is_confidential FROM {table} ORDER BY name, sal_id"
+            f"SELECT position, sal_id, latitude, longitude, is_confidential, name FROM {table} ORDER BY name, sal_id"
         )
         ordered = cursor.fetchall()
     size = max((row[0] for row in ordered), default=-1) + 1
     sal_ids, rank, by_name = array("q", bytes(8 * size)), array("i", bytes(4 * size)), array("i")
     row_latitudes, row_longitudes = array("d", [math.nan]) * size, array("d", [math.nan]) * size
     places: dict[tuple[float, float], list[int]] = {}
-    for index, (position, sal_id, latitude, longitude, confidential) in enumerate(ordered):
+    firsts: dict[str, int] = {}
+    for index, (position, sal_id, latitude, longitude, confidential, name) in enumerate(ordered):
+        firsts.setdefault(name, position)
         sal_ids[position] = sal_id
         rank[position] = index
         by_name.append(position)
@@ -277,6 +283,7 @@ def _load(generation: int) -> Snapshot:
         row_latitudes=row_latitudes,
         row_longitudes=row_longitudes,
         placed=bitsets.from_positions(place_rows),
+        service_firsts=bitsets.from_positions(sorted(firsts.values())),
     )
 
 

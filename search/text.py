@@ -51,6 +51,19 @@ STOP_WORDS = frozenset(
         "он",
         "она",
         "они",
+        # question words of a spoken query («куда обратиться, если…», «какой врач нужен»): nothing to find by
+        "какой",
+        "куда",
+        "когда",
+        "зачем",
+        "почему",
+        "сколько",
+        "чтобы",
+        "если",
+        "можно",
+        "нужно",
+        "надо",
+        "очень",
         # English function words (the /en/ site): the databank is Russian, they would only fail a search
         "a",
         "an",
@@ -104,3 +117,15 @@ def index_text(*parts: str) -> str:
         for item in lemmas(part):
             seen.setdefault(item, None)
     return " " + " ".join(seen) + " " if seen else ""
+
+
+ADJECTIVE_ENDINGS = ("ый", "ий", "ой", "ая", "яя", "ое", "ее")
+
+
+def match_prefix(word: str) -> str:
+    """What a query lemma must begin in the databank's lemmas: the lemma, or for a long adjective its stem — the
+    analyser gives «беременным» as the noun «беременная» in one text and the adjective «беременный» in another, and
+    both must meet («беременн»)."""
+    if len(word) >= 7 and word.endswith(ADJECTIVE_ENDINGS):
+        return word[:-2]
+    return word

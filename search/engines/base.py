@@ -85,3 +85,13 @@ class Engine(Protocol):
         per_page: int,
         match: str = "all",  # «any»: at least one word of the query, more words found ranking first
     ) -> Results: ...
+
+
+# Filters that choose places rather than services: with one of them, every place found is an answer of its own.
+PLACE_FILTERS = ("municipality", "settlement", "accessible", "open_now")
+
+
+def once_per_service(cleaned: dict, near: GeoPoint | None) -> bool:
+    """Whether a list by relevance shows each service once before any of its other places: not when the family
+    chose places (a district, a settlement, a radius, «open now», step-free access) — then each place counts."""
+    return not (near is not None and near.radius_km) and not any(cleaned.get(name) for name in PLACE_FILTERS)

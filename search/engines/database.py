@@ -32,13 +32,14 @@ from ..models import SearchPosting
 from ..query import ParsedQuery
 from ..query import parse as parse_query
 from ..snapshot import Snapshot
-from .base import FacetValue, GeoPoint, Hit, Results
+from ..text import match_prefix
+from .base import FacetValue, GeoPoint, Hit, Results, once_per_service
 
 FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
 # The facets and filters of many-valued fields: name → key prefix of their postings.
 KEYED = {"target_group": "g", "municipality": "m", "settlement": "s", "provider_type": "p"}
 FLAGS = {"free": "x:free", "accessible": "x:accessible"}
-MATCHED = 8  # the score of a query word found at all: above any difference of where it was found
+MATCHED = 100  # the score of a query word found at all: above any sum of where and how rare (`Words.by_score`)
 
 
 def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
@@ -74,15 +75,17 @@ class Words:
         for lemma in parsed.lemmas:
             for alternative in parsed.alternatives(lemma):
                 for word in alternative.split():
-                    wanted.update(postings.text_key(found) for found in snap.words(SearchPosting.Kind.TEXT, word))
-                    wanted.update(postings.name_key(found) for found in snap.words(SearchPosting.Kind.NAME, word))
+                    prefix = match_prefix(word)
+                    wanted.update(postings.text_key(found) for found in snap.words(SearchPosting.Kind.TEXT, prefix))
+                    wanted.update(postings.name_key(found) for found in snap.words(SearchPosting.Kind.NAME, prefix))
         self.postings = snapshots.text_postings(wanted)
         self.taxonomy = snap.reference("taxonomy")
         self.per_lemma = [self._sets(lemma) for lemma in parsed.lemmas]
 
     def _starting(self, kind: str, word: str) -> int:
         key = postings.text_key if kind == SearchPosting.Kind.TEXT else postings.name_key
-        return bitsets.union(self.postings.get(key(found), 0) for found in self.snap.words(kind, word))
+        found_words = self.snap.words(kind, match_prefix(word))
+        return bitsets.union(self.postings.get(key(found), 0) for found in found_words)
 
     def _alternatives(self, kind: str, lemma: str) -> int:
         result = 0
@@ -113,18 +116,28 @@ class Words:
             return bitsets.union(texts)
         return _all(texts) or 0
 
+    def weights(self) -> list[int]:
+        """How much each query word says, 1 to 4: a word most services have («ребёнок», «помощь») weighs 1, a rare
+        one («логопед», «нарколог») 4 — the inverse document frequency of its rows, in four steps."""
+        rows = max(1, self.snap.rows.bit_count())
+        found = []
+        for sets in self.per_lemma:
+            share = sets[3].bit_count() / rows
+            found.append(1 if share > 0.25 else 2 if share > 0.05 else 3 if share > 0.01 else 4)
+        return found
+
     def by_score(self, bits: int) -> list[tuple[int, int]]:
-        """`bits` split by relevance, best first: each word found counts 8 (so that more words found always rank
-        first), and the word itself in the name weighs 4 more, a synonym of it there 3, either in the name of one of
-        the service's kinds of help 2, elsewhere in the text 1."""
+        """`bits` split by relevance, best first: each word found counts `MATCHED` (so that more words found always
+        rank first), and, times the word's weight (`weights`), the word itself in the name 4 more, a synonym of it
+        there 3, either in the name of one of the service's kinds of help 2, elsewhere in the text 1."""
         groups = {0: bits}
-        for exact_in_name, in_name, in_kinds, in_text in self.per_lemma:
+        for (exact_in_name, in_name, in_kinds, in_text), weight in zip(self.per_lemma, self.weights(), strict=True):
             in_kinds &= in_text & ~in_name
             levels = (
-                (MATCHED + 4, exact_in_name),
-                (MATCHED + 3, in_name & ~exact_in_name),
-                (MATCHED + 2, in_kinds),
-                (MATCHED + 1, in_text & ~in_name & ~in_kinds),
+                (MATCHED + 4 * weight, exact_in_name),
+                (MATCHED + 3 * weight, in_name & ~exact_in_name),
+                (MATCHED + 2 * weight, in_kinds),
+                (MATCHED + weight, in_text & ~in_name & ~in_kinds),
                 (0, ~(in_text | in_name)),
             )
             scored: dict[int, int] = {}
@@ -205,7 +218,12 @@ class DatabaseEngine:
             positions = [position for position, _km in window]
             distances = {snap.sal_ids[position]: km for position, km in window}
         elif words is not None and sort != "name":
-            positions = self._page(snap, words.by_score(selection), offset, per_page)
+            groups = words.by_score(selection)
+            if once_per_service(filterset.form.cleaned_data, near):
+                groups = [(score, bits & snap.service_firsts) for score, bits in groups] + [
+                    (score, bits & ~snap.service_firsts) for score, bits in groups
+                ]
+            positions = self._page(snap, groups, offset, per_page)
         else:
             positions = self._page(snap, [(0, selection)], offset, per_page)
         ids = [snap.sal_ids[position] for position in positions]
