@@ -181,3 +181,54 @@ def test_offline_start_screen_and_cached_services_and_page_weight(kiosk_site, br
         assert finished and total < WEIGHT_BUDGET, f"{total} bytes in {len(finished)} requests"
     finally:
         fresh.close()
+
+
+LANDSCAPE = {"width": 1920, "height": 1080}
+
+
+def test_landscape_keyboard_keeps_the_field_in_view_and_finds(kiosk_site, browser):
+    """Issue 20: on a 1920×1080 kiosk the field stays on the screen above the open keyboard while typing, with
+    suggestions shown, and the keyboard's «Найти» key searches."""
+    base, kiosk = kiosk_site
+    context = browser.new_context(viewport=LANDSCAPE, has_touch=True, bypass_csp=True, locale="ru-RU")
+    try:
+        page = context.new_page()
+        for path in ("", "results/?q=юрист"):
+            page.goto(f"{base}/kiosk/{kiosk.code}/{path}")
+            page.wait_for_selector("h1.k-title")
+            page.tap("#k-q")
+            page.evaluate("document.getElementById('k-q').value = ''")
+            keyboard = page.locator(".k-keyboard")
+            keyboard.wait_for(state="visible")
+            for letter in "псих":
+                page.locator(".k-key", has_text=re.compile(f"^{letter}$")).tap()
+            page.locator(".k-suggestion").first.wait_for(state="visible")
+            field, keys = page.locator("#k-q").bounding_box(), keyboard.bounding_box()
+            assert field["y"] >= 0 and field["y"] + field["height"] <= keys["y"], (path, field, keys)
+            assert keys["y"] + keys["height"] <= LANDSCAPE["height"] + 1
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        check_screen(page, "keyboard open, landscape")
+        find = page.locator(".k-key-submit")
+        assert find.inner_text().strip() == "Найти"
+        find.tap()
+        page.wait_for_url(re.compile(r"/results/\?q=%D0%BF%D1%81%D0%B8%D1%85$"))
+        assert "псих" in page.inner_text("h1")
+    finally:
+        context.close()
+
+
+def test_hotline_bar_numbers_once_and_results_nearest_first(kiosk_site, page):
+    base, kiosk = kiosk_site
+    open_start(page, base, kiosk)
+    numbers = [re.sub(r"\D", "", n) for n in page.locator(".k-hotline-number").all_inner_texts()]
+    assert numbers and len(numbers) == len(set(numbers)), numbers
+    assert numbers.count("112") == 1
+    for query in ("q=психолог", "near=1"):
+        page.goto(f"{base}/kiosk/{kiosk.code}/results/?{query}")
+        text = page.locator(".k-cards").inner_text()
+        distances = [float(km.replace(",", ".")) for km in re.findall(r"([\d,]+) км от терминала", text)]
+        assert len(distances) >= 3 and distances == sorted(distances), (query, distances)
+    assert "пожарной" not in page.locator(".k-cards").inner_text()  # «Службы рядом»: families' help
+    assert page.locator(".k-tile-icon").count() == 0  # (results screen)
+    open_start(page, base, kiosk)
+    assert page.locator(".k-tile-icon svg.k-icon").count() == 4

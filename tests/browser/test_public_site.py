@@ -94,3 +94,88 @@ def test_translated_public_pages_have_no_serious_axe_violations(site, page):
         assert page.locator("html").get_attribute("lang") == lang, path
         assert page.locator(".language-switcher a[lang='ru']").count() == 1, path
         assert_accessible(page, path)
+
+
+PHONE = {"width": 390, "height": 844}
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def phone_page(browser):
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, bypass_csp=True, locale="ru-RU")
+    return context, context.new_page()
+
+
+def test_phone_first_screens(site, browser):
+    """Issue 20 on a 390×844 phone: the first result on the first screen, a call button on the service page and
+    no QR code there, and no page that scrolls sideways."""
+    from directory.models import Organization
+
+    context, page = phone_page(browser)
+    try:
+        visit(page, site + "/services/?q=психолог")
+        first = page.locator("ol.results li").first.bounding_box()
+        assert first["y"] < PHONE["height"], first
+        assert page.locator("details[data-filters-panel]").get_attribute("open") is None
+        assert page.locator("#q").bounding_box()["y"] < first["y"]
+        assert page.locator("#results-title").bounding_box()["y"] < first["y"]
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), "results"
+        assert_accessible(page, "results on a phone")
+
+        service = Service.objects.filter(status=Service.Status.PUBLISHED, phones__isnull=False).order_by("pk").first()
+        visit(page, site + service.get_absolute_url())
+        call = page.locator("a.call-button")
+        assert call.get_attribute("href").startswith("tel:")
+        box = call.bounding_box()
+        assert box["y"] + box["height"] <= PHONE["height"], box
+        assert page.locator(".take-away .qr-figure").is_hidden()
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), "service"
+        assert_accessible(page, "service on a phone")
+
+        organization = Organization.objects.filter(services__status="published").order_by("pk").first()
+        others = {
+            "home": "/",
+            "organisation": organization.get_absolute_url(),
+            "measure": "/edinoe-posobie/",
+            "life situation": "/nasilie-v-seme/",
+            "help form": "/help/",
+            "printable service": f"/services/{service.pk}/print/",
+        }
+        for name, path in others.items():
+            visit(page, site + path)
+            assert page.evaluate(NO_SIDEWAYS_SCROLL), name
+    finally:
+        context.close()
+
+
+def test_a_filter_applies_at_once_with_javascript(site, browser):
+    context, page = phone_page(browser)
+    try:
+        visit(page, site + "/services/?q=психолог")
+        assert page.locator("[data-apply]").is_hidden()  # «Применить» is for no-JS only
+        page.locator("summary.filters-summary").tap()
+        free = page.locator("input[name=free]")
+        free.check()
+        page.wait_for_url("**free=on**")
+        assert "выбрано: 1" in page.inner_text("summary.filters-summary")
+        assert page.evaluate("document.activeElement.name") == "free"  # focus back on the changed filter
+        assert page.locator("details[data-filters-panel]").get_attribute("open") is not None
+
+        # «по расстоянию» without a place: the page asks for one and the link leads to the place field
+        visit(page, site + "/services/?q=психолог&sort=distance")
+        notice = page.locator(".needs-place a")
+        notice.tap()
+        assert page.evaluate("document.activeElement.id") == "id_near"
+    finally:
+        context.close()
+
+
+def test_wide_screen_opens_the_filters(site, page):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    visit(page, site + "/services/?q=психолог")
+    assert page.locator("details[data-filters-panel]").get_attribute("open") is not None
+    assert page.locator("input[name=free]").is_visible()
+    assert page.locator(".take-away .qr-figure").count() == 0  # the results page has none; the service page:
+    service = Service.objects.filter(status=Service.Status.PUBLISHED).order_by("pk").first()
+    visit(page, site + service.get_absolute_url())
+    assert page.locator(".take-away .qr-figure").is_visible()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
