@@ -37,6 +37,51 @@ def nearby_services(categories, *, request=None, limit: int = 10):
     }
 
 
+def linked_services(service_ids, *, request=None, limit: int | None = 10):
+    """The published places of the given services: nearest first when a point was chosen (within its radius).
+    Without a point every service shows its first place (in the editors' order of the services) before any
+    shows its second, so that one service with many offices does not fill the list. `limit=None`: all."""
+    from search.engines.base import Hit
+    from search.geometry import geodesic_km
+
+    near = near_point(request)
+    order = {pk: position for position, pk in enumerate(service_ids)}
+    rows = list(
+        selectors.hydrate(
+            selectors.public_service_at_locations().filter(service_id__in=order).order_by("location_id", "pk")
+        )
+    )
+    hits = []
+    for row in rows:
+        distance = None
+        location = row.location
+        if near is not None and not location.is_confidential and location.latitude is not None:
+            distance = geodesic_km(near.latitude, near.longitude, float(location.latitude), float(location.longitude))
+            if near.radius_km is not None and distance > near.radius_km:
+                continue
+        hits.append(Hit(row, distance_km=distance))
+    if near is not None:
+        hits.sort(key=lambda hit: (hit.distance_km is None, hit.distance_km or 0.0))
+    else:
+        seen: dict[int, int] = {}  # places of each service so far
+        keyed = []
+        for hit in hits:
+            service_id = hit.service_at_location.service_id
+            keyed.append(((seen.get(service_id, 0), order[service_id]), hit))
+            seen[service_id] = seen.get(service_id, 0) + 1
+        hits = [hit for _key, hit in sorted(keyed, key=lambda pair: pair[0])]
+    params = {"all": "1"}
+    if near is not None:
+        params.update(near=request.GET.get("near", ""), lat=request.GET.get("lat", ""), lon=request.GET.get("lon", ""))
+    return {
+        "hits": hits if limit is None else hits[:limit],
+        "total": len(hits),
+        "near": near,
+        "querystring": selectors.search_querystring(**params),  # this page with every place listed
+        "linked": True,
+    }
+
+
 class ParagraphBlock(blocks.RichTextBlock):
     class Meta:
         icon = "pilcrow"

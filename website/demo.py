@@ -9,9 +9,10 @@ import datetime
 import json
 
 from django.conf import settings
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
-from directory.models import Category, TargetGroup
+from directory.demo.databank import SERVICES as DEMO_SERVICES
+from directory.models import Category, Service, TargetGroup
 
 from .models import (
     ArticleIndexPage,
@@ -22,7 +23,10 @@ from .models import (
     HomePage,
     LifeSituationPage,
     MeasurePage,
+    MeasureService,
     NewsPage,
+    SiteOperator,
+    TextPage,
 )
 
 DEMO_NOTE = (
@@ -207,7 +211,8 @@ MEASURES = [
             BIRTH,
             ("Сведения о доходах, которых нет в государственных базах", "работодатель", False),
         ],
-        "categories": ["A9"],
+        "categories": ["A9.1", "A9.2"],
+        "services": ["mfc_allowance", "sp_allowance"],
         "apply": GOSUSLUGI,
     },
     {
@@ -232,7 +237,8 @@ MEASURES = [
             ("Подайте заявление о распоряжении", "Через Госуслуги или в клиентской службе Социального фонда."),
         ],
         "documents": [PASSPORT, BIRTH, ("Документы о покупке жилья или договор на обучение", "продавец, вуз", False)],
-        "categories": ["A9", "A7"],
+        "categories": ["A7.5"],
+        "services": ["mfc_mat_capital"],
         "apply": GOSUSLUGI,
     },
     {
@@ -254,7 +260,7 @@ MEASURES = [
             ("Получайте компенсацию", "Деньги перечисляются на счёт родителя."),
         ],
         "documents": [PASSPORT, BIRTH, ("Реквизиты банковского счёта", "банк", True)],
-        "categories": ["A10", "A9"],
+        "categories": ["A9.x1"],
         "apply": "",
     },
     {
@@ -274,7 +280,7 @@ MEASURES = [
             ("Приложите удостоверение многодетной семьи", "Или справку органа социальной защиты."),
         ],
         "documents": [PASSPORT, ("Удостоверение многодетной семьи", "орган социальной защиты", True)],
-        "categories": ["A9", "A13"],
+        "categories": ["A9.x2"],
         "apply": "",
     },
     {
@@ -298,7 +304,8 @@ MEASURES = [
             ("Заключите контракт", "И отчитывайтесь о выполнении программы."),
         ],
         "documents": [PASSPORT, SNILS, ("Бизнес-план (для открытия своего дела)", "заявитель", False)],
-        "categories": ["A8", "A9"],
+        "categories": ["A8.6"],
+        "services": ["sp_benefits_docs", "emp_social_contract"],
         "apply": GOSUSLUGI,
     },
     {
@@ -318,7 +325,8 @@ MEASURES = [
             ("Получите удостоверение", "Бумажное или электронное — в зависимости от правил региона."),
         ],
         "documents": [PASSPORT, BIRTH, ("Фотография заявителя", "", False)],
-        "categories": ["A9"],
+        "categories": ["A9.1"],
+        "services": ["sp_large_family"],
         "apply": GOSUSLUGI,
     },
     {
@@ -339,7 +347,7 @@ MEASURES = [
             ("Получите помощь", "Решение о срочных услугах принимается сразу."),
         ],
         "documents": [("Паспорт (если сохранился)", "МВД", False)],
-        "categories": ["A2"],
+        "categories": ["A2.1", "A2.3", "A2.4"],
         "apply": "",
     },
     {
@@ -362,7 +370,7 @@ MEASURES = [
             ("Возьмите документы", "Подтверждающие право на бесплатную помощь."),
         ],
         "documents": [PASSPORT, ("Справка о малоимущности или иной документ о льготной категории", "соцзащита", True)],
-        "categories": ["A11"],
+        "categories": ["A2.5", "A11.2", "A11.6"],
         "apply": "",
     },
 ]
@@ -423,10 +431,126 @@ FAQ = [
     ("Информация устарела. Куда сообщить?", "Напишите нам через страницу «Контакты»: мы проверим и исправим данные."),
 ]
 
+# «Оператор сайта» (footer, personal data): demo values; the real operator's details are set in the admin
+# («Настройки» → «Оператор сайта»).
+OPERATOR = {
+    "name": "ГБУ «Ресурсный центр сопровождения семей Республики Тыва» (демонстрационные данные)",
+    "address": "667000, Республика Тыва, г. Кызыл, ул. Ленина, д. 1",
+    "phone": "+73942220000",
+    "email": "info@example.ru",
+}
+POLICY_SLUG = "politika-obrabotki-personalnyh-dannyh"
+POLICY_TITLE = "Политика обработки персональных данных"
+POLICY_INTRO = (
+    "Как оператор сайта обрабатывает и защищает персональные данные посетителей и семей, которые просят о помощи, "
+    "по Федеральному закону от 27.07.2006 № 152-ФЗ «О персональных данных»."
+)
+# (heading, paragraphs) of the policy; «{operator}» is the operator's name.
+POLICY = [
+    (
+        "1. Общие положения",
+        [
+            "Настоящая политика определяет порядок обработки и меры защиты персональных данных на сайте «Помощь "
+            "семьям с детьми» в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных».",
+            "Оператор персональных данных — {operator}. Сведения об операторе и его контакты указаны внизу каждой "
+            "страницы сайта.",
+        ],
+    ),
+    (
+        "2. Какие данные мы обрабатываем",
+        [
+            "Данные, которые вы сообщаете в форме «Попросить о помощи»: имя (можно не указывать настоящее), телефон "
+            "или адрес электронной почты для ответа, населённый пункт, описание ситуации и сведения о детях, если вы "
+            "их сообщаете.",
+            "Технические данные: IP-адрес, дата и время запроса, адрес страницы (журналы сервера), файлы cookie, "
+            "нужные для работы сайта (выбор языка, версия для слабовидящих, защита форм). Сайт не использует "
+            "сторонние счётчики и рекламные cookie.",
+            "Искать службы в банке данных можно без регистрации и без сообщения персональных данных.",
+        ],
+    ),
+    (
+        "3. Цели обработки",
+        [
+            "Ответить на обращение и помочь найти подходящую службу; с вашего согласия — передать обращение "
+            "в организацию сети социального сопровождения, которая окажет помощь.",
+            "Обеспечить работу и безопасность сайта. Статистика использования ведётся только в обезличенном виде.",
+        ],
+    ),
+    (
+        "4. Правовые основания",
+        [
+            "Обработка ведётся на основании вашего согласия (пункт 1 части 1 статьи 6 Закона № 152-ФЗ), которое вы "
+            "даёте, отправляя форму. Сведения о здоровье обрабатываются только с вашего письменного согласия "
+            "(статья 10 Закона) или в случаях, прямо предусмотренных законом.",
+            "Согласие можно отозвать в любой момент, написав оператору: обработка будет прекращена, а данные "
+            "уничтожены в срок, установленный статьёй 21 Закона.",
+        ],
+    ),
+    (
+        "5. Передача и хранение",
+        [
+            "Данные передаются только организациям, в которые вы согласились направить обращение, и органам власти "
+            "в случаях, предусмотренных законом. Трансграничная передача не осуществляется.",
+            "Данные хранятся на серверах, расположенных в Российской Федерации (часть 5 статьи 18 Закона), не дольше, "
+            "чем нужно для целей обработки: обращения — 3 года после закрытия, журналы сервера — 6 месяцев.",
+        ],
+    ),
+    (
+        "6. Ваши права",
+        [
+            "Вы вправе получить сведения об обработке ваших данных, потребовать их уточнения, блокирования или "
+            "уничтожения (статья 14 Закона), отозвать согласие и обжаловать действия оператора в Роскомнадзоре "
+            "или в суде.",
+            "Запросы направляйте по адресу или электронной почте оператора, указанным внизу страницы: ответ — "
+            "в течение 10 рабочих дней.",
+        ],
+    ),
+    (
+        "7. Защита данных",
+        [
+            "Оператор принимает правовые, организационные и технические меры защиты (статья 19 Закона): "
+            "шифрование соединения, разграничение доступа, двухфакторный вход сотрудников, журналирование "
+            "действий с данными, резервное копирование.",
+        ],
+    ),
+]
+
+
+def _policy_body(operator: str) -> str:
+    blocks = [
+        {"type": "paragraph", "value": f"<h2>{heading}</h2>" + _p(*(text.format(operator=operator) for text in texts))}
+        for heading, texts in POLICY
+    ]
+    blocks.append({"type": "callout", "value": {"kind": "warning", "text": DEMO_NOTE}})
+    return json.dumps(blocks)
+
+
+def load_demo_site_operator(home: Page) -> TextPage:
+    """The demo personal data policy page and the «Оператор сайта» settings of the site that links it."""
+    policy = _upsert(
+        home,
+        TextPage,
+        POLICY_SLUG,
+        title=POLICY_TITLE,
+        intro=POLICY_INTRO,
+        body=_policy_body(OPERATOR["name"]),
+        revised_at=datetime.date(2026, 1, 15),
+    )
+    site = Site.objects.filter(root_page=home).first() or Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        operator = SiteOperator.for_site(site)
+        for name, value in OPERATOR.items():
+            setattr(operator, name, value)
+        operator.privacy_policy = policy
+        operator.save()
+    return policy
+
 
 def _upsert(parent: Page, model, slug: str, **fields):
-    """Create the page under `parent` or update it; many-to-many values are passed as `m2m={name: queryset}`."""
+    """Create the page under `parent` or update it; many-to-many values are passed as `m2m={name: queryset}`,
+    inline child rows as `children={name: [unsaved rows]}` (they replace the rows the page had)."""
     m2m = fields.pop("m2m", {})
+    children = fields.pop("children", {})
     page = model.objects.child_of(parent).filter(slug=slug).first()
     created = page is None
     if created:
@@ -436,10 +560,20 @@ def _upsert(parent: Page, model, slug: str, **fields):
             setattr(page, name, value)
     for name, value in m2m.items():
         getattr(page, name).set(value)
+    for name, rows in children.items():
+        setattr(page, name, rows)
     if created:
         parent.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+def demo_services(keys) -> list[Service]:
+    """The published demo services made from these templates of the databank (`directory.demo.databank`):
+    one per organisation that offers it, in the order of the keys, then by organisation."""
+    names = [DEMO_SERVICES[key].name for key in keys if key in DEMO_SERVICES]
+    rows = Service.objects.filter(organization__is_demo=True, status=Service.Status.PUBLISHED, name__in=names)
+    return sorted(rows.select_related("organization"), key=lambda s: (names.index(s.name), s.organization.name, s.pk))
 
 
 def load_demo_pages() -> int:
@@ -475,6 +609,11 @@ def load_demo_pages() -> int:
             m2m={
                 "categories": [categories[c] for c in m["categories"] if c in categories],
                 "recipient_groups": [groups[g] for g in m["groups"] if g in groups],
+            },
+            children={
+                "service_links": [
+                    MeasureService(service=s, sort_order=i) for i, s in enumerate(demo_services(m.get("services", [])))
+                ]
             },
         )
         count += 1
@@ -535,6 +674,7 @@ def load_demo_pages() -> int:
         title="Банк данных служб помощи",
         intro="Организации, которые помогают семьям с детьми: найдите нужную помощь по виду, району или словам.",
     )
+    load_demo_site_operator(home)
     from .demo_translations import load_demo_translations
 
-    return count + 3 + load_demo_translations()
+    return count + 4 + load_demo_translations()

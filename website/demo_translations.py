@@ -4,7 +4,7 @@ with «Перевести» of wagtail.contrib.simple_translation)."""
 from django.conf import settings
 from wagtail.models import Locale, Page
 
-from .models import HomePage
+from .models import HomePage, MeasurePage, MeasureService
 
 # slug of the Russian page → English fields
 ENGLISH = {
@@ -66,6 +66,13 @@ def load_demo_translations() -> int:
             setattr(translation, name, value)
         if getattr(source, "show_quick_exit", False):
             translation.show_quick_exit = True
+        if isinstance(source, MeasurePage):
+            # Where to apply does not depend on the language: the same services and categories as the source.
+            translation.categories.set(list(source.categories.all()))
+            translation.service_links = [
+                MeasureService(service_id=link.service_id, sort_order=link.sort_order)
+                for link in source.service_links.all()
+            ]
         translation.save_revision().publish()
         count += 1
     return count

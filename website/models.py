@@ -5,10 +5,11 @@ import datetime
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from directory import selectors
@@ -16,6 +17,20 @@ from directory import selectors
 from . import blocks as website_blocks
 
 QUICK_EXIT_HELP = _("Показать кнопку «Быстрый выход» (и выход по Esc): для страниц о насилии и жестоком обращении.")
+
+
+def in_locale(model, pages, locale):
+    """The live public pages of `locale` that stand for `pages` (the pages themselves or their translations).
+
+    Cross-links between pages (a measure's life situations, a situation's measures) may point to a page of
+    another language: a translated page keeps the links of its source. A visitor never follows a link out of
+    the page's language: each linked page is replaced by its translation, and dropped when it has none.
+    """
+    if isinstance(pages, models.QuerySet):
+        keys = pages.values("translation_key")  # a subquery: one query in all
+    else:  # the in-memory relation of a page being previewed
+        keys = {page.translation_key for page in pages}
+    return model.objects.filter(translation_key__in=keys, locale=locale).live().public()
 
 
 def quick_exit_field():
@@ -29,6 +44,7 @@ CAMPAIGN_PAGE_TYPES = [
     "website.FaqPage",
     "website.ContactsPage",
     "website.DirectoryPage",
+    "website.TextPage",
 ]
 
 
@@ -93,7 +109,7 @@ class LifeSituationPage(Page):
         context["situation_categories"] = categories
         context["services"] = selectors.services_for_categories(categories, limit=10)
         context["search_query"] = selectors.search_querystring(category=[c.code for c in categories])
-        context["measures"] = self.related_measures.live().public().order_by("title")
+        context["measures"] = in_locale(MeasurePage, self.related_measures.all(), self.locale).order_by("title")
         return context
 
 
@@ -145,7 +161,15 @@ class MeasurePage(Page):
     steps = StreamField([("step", website_blocks.StepBlock())], verbose_name=_("как получить: шаги"), blank=True)
     documents = StreamField([("document", website_blocks.DocumentItemBlock())], verbose_name=_("документы"), blank=True)
     categories = ParentalManyToManyField(
-        "directory.Category", verbose_name=_("куда обратиться: категории помощи"), blank=True, related_name="+"
+        "directory.Category",
+        verbose_name=_("куда обратиться: категории помощи"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"scheme": "measure"},
+        help_text=_(
+            "Когда службы не выбраны в «Где получить: службы», страница показывает службы этих категорий и "
+            "вложенных в них. Выбирайте самые узкие пункты перечня: группа включает все свои пункты."
+        ),
     )
     apply_online_url = models.URLField(_("подать заявление онлайн"), blank=True)
 
@@ -155,6 +179,15 @@ class MeasurePage(Page):
         FieldPanel("conditions"),
         FieldPanel("steps"),
         FieldPanel("documents"),
+        InlinePanel(
+            "service_links",
+            heading=_("Где получить: службы"),
+            label=_("служба"),
+            help_text=_(
+                "Службы банка данных, где принимают заявление на эту меру или помогают её получить. Если выбраны, "
+                "в «Куда обратиться» показаны только они (ближайшие — первыми)."
+            ),
+        ),
         FieldPanel("categories"),
         FieldPanel("apply_online_url"),
         MultiFieldPanel(
@@ -185,11 +218,40 @@ class MeasurePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         categories = list(self.categories.all())
+        service_ids = [link.service_id for link in self.service_links.all()]
         context["measure_categories"] = categories
         context["near_form"] = NearForm(request.GET or None)
-        context["where"] = website_blocks.nearby_services(categories, request=request, limit=10)
-        context["situations"] = self.life_situations.live().public().order_by("title")
+        if service_ids:
+            context["where"] = website_blocks.linked_services(
+                service_ids, request=request, limit=None if request.GET.get("all") else 10
+            )
+        else:
+            # Only the items of the «Перечень мер» (and what they contain): a kind of help would bring every group of
+            # that kind, that is services unrelated to the measure.
+            measure_items = [c for c in categories if c.scheme == c.Scheme.MEASURE]
+            context["where"] = website_blocks.nearby_services(measure_items, request=request, limit=10)
+        # The situations that name this measure in any language, each in the language of this page.
+        linking = LifeSituationPage.objects.filter(related_measures__translation_key=self.translation_key)
+        context["situations"] = in_locale(LifeSituationPage, linking, self.locale).order_by("title")
         return context
+
+
+class MeasureService(Orderable):
+    """«Где получить»: a service of the databank that delivers the measure (takes the application, pays)."""
+
+    page = ParentalKey(MeasurePage, on_delete=models.CASCADE, related_name="service_links")
+    service = models.ForeignKey(
+        "directory.Service", verbose_name=_("служба"), on_delete=models.CASCADE, related_name="measure_links"
+    )
+
+    panels = [FieldPanel("service")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("служба, где получить меру")
+        verbose_name_plural = _("где получить: службы")
+
+    def __str__(self):
+        return str(self.service)
 
 
 class ArticleIndexPage(Page):
@@ -324,6 +386,85 @@ class DirectoryPage(Page):
         context["category_tiles"] = selectors.category_tiles()
         context["settlements"] = selectors.settlement_choices()
         return context
+
+
+class TextPage(Page):
+    """A plain text page: the personal data policy, terms of use, «about the project»."""
+
+    intro = models.TextField(_("кратко"), blank=True)
+    body = StreamField(website_blocks.BodyBlock(), verbose_name=_("текст"), blank=True)
+    revised_at = models.DateField(_("редакция от"), null=True, blank=True, help_text=_("Дата текущей редакции."))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body"), FieldPanel("revised_at")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("текстовая страница")
+        verbose_name_plural = _("текстовые страницы")
+
+
+@register_setting(icon="user")
+class SiteOperator(BaseSiteSetting):
+    """«Оператор сайта»: who runs the site and processes the personal data it collects (152-ФЗ), shown in the
+    footer of every public page."""
+
+    name = models.CharField(_("название оператора"), max_length=300, blank=True)
+    address = models.CharField(_("адрес"), max_length=300, blank=True)
+    phone = models.CharField(
+        _("телефон"), max_length=20, blank=True, help_text=_("Любой записью: сохранится как +7 394 222-33-44.")
+    )
+    email = models.EmailField(_("электронная почта"), blank=True)
+    privacy_policy = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("политика обработки персональных данных"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldPanel("phone"),
+        FieldPanel("email"),
+        FieldPanel("privacy_policy"),
+    ]
+
+    class Meta:
+        verbose_name = _("оператор сайта")
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from directory.validators import normalise_phone
+
+        super().clean()
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error.messages}) from error
+
+    @classmethod
+    def for_request_site(cls, site):
+        """The settings of `site` with the policy page in the same query, or None when editors never saved them
+        (a public page never writes: no `get_or_create` as `for_site` does)."""
+        return cls.objects.select_related("privacy_policy__locale").filter(site=site).first()
+
+    def privacy_policy_url(self, request=None) -> str:
+        """The policy page in the visitor's language when it is translated, else the page editors chose."""
+        from django.utils import translation
+
+        page = self.privacy_policy
+        if page is None or not page.live:
+            return ""
+        if page.locale.language_code != translation.get_language():
+            localized = page.localized
+            page = localized if localized.live else page
+        return page.get_url(request) or ""
 
 
 from .kiosk.models import Kiosk, KioskDailyUsage  # noqa: E402,F401 - kiosk models live in website's migrations

@@ -55,8 +55,14 @@ def test_measure_pages_cost_the_same(client, language):
     # and without an order the database may interleave the two languages differently from run to run.
     # The clock stands still (`still_clock`): «open now» is counted again (two queries) on the first search of
     # each minute, and a minute may turn between two pages.
+    # Two kinds of measure pages: «where to apply» from the services editors linked, or from the categories
+    # (a search); each kind costs the same whatever it lists.
     pages = list(MeasurePage.objects.live().filter(locale__language_code=language).order_by("pk"))
     assert len(pages) >= 2
-    client.get(pages[0].url)
-    counts = {count(client, page.url)[0] for page in pages[:4]}
-    assert len(counts) == 1 and max(counts) <= 36, counts
+    for page in pages[:6]:  # warm: the first search of the process reads its snapshot
+        client.get(page.url)
+    kinds = {}
+    for page in pages[:6]:
+        kinds.setdefault(page.service_links.exists(), set()).add(count(client, page.url)[0])
+    for counts in kinds.values():
+        assert len(counts) == 1 and max(counts) <= 36, kinds
