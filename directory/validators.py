@@ -40,15 +40,14 @@ def normalise_phone(raw: str) -> str:
 
 
 def format_phone(e164: str) -> str:
-    """Human form of a stored number: 8 (800) 200-01-22 for toll-free, +7 394 222-33-44 otherwise."""
+    """Human form of a stored number, one format for every number the site shows: +7 394 222-33-44, and the
+    toll-free ones too (+7 800 200-01-22). Short service numbers (112) are shown as they are."""
     if not e164.startswith("+"):
         return e164
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    if number.country_code == 7 and str(number.national_number).startswith("800"):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 

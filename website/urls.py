@@ -11,12 +11,14 @@ from directory.api import api, unknown_address
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake
 from referrals import views as referral_views
-from website import accessibility, health, metrics
+from website import accessibility, health, metrics, public_files
 
 # The database down or the disk full answer 503 / 507 pages instead of 500 (website/errors.py).
 handler500 = "website.errors.server_error"
 
 urlpatterns = [
+    path("robots.txt", public_files.robots_txt, name="robots_txt"),
+    path("favicon.ico", public_files.favicon_ico, name="favicon_ico"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),

@@ -65,7 +65,7 @@ def test_district_booklet_has_cover_contents_entries_hotlines_and_date(client):
     assert "Справочник помощи семьям с детьми" in first_page
     assert Municipality.objects.get(code=DISTRICT).name in first_page
     assert f"Данные на {timezone.localdate():%d.%m.%Y}" in first_page
-    assert "8 800 2000 122" in first_page and "112" in first_page
+    assert "+7 800 200-01-22" in first_page and "112" in first_page
     assert "Демонстрационные данные" in first_page
     assert "Содержание" in text
     entries = list(published_in(DISTRICT))
@@ -80,7 +80,7 @@ def test_district_booklet_has_cover_contents_entries_hotlines_and_date(client):
     # the hotlines section with the databank's hotline services
     hotlines = text[text.index("Телефоны помощи Служба Телефон") :]
     assert "Детский телефон доверия" in hotlines
-    assert "8 (800) 200-01-22" in hotlines
+    assert "+7 800 200-01-22" in hotlines
     assert "Данные на" in hotlines
 
 
@@ -118,7 +118,7 @@ def test_a5_booklet_by_the_command_for_a_life_situation(tmp_path):
     assert page_size(reader) == A5
     first_page = flat(reader.pages[0].extract_text() or "")
     assert "Родился ребёнок" in first_page and "Город Кызыл" in first_page
-    assert "8 800 2000 122" in text
+    assert "+7 800 200-01-22" in text
 
 
 def test_command_refuses_bad_parameters_in_russian(tmp_path):
