@@ -522,6 +522,19 @@ def _all_prefixes(field: str, words: list[str]) -> Q:
     return prefixes[0] if len(prefixes) == 1 else Q("bool", filter=prefixes)
 
 
+def focus_clause(parsed, kinds) -> Q:
+    """Documents with a word of the query (or a synonym) at the start of a word of the name, or in the name of one
+    of their kinds of help — the database engine's `Words.focused`."""
+    should = []
+    for lemma in parsed.lemmas:
+        for alternative in [lemma, *parsed.expansions.get(lemma, [])]:
+            should.append(_all_prefixes("name_lemmas", alternative.split()))
+            named = kinds.named(alternative.split())
+            if named:
+                should.append(Q("terms", categories=sorted(kinds.codes[pk] for pk in named)))
+    return Q("bool", should=should, minimum_should_match=1)
+
+
 def text_query(parsed, *, match: str = "all", kinds=None) -> Q:
     """Which documents match is the database engine's rule: every lemma of the query — or one of its
     synonyms, all of whose words — must begin a lemma of the document (`text_lemmas`, the same words as
@@ -574,6 +587,7 @@ def build_search(
     facet_filters: dict | None = None,
     now: datetime | None = None,
     match: str = "all",
+    focus: bool = False,
 ) -> dict:
     """The whole search request body.
 
@@ -586,6 +600,8 @@ def build_search(
     base = []
     if parsed_query.lemmas:
         base.append(text_query(parsed_query, match=match, kinds=references.get("taxonomy")))
+        if focus:
+            base.append(Q("bool", filter=[focus_clause(parsed_query, references.get("taxonomy"))]))
     if near is not None and getattr(near, "radius_km", None):
         base.append(Q("bool", filter=[radius_clause(near)]))
     search = search.query(base[0] if len(base) == 1 else Q("bool", must=base) if base else Q("match_all"))

@@ -117,6 +117,7 @@ class _Dictionary:
     words: frozenset[str]
     crisis: tuple[tuple[str, ...], ...]
     expires: float
+    phrase_words: frozenset[str] = frozenset()  # words only in what families type, not in any term or synonym
 
 
 @dataclass
@@ -128,6 +129,7 @@ class _Lexicon:
     frequency: Counter
     buckets: dict[tuple[str, int], list[str]]  # (first letter, length) → words
     indexed_ordered: list[str] = field(default_factory=list)  # the databank's own words, sorted
+    phrase_words: frozenset[str] = frozenset()  # words only of families' phrases (`_Dictionary.phrase_words`)
     typo_memo: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
     def indexed(self, word: str) -> bool:
@@ -204,6 +206,7 @@ def _load_dictionary(now: float) -> _Dictionary:
         members = keyed([term, *expansions.split(",")])
         if len(members) > 1:
             groups.append((members, members))
+    synonym_groups = list(groups)
     for sources, targets in phrases:
         sources_keyed, targets_keyed = keyed(sources.split(",")), keyed(targets.split(","))
         if sources_keyed and targets_keyed:
@@ -222,7 +225,18 @@ def _load_dictionary(now: float) -> _Dictionary:
         for word in phrase
         if word not in NEGATIONS
     )
-    return _Dictionary(groups=groups, index=index, words=words, crisis=crisis, expires=now + SYNONYMS_TTL)
+    spoken = {word for sources, _targets in groups[len(synonym_groups) :] for phrase in sources for word in phrase}
+    written = {word for sources, targets in synonym_groups for phrase in sources for word in phrase}
+    written |= {word for _sources, targets in groups for phrase in targets for word in phrase}
+    written |= {word for phrase in crisis for word in phrase}
+    return _Dictionary(
+        groups=groups,
+        index=index,
+        words=words,
+        crisis=crisis,
+        expires=now + SYNONYMS_TTL,
+        phrase_words=frozenset(spoken - written - NEGATIONS),
+    )
 
 
 # What a word of danger finds besides the crisis block: the databank's emergency help.
@@ -249,7 +263,8 @@ def keyed_words(text: str) -> list[tuple[str, str | None]]:
             pairs.append((form, None))
         elif form not in textmod.STOP_WORDS:
             lemma = textmod.lemma(form)
-            pairs.append((_english_key(lemma), lemma))
+            if lemma not in textmod.QUERY_NOISE:
+                pairs.append((_english_key(lemma), lemma))
     return pairs
 
 
@@ -274,7 +289,9 @@ def _lexicon() -> tuple[_Lexicon, _Dictionary]:
     cached = _lexicon_cache
     if cached is not None and cached[0] is vocabulary and cached[1] is dictionary:
         return cached[2], dictionary
-    words = frozenset(vocabulary.frequency) | dictionary.words
+    # The words of families' phrases alone («логопэд», «маткапитал») are known to the layout repair, but never
+    # stop a typo repair nor become one's target: the repaired word is the databank's own.
+    words = frozenset(vocabulary.frequency) | (dictionary.words - dictionary.phrase_words)
     buckets: dict[tuple[str, int], list[str]] = {}
     for word in words:
         buckets.setdefault((word[0], len(word)), []).append(word)
@@ -286,6 +303,7 @@ def _lexicon() -> tuple[_Lexicon, _Dictionary]:
         frequency=vocabulary.frequency,
         buckets=buckets,
         indexed_ordered=sorted(vocabulary.frequency),
+        phrase_words=dictionary.phrase_words,
     )
     _lexicon_cache = (vocabulary, dictionary, lexicon)
     return lexicon, dictionary
@@ -355,8 +373,10 @@ def _words(text: str) -> list[_Word]:
     words = []
     for match in textmod.WORD_RE.finditer(text):
         form = match.group().lower().replace("ё", "е")
-        if form not in textmod.STOP_WORDS:
-            words.append(_Word(match.start(), match.end(), form, textmod.lemma(form)))
+        if form not in textmod.STOP_WORDS and form not in NEGATIONS:  # negations count only in phrases
+            lemma = textmod.lemma(form)
+            if lemma not in textmod.QUERY_NOISE:
+                words.append(_Word(match.start(), match.end(), form, lemma))
     return words
 
 
@@ -368,6 +388,8 @@ def _known_russian(word: str, lexicon: _Lexicon) -> bool:
     if not _CYRILLIC_WORD.fullmatch(word):
         return False
     if word in textmod.STOP_WORDS or word in lexicon.words or textmod.lemma(word) in lexicon.words:
+        return True
+    if textmod.lemma(word) in lexicon.phrase_words:
         return True
     if len(word) >= 4 and lexicon.has_prefix(word):  # a word still being typed: «gjcj,» → «пособ»
         return True

@@ -90,6 +90,7 @@ def search(
 def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int, per_page: int) -> Results:
     """One engine's answer, forgiving as a family needs it; the same steps for every engine.
 
+    0. By distance: only the services with a word of the query in the name or the kinds of help, if any.
     1. Every word of the query (or its synonyms, or the databank terms of a family phrase) must be found.
     2. When that finds nothing: without the words the databank does not know at all.
     3. When that still finds nothing: any of the words, more words found first.
@@ -98,6 +99,13 @@ def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int,
     """
     arguments = {"filters": filters, "near": near, "sort": sort, "page": page, "per_page": per_page}
     parsed = parse_query(query)
+    if sort == "distance" and parsed.lemmas:
+        # «By distance» lists the relevant services nearest first: those with a word of the query in the name or
+        # the kinds of help, when there are any — not a toddlers' centre that mentions teenagers once.
+        focused = engine.search(query=query, focus=True, **arguments)
+        if focused.total:
+            focused.crisis = parsed.crisis
+            return focused
     results = engine.search(query=query, **arguments)
     if not results.total and len(parsed.lemmas) > 1:
         known = [lemma for lemma in parsed.lemmas if lemma not in parsed.unknown]

@@ -51,19 +51,6 @@ STOP_WORDS = frozenset(
         "он",
         "она",
         "они",
-        # question words of a spoken query («куда обратиться, если…», «какой врач нужен»): nothing to find by
-        "какой",
-        "куда",
-        "когда",
-        "зачем",
-        "почему",
-        "сколько",
-        "чтобы",
-        "если",
-        "можно",
-        "нужно",
-        "надо",
-        "очень",
         # English function words (the /en/ site): the databank is Russian, they would only fail a search
         "a",
         "an",
@@ -91,6 +78,13 @@ STOP_WORDS = frozenset(
 )
 
 
+# Question words of a spoken query («куда обратиться, если…», «к какому врачу»), as lemmas: nothing to find by.
+# Compared by lemma, unlike STOP_WORDS (whose «я» would also drop «мне» of «мне плохо»).
+QUERY_NOISE = frozenset(
+    ["какой", "куда", "когда", "зачем", "почему", "сколько", "чтобы", "если", "можно", "нужно", "надо", "очень"]
+)
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
@@ -107,7 +101,8 @@ def lemma(word: str) -> str:
 def lemmas(text: str) -> list[str]:
     """Meaningful lemmas of a text, in order, without stop words."""
     words = (w.lower().replace("ё", "е") for w in WORD_RE.findall(text or ""))
-    return [lemma(w) for w in words if w not in STOP_WORDS]
+    found = (lemma(w) for w in words if w not in STOP_WORDS)
+    return [item for item in found if item not in QUERY_NOISE]
 
 
 def index_text(*parts: str) -> str:

@@ -347,7 +347,8 @@ PHRASES: list[tuple[str, str, str]] = [
         "ru",
     ),
     (
-        "речь не развивается, картавит, заикается, заикание, шепелявит, не выговаривает",
+        "речь не развивается, картавит, заикается, заикание, шепелявит, не выговаривает, выговаривает, "
+        "неправильно произносит, не произносит, звуки путает, глотает звуки",
         "логопед, постановке звуков, развитие речи, нарушениями речи",
         "ru",
     ),
@@ -2274,6 +2275,13 @@ PHRASES: list[tuple[str, str, str]] = [
 # Danger to life or to a child: a query containing any of these shows the crisis block (112, the helpline).
 # Russian and English.
 CRISIS_TERMS: list[str] = [
+    # despair as a teenager types it at night: the helpline is for exactly this
+    "мне плохо",
+    "мне очень плохо",
+    "не могу больше",
+    "нет сил жить",
+    "никому не нужен",
+    "никому не нужна",
     # suicide and self-harm
     "суицид",
     "суицидальные мысли",

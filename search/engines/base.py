@@ -84,6 +84,9 @@ class Engine(Protocol):
         page: int,
         per_page: int,
         match: str = "all",  # «any»: at least one word of the query, more words found ranking first
+        # only services with a word of the query (or its synonym) in the name or the kinds of help: what «by
+        # distance» lists, so that the nearest weak match does not come first (`search.services.forgiving_search`)
+        focus: bool = False,
     ) -> Results: ...
 
 

@@ -116,14 +116,21 @@ class Words:
             return bitsets.union(texts)
         return _all(texts) or 0
 
+    def focused(self) -> int:
+        """Rows with a word of the query (or a synonym) in the name or in the name of a kind of help."""
+        return bitsets.union(in_name | in_kinds for _exact, in_name, in_kinds, _text in self.per_lemma)
+
     def weights(self) -> list[int]:
-        """How much each query word says, 1 to 4: a word most services have («ребёнок», «помощь») weighs 1, a rare
-        one («логопед», «нарколог») 4 — the inverse document frequency of its rows, in four steps."""
+        """How much each query word says, 1 to 6: a word most services have («ребёнок», «помощь») weighs 1, a rare
+        one («логопед», «нарколог») 4 — the inverse document frequency of its rows, in four steps — and a word the
+        dictionaries expand 2 more."""
         rows = max(1, self.snap.rows.bit_count())
         found = []
-        for sets in self.per_lemma:
+        for lemma, sets in zip(self.parsed.lemmas, self.per_lemma, strict=True):
             share = sets[3].bit_count() / rows
-            found.append(1 if share > 0.25 else 2 if share > 0.05 else 3 if share > 0.01 else 4)
+            weight = 1 if share > 0.25 else 2 if share > 0.05 else 3 if share > 0.01 else 4
+            # A word a dictionary expands carries the need («нет еды», «ЦЗН»); the words around it, the setting.
+            found.append(weight + 2 if lemma in self.parsed.expansions else weight)
         return found
 
     def by_score(self, bits: int) -> list[tuple[int, int]]:
@@ -189,6 +196,7 @@ class DatabaseEngine:
         page: int,
         per_page: int,
         match: str = "all",
+        focus: bool = False,
     ) -> Results:
         parsed = parse_query(query)
         snap = snapshots.current()
@@ -197,6 +205,8 @@ class DatabaseEngine:
         if parsed.lemmas:
             words = Words(parsed, snap)
             base &= words.matched(match)
+            if focus:
+                base &= words.focused()
         places = None
         if near is not None and near.radius_km:
             places = snap.places_within(near.latitude, near.longitude, near.radius_km)

@@ -99,6 +99,7 @@ class DistributedEngine:
         page: int,
         per_page: int,
         match: str = "all",
+        focus: bool = False,
     ) -> Results:
         parsed = parse_query(query)
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
@@ -116,6 +117,7 @@ class DistributedEngine:
             facet_filters=facet_filters,
             now=selectors.local_now(),
             match=match,
+            focus=focus,
         )
         response = self._send(body)
 

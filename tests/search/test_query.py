@@ -164,23 +164,23 @@ def test_layout_repaired_abbreviation_expands():
 
 @pytest.mark.django_db
 def test_editing_the_dictionary_takes_effect_at_once():
-    assert parse("скорая").expansions == {}
-    synonym = Synonym.objects.create(term="скорая", expansions="неотложка, 103")
-    assert parse("скорая").expansions == {"скорый": ["неотложка", "103"]}
+    assert parse("эвакуатор").expansions == {}
+    synonym = Synonym.objects.create(term="эвакуатор", expansions="неотложка, 103")
+    assert parse("эвакуатор").expansions == {"эвакуатор": ["неотложка", "103"]}
 
     synonym.expansions = "неотложная помощь"
     synonym.save()
-    assert parse("неотложная помощь").expansions["неотложный"] == ["скорый"]
+    assert parse("неотложная помощь").expansions["неотложный"] == ["эвакуатор"]
 
     synonym.is_active = False
     synonym.save()
-    assert parse("скорая").expansions == {}
+    assert parse("эвакуатор").expansions == {}
 
     synonym.is_active = True
     synonym.save()
-    assert parse("скорая").expansions
+    assert parse("эвакуатор").expansions
     synonym.delete()
-    assert parse("скорая").expansions == {}
+    assert parse("эвакуатор").expansions == {}
 
 
 # --------------------------------------------------------------------------------------------- typos

@@ -166,6 +166,7 @@ def results(request, kiosk):
         "results": found,
         "cards": cards,
         "querystring": params.urlencode(),
+        "crisis_contacts": directory_selectors.crisis_contacts() if found.crisis else [],
     }
     back = reverse("kiosk:categories" if category_code else "kiosk:start", args=[kiosk.code])
     if situation_id:
