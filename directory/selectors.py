@@ -104,10 +104,11 @@ CRISIS_CONTACTS_MAX = 6
 
 def crisis_contacts() -> list[dict]:
     """The crisis block's numbers: 112 and the children's helpline, then the region's crisis centres and shelters
-    (a shelter's «front door» phone, never its address) and hotlines from the databank, each number once
-    (three queries)."""
+    (a shelter's «front door» phone, never its address) and hotlines from the databank, each number and each
+    organisation once (three queries)."""
     contacts = [{"name": str(name), "number": number} for name, number in CRISIS_LINES]
     seen = {contact["number"] for contact in contacts}
+    named: set[str] = set()  # each organisation once: its first number
     rows = (
         public_service_at_locations()
         .filter(Q(service__organization__provider_type__code__in=CRISIS_PROVIDER_TYPES) | Q(service__is_hotline=True))
@@ -123,10 +124,11 @@ def crisis_contacts() -> list[dict]:
             numbers = [row.location.front_door_phone] if row.location.front_door_phone else []
         else:
             numbers = [phone.number for phone in [*row.service.phones.all(), *row.location.phones.all()]]
+        name = row.service.organization.short_name or row.service.organization.name
         for number in numbers[:1]:
-            if number and number not in seen:
+            if number and number not in seen and name not in named:
                 seen.add(number)
-                name = row.service.organization.short_name or row.service.organization.name
+                named.add(name)
                 contacts.append({"name": name, "number": number})
         if len(contacts) >= CRISIS_CONTACTS_MAX:
             break

@@ -179,3 +179,36 @@ def test_wide_screen_opens_the_filters(site, page):
     visit(page, site + service.get_absolute_url())
     assert page.locator(".take-away .qr-figure").is_visible()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_crisis_block_comes_first_on_a_phone_and_in_autocomplete(site, browser):
+    """A query that signals danger: the numbers to call on the first screen of a phone, before anything else, and
+    first in the autocomplete list; the page and the relaxed and empty results pages stay axe-clean."""
+    context, page = phone_page(browser)
+    try:
+        visit(page, site + "/services/?q=хочу умереть")
+        block = page.locator("[data-crisis]")
+        box = block.bounding_box()
+        assert box["y"] < PHONE["height"], box
+        call = block.locator('a[href="tel:112"]').bounding_box()
+        assert call["y"] + call["height"] <= PHONE["height"], call
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), "crisis"
+        assert_accessible(page, "crisis block on a phone")
+
+        visit(page, site + "/services/?q=логопед абырвалгщ")
+        assert page.locator("[data-relaxed]").is_visible()
+        assert page.locator("ol.results li").first.bounding_box()["y"] < PHONE["height"] * 1.25
+        assert_accessible(page, "relaxed results on a phone")
+
+        visit(page, site + "/services/?q=абырвалгщ шмыгрыкс")
+        assert page.locator(".empty a[href$='/help/']").count() == 1
+        assert_accessible(page, "nothing found on a phone")
+
+        visit(page, site + "/services/")
+        page.locator("#q").fill("хочу покончить с собой")
+        first = page.locator(".ac-list li").first
+        first.wait_for()
+        assert first.get_attribute("data-crisis") is not None
+        assert page.locator('.ac-list a[href="tel:112"]').count() == 1
+    finally:
+        context.close()
