@@ -105,7 +105,24 @@ CRISIS_CONTACTS_MAX = 6
 def crisis_contacts() -> list[dict]:
     """The crisis block's numbers: 112 and the children's helpline, then the region's crisis centres and shelters
     (a shelter's «front door» phone, never its address) and hotlines from the databank, each number and each
-    organisation once (three queries)."""
+    organisation once (three queries, kept a minute in the process: a search and every key typed in autocomplete
+    ask for them; no shared cache, so that a cache server that is down never costs a family the numbers)."""
+    import time
+
+    from django.utils.translation import get_language
+
+    language, now = get_language(), time.monotonic()
+    kept = _crisis_kept.get(language)
+    if kept is None or kept[0] < now:
+        kept = _crisis_kept[language] = (now + CRISIS_CONTACTS_SECONDS, _crisis_contacts())
+    return kept[1]
+
+
+CRISIS_CONTACTS_SECONDS = 60
+_crisis_kept: dict[str, tuple[float, list[dict]]] = {}
+
+
+def _crisis_contacts() -> list[dict]:
     contacts = [{"name": str(name), "number": number} for name, number in CRISIS_LINES]
     seen = {contact["number"] for contact in contacts}
     named: set[str] = set()  # each organisation once: its first number

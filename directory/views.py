@@ -36,7 +36,11 @@ def search_results(request):
     if results.page > results.num_pages:
         raise Http404("Нет такой страницы результатов")
     if results.page == 1:
-        record_search(query=results.query_run or query, filters=request.GET, total=results.total)
+        # A relaxed search still counts as one that found nothing for what was typed: the gaps editors look at.
+        if results.relaxed_words:
+            record_search(query=query, filters=request.GET, total=results.strict_total or 0)
+        else:
+            record_search(query=results.query_run or query, filters=request.GET, total=results.total)
     now = timezone.localtime()
     holiday = selectors.is_holiday(now.date())
     cards = [

@@ -105,9 +105,10 @@ def _russian(**kwargs) -> Text:
 class ServiceDocument(Document):
     sal_id = Integer()
     service_id = Integer()
-    # The first published row of the service's name (lowest id): a list by relevance shows a service once before its
-    # other places and the same service of other organisations, as the database engine does
-    # (`search.engines.base.once_per_service`).
+    # The service's first published place (lowest id): a list by relevance shows a service once before its other
+    # places (`search.engines.base.once_per_service`). The database engine also puts a name repeated by other
+    # services after the first of it found; an index cannot know which rows a query finds, so it keeps to the
+    # service, whose places a query finds all or none of.
     service_first = Boolean()
     organization_id = Integer()
     location_id = Integer()
@@ -339,8 +340,8 @@ def _documents(queryset: QuerySet[ServiceAtLocation], taxonomy: Taxonomy) -> Ite
     )
     firsts = set(
         selectors.public_service_at_locations()
-        .filter(service__name__in={row["name"] for row in rows})
-        .values("service__name")
+        .filter(service_id__in=services)
+        .values("service_id")
         .annotate(first=Min("pk"))
         .values_list("first", flat=True)
     )
@@ -535,7 +536,7 @@ def focus_clause(parsed, kinds) -> Q:
     return Q("bool", should=should, minimum_should_match=1)
 
 
-def text_query(parsed, *, match: str = "all", kinds=None) -> Q:
+def text_query(parsed, *, match: str | int = "all", kinds=None) -> Q:
     """Which documents match is the database engine's rule: every lemma of the query — or one of its
     synonyms, all of whose words — must begin a lemma of the document (`text_lemmas`, the same words as
     `Service.search_text`); with `match="any"`, at least one, and each lemma found adds a bonus above any other
@@ -566,10 +567,12 @@ def text_query(parsed, *, match: str = "all", kinds=None) -> Q:
     ranking.append(Q("multi_match", query=parsed.text, fields=ANALYSED_FIELDS, type="phrase", boost=2))
     if match == "any" and len(required) > 1:
         required = [Q("bool", should=required, minimum_should_match=1)]
+    elif isinstance(match, int) and 0 < match < len(required):
+        required = [Q("bool", should=required, minimum_should_match=match)]
     return Q("bool", filter=required, should=ranking)
 
 
-WORD_FOUND_BOOST = 1000  # a query word found at all (match «any»): above any sum of the analysed fields' scores
+WORD_FOUND_BOOST = 10_000  # a query word found at all (match «any»): above any sum of the analysed fields' scores
 
 
 # ----------------------------------------------------------------------------------------- request
@@ -586,7 +589,7 @@ def build_search(
     facets: bool = True,
     facet_filters: dict | None = None,
     now: datetime | None = None,
-    match: str = "all",
+    match: str | int = "all",
     focus: bool = False,
 ) -> dict:
     """The whole search request body.
@@ -637,7 +640,8 @@ def build_search(
     elif sort == "name" or not parsed_query.lemmas:
         search = search.sort(*tie_breakers)
     elif once_per_service(cleaned_filters, near):
-        search = search.sort({"service_first": {"order": "desc"}}, {"_score": {"order": "desc"}}, *tie_breakers)
+        first = {"service_first": {"order": "desc", "unmapped_type": "boolean"}}  # an index built before the field
+        search = search.sort(first, {"_score": {"order": "desc"}}, *tie_breakers)
     else:
         search = search.sort({"_score": {"order": "desc"}}, *tie_breakers)
 

@@ -190,7 +190,11 @@ def sal_ids_for(instance: Model) -> list[int]:
     """The ServiceAtLocation rows an edit of `instance` changes in the index (call before a delete)."""
     rows = ServiceAtLocation.objects.all()
     if isinstance(instance, ServiceAtLocation):
-        return [instance.pk] if instance.pk else []
+        if not instance.pk:
+            return []
+        # The service's other places too: which of them is the first (`service_first`) may change with this one.
+        siblings = rows.filter(service_id=instance.service_id).values_list("pk", flat=True)
+        return sorted({instance.pk, *siblings})
     if instance.pk is None:
         return []
     if isinstance(instance, Service):

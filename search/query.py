@@ -118,6 +118,7 @@ class _Dictionary:
     crisis: tuple[tuple[str, ...], ...]
     expires: float
     phrase_words: frozenset[str] = frozenset()  # words only in what families type, not in any term or synonym
+    phrase_targets: dict[str, frozenset[str]] = field(default_factory=dict)  # such a word → its phrases' terms
 
 
 @dataclass
@@ -130,6 +131,7 @@ class _Lexicon:
     buckets: dict[tuple[str, int], list[str]]  # (first letter, length) → words
     indexed_ordered: list[str] = field(default_factory=list)  # the databank's own words, sorted
     phrase_words: frozenset[str] = frozenset()  # words only of families' phrases (`_Dictionary.phrase_words`)
+    phrase_targets: dict[str, frozenset[str]] = field(default_factory=dict)
     typo_memo: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
     def indexed(self, word: str) -> bool:
@@ -229,13 +231,22 @@ def _load_dictionary(now: float) -> _Dictionary:
     written = {word for sources, targets in synonym_groups for phrase in sources for word in phrase}
     written |= {word for _sources, targets in groups for phrase in targets for word in phrase}
     written |= {word for phrase in crisis for word in phrase}
+    phrase_words = frozenset(spoken - written - NEGATIONS)
+    targets_of: dict[str, set[str]] = {}
+    for sources, targets in groups[len(synonym_groups) :]:
+        target_words = {word for phrase in targets for word in phrase}
+        for phrase in sources:
+            for word in phrase:
+                if word in phrase_words:
+                    targets_of.setdefault(word, set()).update(target_words)
     return _Dictionary(
         groups=groups,
         index=index,
         words=words,
         crisis=crisis,
         expires=now + SYNONYMS_TTL,
-        phrase_words=frozenset(spoken - written - NEGATIONS),
+        phrase_words=phrase_words,
+        phrase_targets={word: frozenset(found) for word, found in targets_of.items()},
     )
 
 
@@ -304,6 +315,7 @@ def _lexicon() -> tuple[_Lexicon, _Dictionary]:
         buckets=buckets,
         indexed_ordered=sorted(vocabulary.frequency),
         phrase_words=dictionary.phrase_words,
+        phrase_targets=dictionary.phrase_targets,
     )
     _lexicon_cache = (vocabulary, dictionary, lexicon)
     return lexicon, dictionary
@@ -398,7 +410,9 @@ def _known_russian(word: str, lexicon: _Lexicon) -> bool:
 
 def _known_latin(word: str, lexicon: _Lexicon) -> bool:
     word = word.lower()
-    return word in ENGLISH_WORDS or word in lexicon.words
+    if word in ENGLISH_WORDS or word in lexicon.words or word in textmod.STOP_WORDS or word in NEGATIONS:
+        return True
+    return word in lexicon.phrase_words or _english_key(word) in lexicon.phrase_words  # «wet the bed», «rent»
 
 
 def _latin_to_russian(run: str, lexicon: _Lexicon) -> str | None:
@@ -529,6 +543,13 @@ def _repair_typos(text: str, words: list[_Word], lexicon: _Lexicon) -> tuple[str
             distance, candidates = _closest(variant, lexicon)
             if candidates and distance < best:
                 best, found = distance, list(candidates)
+        # A word of a family's phrase («фссп», «логопэд») is repaired only towards a term of its own phrases
+        # («логопед»), never into another word of the databank («фсс»).
+        own_terms = lexicon.phrase_targets.get(word.lemma) or lexicon.phrase_targets.get(word.form)
+        if own_terms is not None:
+            found = [candidate for candidate in found if candidate in own_terms]
+        elif word.lemma in lexicon.phrase_words or word.form in lexicon.phrase_words:
+            continue
         if not found:
             continue
         # A real Russian word that is simply not indexed («принтер», «бьёт») is never replaced nor questioned:

@@ -93,34 +93,32 @@ def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int,
     0. By distance: only the services with a word of the query in the name or the kinds of help, if any.
     1. Every word of the query (or its synonyms, or the databank terms of a family phrase) must be found.
     2. When that finds nothing: without the words the databank does not know at all.
-    3. When that still finds nothing: any of the words, more words found first.
-    `relaxed_words` then names the words the results were found by. A query that signals danger to life or to a
-    child is marked `crisis` whatever it finds. A «did you mean» is kept only when it would find something.
+    3. When that still finds nothing: any of the words, more words found first (by distance: the services with
+       the most words found, nearest first).
+    `relaxed_words` then names the words the results were found by and `strict_total` keeps what every word found
+    (0), for the statistics of searches that found nothing. A query that signals danger to life or to a child is
+    marked `crisis` whatever it finds. A «did you mean» is kept only when it would find something.
     """
     arguments = {"filters": filters, "near": near, "sort": sort, "page": page, "per_page": per_page}
     parsed = parse_query(query)
+    results = None
     if sort == "distance" and parsed.lemmas:
         # «By distance» lists the relevant services nearest first: those with a word of the query in the name or
         # the kinds of help, when there are any — not a toddlers' centre that mentions teenagers once.
         focused = engine.search(query=query, focus=True, **arguments)
         if focused.total:
-            focused.crisis = parsed.crisis
-            return focused
-    results = engine.search(query=query, **arguments)
+            results = focused
+    if results is None:
+        results = engine.search(query=query, **arguments)
     if not results.total and len(parsed.lemmas) > 1:
-        known = [lemma for lemma in parsed.lemmas if lemma not in parsed.unknown]
-        relaxed = None
-        if known and len(known) < len(parsed.lemmas):
-            text = parsed.without_unknown()
-            relaxed = engine.search(query=text, **arguments)
-            if not relaxed.total and len(known) > 1:
-                relaxed = engine.search(query=text, match="any", **arguments)
-        elif known:
-            relaxed = engine.search(query=query, match="any", **arguments)
+        relaxed = _relaxed(engine, parsed, query, arguments)
         if relaxed is not None and relaxed.total:
             relaxed.query = query
-            relaxed.relaxed_words = [parsed.forms.get(lemma, lemma) for lemma in known]
+            relaxed.relaxed_words = [
+                parsed.forms.get(lemma, lemma) for lemma in parsed.lemmas if lemma not in parsed.unknown
+            ]
             relaxed.suggestion = ""
+            relaxed.strict_total = 0
             results = relaxed
     results.crisis = parsed.crisis
     if results.suggestion and results.suggestion != query:
@@ -128,6 +126,27 @@ def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int,
         if not probe.total:
             results.suggestion = ""
     return results
+
+
+def _relaxed(engine, parsed, query: str, arguments: dict) -> Results | None:
+    """Steps 2 and 3 of `forgiving_search`."""
+    known = [lemma for lemma in parsed.lemmas if lemma not in parsed.unknown]
+    if not known:
+        return None
+    text = query
+    if len(known) < len(parsed.lemmas):
+        text = parsed.without_unknown()
+        relaxed = engine.search(query=text, **arguments)
+        if relaxed.total or len(known) == 1:
+            return relaxed
+    if arguments["sort"] != "distance":
+        return engine.search(query=text, match="any", **arguments)
+    # By distance, the order says nothing of how many words were found: keep the services with the most of them.
+    for count in range(len(known) - 1, 0, -1):
+        relaxed = engine.search(query=text, match=count, **arguments)
+        if relaxed.total:
+            return relaxed
+    return None
 
 
 def filter_values(filters, name: str) -> list:

@@ -12,7 +12,7 @@ import math
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -34,6 +34,7 @@ from .geometry import (
 from .models import SearchPosting, SearchRow
 
 FEW_ROWS = 2000  # a set this small is sorted by distance row by row
+REPEATED_WALK_MAX = 20_000  # rows of repeated names a search walks to find the first of each name it found
 
 _lock = threading.Lock()
 _kept: dict[str, Snapshot] = {}
@@ -60,11 +61,35 @@ class Snapshot:
     row_latitudes: array  # position → the latitude of its public place (NaN: none)
     row_longitudes: array
     placed: int  # rows with a public place
-    # The first row of each service name in the order of names (its lowest id): a list by relevance shows a service
-    # — or the same service of another organisation («Социальное сопровождение семей с детьми» of every district's
-    # centre) — once before it shows any other place of it (`search.engines.base.once_per_service`).
-    service_firsts: int = 0
+    # A service name at several rows (one service at several places, or the same service of every district's
+    # centre: «Социальное сопровождение семей с детьми»): its first row in the order of names → its other rows.
+    # A list by relevance shows such a name once before any of its other rows (`repeated_names`).
+    name_siblings: dict[int, int] = field(default_factory=dict)
+    name_firsts: int = 0  # the keys of `name_siblings`, as a set
+    name_group: array = field(default_factory=lambda: array("i"))  # position → its repeated name's number, or -1
+    repeated_rows: int = 0  # the rows of a repeated name, as a set
     _open: tuple[str, int] = ("", 0)
+
+    def repeated_names(self, selection: int) -> int:
+        """The rows of `selection` whose service name has an earlier row in it (in the order of names): a list by
+        relevance shows them after every other row."""
+        rows = selection & self.repeated_rows
+        if not rows:
+            return 0
+        positions = bitsets.positions(rows)
+        if len(positions) > REPEATED_WALK_MAX:  # a very broad query: the first row of each name in the whole table
+            present = selection & self.name_firsts
+            return (
+                bitsets.union(self.name_siblings[p] for p in bitsets.positions(present)) & selection if present else 0
+            )
+        seen: set[int] = set()
+        repeated = []
+        for position in sorted(positions, key=self.rank.__getitem__):
+            group = self.name_group[position]
+            if group in seen:
+                repeated.append(position)
+            seen.add(group)
+        return bitsets.from_positions(sorted(repeated))
 
     @property
     def rows(self) -> int:
@@ -250,9 +275,9 @@ def _load(generation: int) -> Snapshot:
     sal_ids, rank, by_name = array("q", bytes(8 * size)), array("i", bytes(4 * size)), array("i")
     row_latitudes, row_longitudes = array("d", [math.nan]) * size, array("d", [math.nan]) * size
     places: dict[tuple[float, float], list[int]] = {}
-    firsts: dict[str, int] = {}
+    names: dict[str, list[int]] = {}
     for index, (position, sal_id, latitude, longitude, confidential, name) in enumerate(ordered):
-        firsts.setdefault(name, position)
+        names.setdefault(name, []).append(position)
         sal_ids[position] = sal_id
         rank[position] = index
         by_name.append(position)
@@ -265,6 +290,11 @@ def _load(generation: int) -> Snapshot:
         longitudes.append(longitude)
         place_rows.extend(positions)
         starts.append(len(place_rows))
+    siblings = {rows[0]: bitsets.from_positions(sorted(rows[1:])) for rows in names.values() if len(rows) > 1}
+    name_group = array("i", [-1]) * size
+    for number, rows in enumerate(rows for rows in names.values() if len(rows) > 1):
+        for position in rows:
+            name_group[position] = number
     # The postings and the rows are two statements: a row deleted between them is not searched for.
     facets[postings.ROW] = facets.get(postings.ROW, 0) & bitsets.from_positions(by_name)
     return Snapshot(
@@ -283,7 +313,10 @@ def _load(generation: int) -> Snapshot:
         row_latitudes=row_latitudes,
         row_longitudes=row_longitudes,
         placed=bitsets.from_positions(place_rows),
-        service_firsts=bitsets.from_positions(sorted(firsts.values())),
+        name_siblings=siblings,
+        name_firsts=bitsets.from_positions(sorted(siblings)),
+        name_group=name_group,
+        repeated_rows=bitsets.from_positions(sorted(p for rows in names.values() if len(rows) > 1 for p in rows)),
     )
 
 

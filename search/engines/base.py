@@ -47,6 +47,7 @@ class Results:
     # `search.services`: when every word together found nothing, the words the results were found by
     # («По всем словам ничего нет. Показаны результаты по словам …»), as typed.
     relaxed_words: list[str] = field(default_factory=list)
+    strict_total: int | None = None  # with `relaxed_words`: what every word together found (0)
     crisis: bool = False  # the query signals danger to life or to a child: the crisis block comes first
     needs_place: bool = False  # «по расстоянию» was asked without a place: the page asks for one
 
@@ -83,7 +84,8 @@ class Engine(Protocol):
         sort: str,
         page: int,
         per_page: int,
-        match: str = "all",  # «any»: at least one word of the query, more words found ranking first
+        # «any»: at least one word of the query, more words found ranking first; a number: at least that many words
+        match: str | int = "all",
         # only services with a word of the query (or its synonym) in the name or the kinds of help: what «by
         # distance» lists, so that the nearest weak match does not come first (`search.services.forgiving_search`)
         focus: bool = False,

@@ -39,7 +39,7 @@ FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provi
 # The facets and filters of many-valued fields: name → key prefix of their postings.
 KEYED = {"target_group": "g", "municipality": "m", "settlement": "s", "provider_type": "p"}
 FLAGS = {"free": "x:free", "accessible": "x:accessible"}
-MATCHED = 100  # the score of a query word found at all: above any sum of where and how rare (`Words.by_score`)
+MATCHED = 1000  # the score of a query word found at all: above any sum of where and how rare (`Words.by_score`)
 
 
 def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
@@ -108,12 +108,18 @@ class Words:
         in_text = self._alternatives(SearchPosting.Kind.TEXT, lemma)
         return exact_in_name, in_name, in_kinds, in_text
 
-    def matched(self, match: str = "all") -> int:
-        """Rows with every word («all»), or with at least one of them («any»: `search.services` asks for it when
-        no row has them all)."""
+    def matched(self, match: str | int = "all") -> int:
+        """Rows with every word («all»), with at least one of them («any»: `search.services` asks for it when no
+        row has them all), or with at least `match` of them."""
         texts = [sets[3] for sets in self.per_lemma]
         if match == "any":
             return bitsets.union(texts)
+        if isinstance(match, int) and match < len(texts):
+            at_least = [-1] + [0] * len(texts)  # at_least[j]: rows with j words or more among those seen so far
+            for rows in texts:
+                for j in range(len(texts), 0, -1):
+                    at_least[j] |= at_least[j - 1] & rows
+            return at_least[max(1, match)]
         return _all(texts) or 0
 
     def focused(self) -> int:
@@ -195,7 +201,7 @@ class DatabaseEngine:
         sort: str,
         page: int,
         per_page: int,
-        match: str = "all",
+        match: str | int = "all",
         focus: bool = False,
     ) -> Results:
         parsed = parse_query(query)
@@ -230,8 +236,9 @@ class DatabaseEngine:
         elif words is not None and sort != "name":
             groups = words.by_score(selection)
             if once_per_service(filterset.form.cleaned_data, near):
-                groups = [(score, bits & snap.service_firsts) for score, bits in groups] + [
-                    (score, bits & ~snap.service_firsts) for score, bits in groups
+                repeated = snap.repeated_names(selection)
+                groups = [(score, bits & ~repeated) for score, bits in groups] + [
+                    (score, bits & repeated) for score, bits in groups
                 ]
             positions = self._page(snap, groups, offset, per_page)
         else:

@@ -98,7 +98,7 @@ class DistributedEngine:
         sort: str,
         page: int,
         per_page: int,
-        match: str = "all",
+        match: str | int = "all",
         focus: bool = False,
     ) -> Results:
         parsed = parse_query(query)

@@ -410,6 +410,37 @@ class SearchContract:
         top = [hit.service_at_location.service.name.lower() for hit in results.hits[:3]]
         assert any("логопед" in name or "речи" in name or "дефектолог" in name for name in top), top
 
+    def test_a_service_name_appears_once_in_the_top_of_a_list_by_relevance(self, engine):
+        """Every district's centre offers «Социальное сопровождение семей с детьми»: the first page shows it once,
+        the other places after every other service found; with a district chosen, each place counts."""
+        results = forgive(engine, "сопровождение семьи", per_page=ALL)
+        names = [hit.service_at_location.service.name for hit in results.hits]
+        distinct = list(dict.fromkeys(names))
+        assert len(distinct) < len(names), "the demo has a service name at several places"
+        first = [hit.service_at_location.service_id for hit in results.hits[: len(distinct)]]
+        assert len(set(first)) == len(first), "no service twice before every service found is shown once"
+        if engine.name == "database":  # the same service of another organisation, too
+            assert names[: len(distinct)] == distinct
+        assert set(ids(results)) == set(ids(run(engine, query="сопровождение семьи")))  # only the order changed
+
+    def test_by_distance_lists_the_services_named_for_the_query_nearest_first(self, engine):
+        point = kyzyl()
+        results = forgiving_search(
+            engine, query="логопед", filters={}, near=point, sort="distance", page=1, per_page=ALL
+        )
+        assert results.total > 0
+        for hit in results.hits:
+            service = hit.service_at_location.service
+            names = [service.name]
+            for category in service.categories.all():
+                while category is not None:
+                    names += [category.name, category.short_name, *(kind.name for kind in category.kinds.all())]
+                    category = category.parent
+            assert "логопед" in " ".join(names).lower(), service.name
+        distances = [hit.distance_km for hit in results.hits if hit.distance_km is not None]
+        assert distances == sorted(distances)
+        assert results.total <= run(engine, query="логопед").total
+
     @pytest.mark.parametrize("query", ["хочу умереть", "мысли о суициде", "отчим бьет", "ребенок пропал", "suicide"])
     def test_danger_is_marked_whatever_is_found(self, engine, query):
         assert forgive(engine, query).crisis is True
@@ -582,7 +613,10 @@ def test_documents_carry_the_database_engines_lemmas(django_assert_max_num_queri
 
 def test_sal_ids_for_related_objects():
     sal = published().select_related("service__organization", "location").first()
-    assert indexing.sal_ids_for(sal) == [sal.pk]
+    # a place of a service: with the service's other places (which of them is the first may change)
+    assert indexing.sal_ids_for(sal) == sorted(
+        ServiceAtLocation.objects.filter(service=sal.service).values_list("pk", flat=True)
+    )
     assert sal.pk in indexing.sal_ids_for(sal.service)
     assert sal.pk in indexing.sal_ids_for(sal.location)
     assert sal.pk in indexing.sal_ids_for(sal.service.organization)

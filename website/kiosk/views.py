@@ -145,7 +145,8 @@ def results(request, kiosk):
     if page == 1 and request.GET.get("tap") == "1":
         services.count(kiosk, "category_taps")
     if page == 1 and query:
-        services.count(kiosk, *(["searches"] if found.total else ["searches", "zero_result_searches"]))
+        strict_total = found.strict_total if found.relaxed_words else found.total  # a relaxed search found nothing
+        services.count(kiosk, *(["searches"] if strict_total else ["searches", "zero_result_searches"]))
     now = timezone.localtime()
     holiday = directory_selectors.is_holiday(now.date())
     cards = [
