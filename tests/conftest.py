@@ -1,5 +1,7 @@
 import pytest
 
+from tests.figures import FIGURES
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
@@ -62,3 +64,10 @@ def default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

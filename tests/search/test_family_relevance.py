@@ -6,6 +6,7 @@ import pytest
 from directory.models import Category, Service
 from search.engines.database import DatabaseEngine
 from search.services import forgiving_search
+from tests.figures import FIGURES
 
 from .family_relevance import CASES, category_tree, service_matches, top3_share
 
@@ -38,7 +39,9 @@ def _check(engine, label: str) -> None:
     share, missed = top3_share(
         lambda q: forgiving_search(engine, query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
     )
-    print(f"\nfamily relevance top-3 share, {label}: {share:.0%} of {len(CASES)}")
+    figure = f"family relevance top-3 share, {label}: {share:.1%} of {len(CASES)}"
+    FIGURES.append(figure)
+    print("\n" + figure)
     for line in missed:
         print("  missed", line)
     assert share >= 0.9, missed

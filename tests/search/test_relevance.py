@@ -4,6 +4,7 @@ import pytest
 
 from search.engines.database import DatabaseEngine
 from search.services import forgiving_search
+from tests.figures import FIGURES
 
 from .relevance import CASES, top3_share
 
@@ -19,7 +20,8 @@ def test_database_engine_relevance():
     share, missed = top3_share(
         lambda q: forgiving_search(engine, query=q, filters={}, near=None, sort="relevance", page=1, per_page=3)
     )
-    print(f"\nrelevance top-3 share, database: {share:.0%} of {len(CASES)}")
+    FIGURES.append(f"relevance top-3 share, database: {share:.1%} of {len(CASES)}")
+    print("\n" + FIGURES[-1])
     for line in missed:
         print("  missed", line)
     assert share >= 0.9, missed
@@ -31,7 +33,8 @@ def test_opensearch_engine_relevance(opensearch_engine):
             opensearch_engine, query=q, filters={}, near=None, sort="relevance", page=1, per_page=3
         )
     )
-    print(f"\nrelevance top-3 share, opensearch: {share:.0%} of {len(CASES)}")
+    FIGURES.append(f"relevance top-3 share, opensearch: {share:.1%} of {len(CASES)}")
+    print("\n" + FIGURES[-1])
     for line in missed:
         print("  missed", line)
     assert share >= 0.9, missed
