@@ -138,7 +138,9 @@ def validate_phone(value: str) -> str:
 class MemberForm(forms.Form):
     full_name = forms.CharField(label=_("ФИО"), max_length=200)
     birth_date = forms.DateField(label=_("Дата рождения"), required=False, widget=DATE_WIDGET)
-    relation = forms.ChoiceField(label=_("Кем приходится"), choices=Relation.choices)
+    # A blank first choice: the extra rows of the formset a curator leaves empty post nothing and are ignored (with
+    # a relation preselected, a browser posted «мать» for every empty row and the form refused to save).
+    relation = forms.ChoiceField(label=_("Кем приходится"), choices=[("", "—"), *Relation.choices])
     phone = forms.CharField(label=_("Телефон"), max_length=30, required=False)
     address = forms.CharField(label=_("Адрес, если отличается"), max_length=300, required=False)
 
