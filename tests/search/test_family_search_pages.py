@@ -111,3 +111,11 @@ def test_english_queries_find_russian_services_on_en(client, words, fragment):
     assert '<ol class="results"' in html, words
     first = html[html.index('<ol class="results"') :][:3000]
     assert fragment in first, words
+
+
+def test_a_relaxed_search_still_counts_as_one_that_found_nothing(client):
+    from search.models import SearchGap
+
+    page(client, "/services/?q=логопед абырвалгщ")
+    gap = SearchGap.objects.get(query="логопед абырвалгщ")
+    assert gap.results == 0 and gap.count == 1
