@@ -132,6 +132,7 @@ class _Lexicon:
     indexed_ordered: list[str] = field(default_factory=list)  # the databank's own words, sorted
     phrase_words: frozenset[str] = frozenset()  # words only of families' phrases (`_Dictionary.phrase_words`)
     phrase_targets: dict[str, frozenset[str]] = field(default_factory=dict)
+    phrases: _Lexicon | None = None  # the words of families' phrases, for a typo of one of them («заикаеться»)
     typo_memo: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
     def indexed(self, word: str) -> bool:
@@ -308,7 +309,17 @@ def _lexicon() -> tuple[_Lexicon, _Dictionary]:
         buckets.setdefault((word[0], len(word)), []).append(word)
     for bucket in buckets.values():
         bucket.sort()
+    phrase_buckets: dict[tuple[str, int], list[str]] = {}
+    for word in sorted(dictionary.phrase_words):
+        phrase_buckets.setdefault((word[0], len(word)), []).append(word)
+    phrases = _Lexicon(
+        words=dictionary.phrase_words,
+        ordered=sorted(dictionary.phrase_words),
+        frequency=Counter(),
+        buckets=phrase_buckets,
+    )
     lexicon = _Lexicon(
+        phrases=phrases,
         words=words,
         ordered=sorted(words),
         frequency=vocabulary.frequency,
@@ -550,6 +561,13 @@ def _repair_typos(text: str, words: list[_Word], lexicon: _Lexicon) -> tuple[str
             found = [candidate for candidate in found if candidate in own_terms]
         elif word.lemma in lexicon.phrase_words or word.form in lexicon.phrase_words:
             continue
+        if not found and lexicon.phrases is not None:  # a family's own word, misspelt: «заикаеться» → «заикаться»
+            for variant in dict.fromkeys((word.form, word.lemma)):
+                if len(variant) < 4 or variant[0] != word.form[0]:
+                    continue
+                distance, candidates = _closest(variant, lexicon.phrases)
+                if candidates and distance < best:
+                    best, found = distance, list(candidates)
         if not found:
             continue
         # A real Russian word that is simply not indexed («принтер», «бьёт») is never replaced nor questioned:
