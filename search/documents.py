@@ -528,12 +528,19 @@ def focus_clause(parsed, kinds) -> Q:
     of their kinds of help — the database engine's `Words.focused`."""
     should = []
     for lemma in parsed.lemmas:
-        for alternative in [lemma, *parsed.expansions.get(lemma, [])]:
-            should.append(_all_prefixes("name_lemmas", alternative.split()))
-            named = kinds.named(alternative.split())
-            if named:
-                should.append(Q("terms", categories=sorted(kinds.codes[pk] for pk in named)))
+        alternatives = parsed.alternatives(lemma)
+        should += [_all_prefixes("name_lemmas", alternative.split()) for alternative in alternatives]
+        codes = _named_codes(kinds, alternatives)
+        if codes:
+            should.append(Q("terms", categories=codes))
     return Q("bool", should=should, minimum_should_match=1)
+
+
+def _named_codes(kinds, alternatives: list[str]) -> list[str]:
+    """Codes of the categories a word or one of its alternatives names (`Taxonomy.named`): the documents carry
+    their categories with the ancestors, so these codes find what the database engine finds with descendants."""
+    named = set().union(*(kinds.named(alternative.split()) for alternative in alternatives))
+    return sorted(kinds.codes[pk] for pk in named)
 
 
 def text_query(parsed, *, match: str | int = "all", kinds=None) -> Q:
@@ -549,7 +556,7 @@ def text_query(parsed, *, match: str | int = "all", kinds=None) -> Q:
     """
     required, ranking = [], []
     for lemma in parsed.lemmas:
-        alternatives = [lemma, *parsed.expansions.get(lemma, [])]
+        alternatives = parsed.alternatives(lemma)
         conditions = [_all_prefixes("text_lemmas", alternative.split()) for alternative in alternatives]
         required.append(conditions[0] if len(conditions) == 1 else Q("bool", should=conditions, minimum_should_match=1))
         if match == "any":
@@ -559,11 +566,9 @@ def text_query(parsed, *, match: str | int = "all", kinds=None) -> Q:
                 Q("multi_match", query=alternative, fields=ANALYSED_FIELDS, fuzziness="AUTO", operator="and")
             )
             ranking.append(Q("constant_score", filter=_all_prefixes("name_lemmas", alternative.split()), boost=3))
-        if kinds is not None:
-            named = set().union(*(kinds.named(alternative.split()) for alternative in alternatives))
-            if named:
-                codes = sorted(kinds.codes[pk] for pk in named)
-                ranking.append(Q("constant_score", filter=Q("terms", categories=codes), boost=2))
+        codes = _named_codes(kinds, alternatives) if kinds is not None else []
+        if codes:
+            ranking.append(Q("constant_score", filter=Q("terms", categories=codes), boost=2))
     ranking.append(Q("multi_match", query=parsed.text, fields=ANALYSED_FIELDS, type="phrase", boost=2))
     if match == "any" and len(required) > 1:
         required = [Q("bool", should=required, minimum_should_match=1)]

@@ -56,6 +56,11 @@ class ParsedQuery:
     unknown: list[str] = field(default_factory=list)
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, lemma) of each word in `text`
 
+    @property
+    def known(self) -> list[str]:
+        """The lemmas left when the unknown ones are dropped, in order."""
+        return [lemma for lemma in self.lemmas if lemma not in self.unknown]
+
     def without_unknown(self) -> str:
         """`text` without the words of `unknown` (negations and the other words kept as typed)."""
         text = self.text
@@ -304,32 +309,32 @@ def _lexicon() -> tuple[_Lexicon, _Dictionary]:
     # The words of families' phrases alone («логопэд», «маткапитал») are known to the layout repair, but never
     # stop a typo repair nor become one's target: the repaired word is the databank's own.
     words = frozenset(vocabulary.frequency) | (dictionary.words - dictionary.phrase_words)
-    buckets: dict[tuple[str, int], list[str]] = {}
-    for word in words:
-        buckets.setdefault((word[0], len(word)), []).append(word)
-    for bucket in buckets.values():
-        bucket.sort()
-    phrase_buckets: dict[tuple[str, int], list[str]] = {}
-    for word in sorted(dictionary.phrase_words):
-        phrase_buckets.setdefault((word[0], len(word)), []).append(word)
     phrases = _Lexicon(
         words=dictionary.phrase_words,
         ordered=sorted(dictionary.phrase_words),
         frequency=Counter(),
-        buckets=phrase_buckets,
+        buckets=_buckets(dictionary.phrase_words),
     )
     lexicon = _Lexicon(
         phrases=phrases,
         words=words,
         ordered=sorted(words),
         frequency=vocabulary.frequency,
-        buckets=buckets,
+        buckets=_buckets(words),
         indexed_ordered=sorted(vocabulary.frequency),
         phrase_words=dictionary.phrase_words,
         phrase_targets=dictionary.phrase_targets,
     )
     _lexicon_cache = (vocabulary, dictionary, lexicon)
     return lexicon, dictionary
+
+
+def _buckets(words) -> dict[tuple[str, int], list[str]]:
+    """(first letter, length) → the words, sorted: where a typo's candidates are looked for."""
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in sorted(words):
+        buckets.setdefault((word[0], len(word)), []).append(word)
+    return buckets
 
 
 # ------------------------------------------------------------------------------------------- parse

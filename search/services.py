@@ -114,9 +114,7 @@ def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int,
         relaxed = _relaxed(engine, parsed, query, arguments)
         if relaxed is not None and relaxed.total:
             relaxed.query = query
-            relaxed.relaxed_words = [
-                parsed.forms.get(lemma, lemma) for lemma in parsed.lemmas if lemma not in parsed.unknown
-            ]
+            relaxed.relaxed_words = [parsed.forms.get(lemma, lemma) for lemma in parsed.known]
             relaxed.suggestion = ""
             relaxed.strict_total = 0
             results = relaxed
@@ -130,7 +128,7 @@ def forgiving_search(engine, *, query: str, filters, near, sort: str, page: int,
 
 def _relaxed(engine, parsed, query: str, arguments: dict) -> Results | None:
     """Steps 2 and 3 of `forgiving_search`."""
-    known = [lemma for lemma in parsed.lemmas if lemma not in parsed.unknown]
+    known = parsed.known
     if not known:
         return None
     text = query
