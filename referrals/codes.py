@@ -1,6 +1,8 @@
-"""Fixed code lists of the referral network (labels from the federal model programme, seed 002).
+"""Fixed code lists of the referral network (labels from the seeds' wording).
 
-Codes are stable identifiers stored in the database and in exports; labels are what people read.
+Codes are stable identifiers stored in the database and in exports; labels are what people read. The lists a
+region sets for itself (support levels, family categories, circumstances of need, closure, decline, outcome and
+«not completed» reasons) are data of the region profile: see `referrals/profiles.py`.
 """
 
 from django.db import models
@@ -26,57 +28,55 @@ class CaseGround(models.TextChoices):
     PREVENTION_BODY = "prevention_body", _("сообщение органа системы профилактики")
 
 
-class FamilyCategory(models.TextChoices):
-    """Категории и типы семей с детьми (§5.2). `SOCIAL_DANGER` never leaves the workspace."""
-
-    FOSTER = "foster", _("замещающая")
-    DISABLED_CHILD = "disabled_child", _("воспитывающая детей-инвалидов")
-    HEALTH_LIMITS_0_3 = "health_limits_0_3", _("воспитывающая детей с ОВЗ от рождения до 3 лет")
-    LARGE = "large", _("многодетная")
-    LOW_INCOME = "low_income", _("малообеспеченная")
-    REFUSAL_INTENT = "refusal_intent", _("имеющая намерение отказаться от ребёнка")
-    SINGLE_PARENT = "single_parent", _("с одним родителем")
-    SOCIAL_DANGER = "social_danger", _("находящаяся в социально опасном положении")
-    MIGRANT = "migrant", _("переселенцев, беженцев")
-    ADDICTION = "addiction", _("родители страдают алкогольной или наркотической зависимостью")
-
-
-class Circumstance(models.TextChoices):
-    """Обстоятельства, обуславливающие нуждаемость в социальном сопровождении (§5.3)."""
-
-    UNEMPLOYMENT = "unemployment", _("отсутствие работы у родителей")
-    PARENT_CHILD_CRISIS = "parent_child_crisis", _("кризис детско-родительских отношений")
-    VIOLENCE = "violence", _("признаки насилия, жестокого обращения с ребёнком")
-    NO_CLOTHES_FOOD = "no_clothes_food", _("отсутствие у ребёнка необходимой одежды, регулярного питания")
-    SANITARY = "sanitary", _("несоблюдение санитарно-гигиенических условий")
-    LOSS_OF_CONTROL = "loss_of_control", _("утрата родителями контроля за поведением детей")
-    MEDICAL_NEED = "medical_need", _("потребность ребёнка в специализированной медицинской помощи")
-    ACCESSIBLE_ENVIRONMENT = "accessible_environment", _("потребность в доступной среде, обучении ребёнка-инвалида")
-    LIFE_THREAT = "life_threat", _("конфликт в семье, угрожающий жизни")
-    POVERTY = "poverty", _("доход ниже полуторной величины прожиточного минимума")
-
-
-class SupportLevel(models.TextChoices):
-    ADAPTATION = "adaptation", _("адаптационный")
-    BASIC = "basic", _("базовый (профилактический)")
-    CRISIS = "crisis", _("кризисный")
-    EMERGENCY = "emergency", _("экстренный")
-
-
 class CaseStatus(models.TextChoices):
-    INTAKE = "intake", _("первичный приём")
+    """Этапы сопровождения семьи (001, алгоритмы, этапы I–VII)."""
+
+    INTAKE = "intake", _("сбор информации и первичная диагностика")
+    ACCEPTED = "accepted", _("принята на сопровождение, договор не заключён")
     ON_SUPPORT = "on_support", _("на сопровождении")
-    CLOSED = "closed", _("сопровождение прекращено")
+    POST_SUPPORT = "post_support", _("постсопровождение")
+    CLOSED = "closed", _("снята с учёта")
+    NOT_ACCEPTED = "not_accepted", _("не принята на сопровождение")
 
 
-class ClosureReason(models.TextChoices):
-    GOAL_REACHED = "goal_reached", _("цель достигнута, проблема решена")
-    TERM_EXPIRED = "term_expired", _("истечение срока сопровождения")
-    FAMILY_REFUSED = "family_refused", _("отказ семьи")
-    TERMS_BROKEN = "terms_broken", _("невыполнение условий программы одной из сторон")
-    CHILD_ADULT = "child_adult", _("достижение ребёнком 18 лет")
-    OTHER_SERVICE = "other_service", _("переход к другим формам социального обслуживания")
-    OTHER = "other", _("иное")
+# Support has ended in these stages: no new measures, referrals or programme versions.
+ENDED_STATUSES = frozenset({CaseStatus.POST_SUPPORT, CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED})
+# Stages in which a case counts towards its curator's caseload.
+ACTIVE_STATUSES = frozenset({CaseStatus.INTAKE, CaseStatus.ACCEPTED, CaseStatus.ON_SUPPORT})
+
+
+class MeasureStatus(models.TextChoices):
+    PLANNED = "planned", _("запланировано")
+    DONE = "done", _("выполнено")
+    NOT_DONE = "not_done", _("не выполнено")
+
+
+class ConsiliumKind(models.TextChoices):
+    DEPARTMENTAL = "departmental", _("ведомственный социальный консилиум")
+    INTERAGENCY = "interagency", _("межведомственная рабочая группа")
+
+
+class AgendaKind(models.TextChoices):
+    """Рассмотрения случая на консилиуме (001, этапы IV и VI): первичное, контрольное, итоговое."""
+
+    PRIMARY = "primary", _("первичное рассмотрение")
+    CONTROL = "control", _("контрольное рассмотрение")
+    FINAL = "final", _("итоговое рассмотрение")
+
+
+class Decision(models.TextChoices):
+    ACCEPT = "accept", _("принять на сопровождение")
+    NOT_ACCEPT = "not_accept", _("не принимать на сопровождение")
+    CONTINUE = "continue", _("продолжить сопровождение")
+    AMEND = "amend", _("скорректировать ИПСС")
+    EXTEND = "extend", _("продлить срок сопровождения")
+    CLOSE = "close", _("прекратить сопровождение")
+
+
+class PostSupportContact(models.TextChoices):
+    VISIT = "visit", _("посещение семьи")
+    CALL = "call", _("звонок")
+    MEETING = "meeting", _("встреча в организации")
 
 
 class Relation(models.TextChoices):
@@ -121,32 +121,11 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("срочно")
 
 
-class DeclineReason(models.TextChoices):
-    NOT_OUR_PROFILE = "not_our_profile", _("услуга не по профилю организации")
-    NO_CAPACITY = "no_capacity", _("нет свободных мест или специалистов")
-    OUT_OF_AREA = "out_of_area", _("семья вне территории обслуживания")
-    NOT_ELIGIBLE = "not_eligible", _("семья не соответствует условиям получения услуги")
-    INSUFFICIENT_INFO = "insufficient_info", _("недостаточно сведений для принятия")
-    OTHER = "other", _("иное")
-
-
-class Outcome(models.TextChoices):
-    PROVIDED = "provided", _("помощь оказана в полном объёме")
-    PARTLY = "partly", _("помощь оказана частично")
-    REDIRECTED = "redirected", _("семья направлена в другую организацию")
-
-
-class NotCompletedReason(models.TextChoices):
-    FAMILY_DID_NOT_COME = "family_did_not_come", _("семья не пришла")
-    FAMILY_REFUSED = "family_refused", _("семья отказалась от помощи")
-    UNREACHABLE = "unreachable", _("не удалось связаться с семьёй")
-    CIRCUMSTANCES_CHANGED = "circumstances_changed", _("обстоятельства изменились")
-    OTHER = "other", _("иное")
-
-
 ACCESS_PURPOSES = {
     "case": _("ведение случая"),
     "referral": _("работа по направлению"),
     "print": _("печать направления"),
     "attachment": _("просмотр вложения"),
+    "document": _("печать документа"),
+    "register": _("журнал учёта"),
 }

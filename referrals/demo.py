@@ -192,6 +192,18 @@ def load_demo_network() -> dict:
         zone="partner",
     )
     services.programme_decide(user=head, programme=programme, approved=True, decided_on=today, protocol_number="7")
+    second_programme = services.programme_new_version(user=curator, case=second, from_templates=False)
+    Measure.objects.create(
+        programme=second_programme,
+        category=psy,
+        description="Консультации психолога для матери",
+        organization=crisis,
+        deadline=today + datetime.timedelta(days=45),
+        zone="partner",
+    )
+    services.programme_decide(
+        user=head, programme=second_programme, approved=True, decided_on=today, protocol_number="7"
+    )
 
     def referral(case, org, category, *steps, **extra):
         item = services.referral_create(

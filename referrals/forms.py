@@ -12,20 +12,21 @@ from django_otp import match_token
 
 from directory.models import Category, Organization
 
-from .codes import (
-    CaseGround,
-    Circumstance,
-    ClosureReason,
-    DataCategory,
-    DeclineReason,
-    FamilyCategory,
-    NotCompletedReason,
-    Outcome,
-    Relation,
-    SupportLevel,
-    Urgency,
-)
+from . import profiles
+from .codes import CaseGround, DataCategory, Relation, Urgency
 from .models import Measure, NotificationPreference
+
+BLANK = [("", _("— выберите —"))]
+
+
+def profile_choices(code_list: str, *, blank: bool = False):
+    """Choices of a list of the region profile in force, read when the form is built (callable choices)."""
+
+    def choices():
+        return (BLANK if blank else []) + profiles.in_force().choices(code_list)
+
+    return choices
+
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -83,9 +84,15 @@ class CaseForm(forms.Form):
     registration_date = forms.DateField(label=_("Дата регистрации"), widget=DATE_WIDGET)
     ground = forms.ChoiceField(label=_("Основание"), choices=CaseGround.choices)
     district = forms.ModelChoiceField(label=_("Район"), queryset=None)
-    categories = _choices_field(FamilyCategory.choices, _("Категории семьи"))
-    circumstances = _choices_field(Circumstance.choices, _("Обстоятельства нуждаемости"))
-    support_level = forms.ChoiceField(label=_("Уровень сопровождения"), choices=())
+    applied_on = forms.DateField(
+        label=_("Дата обращения (заявления, сообщения)"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("С неё идёт срок принятия решения. Если пусто — дата регистрации."),
+    )
+    categories = _choices_field(profile_choices("family_categories"), _("Категории семьи"))
+    circumstances = _choices_field(profile_choices("circumstances"), _("Обстоятельства нуждаемости"))
+    support_level = forms.ChoiceField(label=_("Уровень сопровождения"), choices=profile_choices("levels"))
     contract_number = forms.CharField(label=_("Номер договора о сопровождении"), max_length=30, required=False)
     contract_date = forms.DateField(label=_("Дата договора"), required=False, widget=DATE_WIDGET)
     guardianship_notified_on = forms.DateField(
@@ -96,16 +103,24 @@ class CaseForm(forms.Form):
         label=_("Описание ситуации"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
 
-    def __init__(self, *args, **kwargs):
-        from django.conf import settings
+    override_reason = forms.CharField(
+        label=_("Причина назначения сверх норматива нагрузки (для руководителя)"),
+        required=False,
+        max_length=500,
+        help_text=_("Нужна, только если у куратора превышен норматив нагрузки по профилю региона."),
+    )
 
+    def __init__(self, *args, **kwargs):
         from directory.models import Municipality
 
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = Municipality.objects.order_by("name")
-        self.fields["support_level"].choices = [
-            (code, label) for code, label in SupportLevel.choices if code in settings.SUPPORT_LEVELS
-        ]
+        # A stored code retired by a later profile version stays selectable on its own case.
+        rules = profiles.in_force()
+        for name, code_list in (("categories", "family_categories"), ("circumstances", "circumstances")):
+            kept = self.initial.get(name) or []
+            self.fields[name].choices = rules.choices(code_list, keep=kept)
+        self.fields["support_level"].choices = rules.choices("levels", keep=[self.initial.get("support_level")])
 
     def clean_registration_date(self):
         value = self.cleaned_data["registration_date"]
@@ -160,7 +175,7 @@ MemberFormSet = formset_factory(MemberForm, extra=2, min_num=1, validate_min=Tru
 
 
 class CloseCaseForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Причина прекращения"), choices=ClosureReason.choices)
+    reason = forms.ChoiceField(label=_("Основание прекращения"), choices=profile_choices("closure_reasons", blank=True))
     conclusion = forms.CharField(
         label=_("Заключение межведомственной рабочей группы"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
@@ -168,6 +183,12 @@ class CloseCaseForm(forms.Form):
 
 class ReassignForm(forms.Form):
     curator = forms.ModelChoiceField(label=_("Новый куратор"), queryset=None)
+    override_reason = forms.CharField(
+        label=_("Причина назначения сверх норматива нагрузки"),
+        required=False,
+        max_length=500,
+        help_text=_("Нужна, только если у куратора превышен норматив нагрузки по профилю региона."),
+    )
 
     def __init__(self, *args, curators, **kwargs):
         super().__init__(*args, **kwargs)
@@ -275,17 +296,21 @@ class ReferralForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    decline_reason = forms.ChoiceField(label=_("Причина отказа"), choices=DeclineReason.choices)
+    decline_reason = forms.ChoiceField(
+        label=_("Причина отказа"), choices=profile_choices("decline_reasons", blank=True)
+    )
     note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CompleteForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Результат"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Результат"), choices=profile_choices("outcomes", blank=True))
     note = forms.CharField(label=_("Что сделано"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NotCompleteForm(forms.Form):
-    not_completed_reason = forms.ChoiceField(label=_("Причина"), choices=NotCompletedReason.choices)
+    not_completed_reason = forms.ChoiceField(
+        label=_("Причина"), choices=profile_choices("not_completed_reasons", blank=True)
+    )
     note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -31,21 +31,16 @@ from django.utils import timezone
 
 from directory.models import Category, Municipality, Organization, Service
 
+from . import profiles
+from .clocks import add_working_days
 from .codes import (
     CaseGround,
     CaseStatus,
-    Circumstance,
-    ClosureReason,
     DataCategory,
-    DeclineReason,
-    FamilyCategory,
-    NotCompletedReason,
-    Outcome,
     ProgrammeStatus,
     Relation,
     ResponsibilityZone,
     Role,
-    SupportLevel,
     Urgency,
 )
 from .crypto import phone_hash
@@ -61,7 +56,6 @@ from .models import (
     Referral,
     ReferralEvent,
 )
-from .services import add_working_days
 from .states import CLOSED_STATES, State
 
 USER_PREFIX = "gen-"
@@ -303,6 +297,10 @@ def generate(
         # Families ------------------------------------------------------------------------------------------
         curators = [(org, curator, head) for org, cs, head in staff.support for curator in cs]
         cases, members_of = [], []
+        rules = profiles.in_force()
+        codes = {name: [code for code, _label in rules.choices(name)] for name in profiles.CODE_LISTS}
+        levels = [code for code, _label in rules.choices("levels")]
+        level_weights = ([2, 6, 3, 1] + [1] * len(levels))[: len(levels)]
         for i in range(families):
             org, curator, head = curators[i % len(curators)]
             registered = today - datetime.timedelta(days=rng.randint(5, SPREAD_DAYS))
@@ -315,11 +313,15 @@ def generate(
                 registration_date=registered,
                 ground=rng.choice(CaseGround.values),
                 district=rng.choice(districts),
-                categories=rng.sample(FamilyCategory.values, rng.randint(1, 2)),
-                circumstances=rng.sample(Circumstance.values, rng.randint(1, 3)),
-                support_level=rng.choices(SupportLevel.values, [2, 6, 3, 1])[0],
+                categories=rng.sample(codes["family_categories"], rng.randint(1, 2)),
+                circumstances=rng.sample(codes["circumstances"], rng.randint(1, 3)),
+                support_level=rng.choices(levels, level_weights)[0],
                 curator=curator,
                 status=status,
+                applied_on=registered,
+                curator_assigned_on=registered,
+                accepted_on=registered + datetime.timedelta(days=3) if contract else None,
+                family_agreed_on=registered + datetime.timedelta(days=3) if contract else None,
                 support_until=registered + datetime.timedelta(days=365),
                 contract_number=f"Д-{i + 1}" if contract else "",
                 contract_date=registered + datetime.timedelta(days=3) if contract else None,
@@ -329,7 +331,8 @@ def generate(
             )
             if status == CaseStatus.CLOSED:
                 case.closed_on = min(today, registered + datetime.timedelta(days=rng.randint(60, 400)))
-                case.closure_reason = rng.choice(ClosureReason.values)
+                case.closure_reason = rng.choice(codes["closure_reasons"])
+                case.removed_on = case.closed_on
             cases.append(case)
             parent_phone = _phone(rng)
             people = [
@@ -505,11 +508,11 @@ def generate(
                 if state in CLOSED_STATES:
                     referral.closed_at = moment
                 if state == State.DECLINED:
-                    referral.decline_reason = rng.choice(DeclineReason.values)
+                    referral.decline_reason = rng.choice(codes["decline_reasons"])
                 if state == State.COMPLETED:
-                    referral.outcome = rng.choice(Outcome.values)
+                    referral.outcome = rng.choice(codes["outcomes"])
                 if state == State.NOT_COMPLETED:
-                    referral.not_completed_reason = rng.choice(NotCompletedReason.values)
+                    referral.not_completed_reason = rng.choice(codes["not_completed_reasons"])
                 taken = state in (State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED, State.NOT_COMPLETED)
                 if taken and rng.random() < 0.6:
                     referral.assignee = rng.choice(specialists)

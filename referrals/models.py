@@ -15,23 +15,38 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Category, Municipality, Organization, Service
 
 from .codes import (
+    ENDED_STATUSES,
+    AgendaKind,
     CaseGround,
     CaseStatus,
-    ClosureReason,
+    ConsiliumKind,
     DataCategory,
-    DeclineReason,
+    Decision,
     MeasureForm,
-    NotCompletedReason,
-    Outcome,
+    MeasureStatus,
+    PostSupportContact,
     ProgrammeStatus,
     Relation,
     ResponsibilityZone,
     Role,
-    SupportLevel,
     Urgency,
 )
 from .crypto import EncryptedDateField, EncryptedTextField
+from .profile_models import ProfileCode, ProfileLevel, ProgrammeTemplate, RegionProfile, TemplateMeasure
 from .states import State
+
+__all__ = ["ProfileCode", "ProfileLevel", "ProgrammeTemplate", "RegionProfile", "TemplateMeasure"]
+
+
+def profile_label(field: str, code_list: str):
+    """A `get_<field>_display` for a field whose codes come from the region profile (labels: profiles.label)."""
+
+    def display(self):
+        from . import profiles
+
+        return profiles.label(code_list, getattr(self, field))
+
+    return display
 
 
 class Membership(models.Model):
@@ -68,14 +83,30 @@ class FamilyCase(models.Model):
     )
     categories = models.JSONField(_("категории семьи"), default=list, blank=True)
     circumstances = models.JSONField(_("обстоятельства нуждаемости"), default=list, blank=True)
-    support_level = models.CharField(_("уровень сопровождения"), max_length=12, choices=SupportLevel.choices)
+    support_level = models.CharField(_("уровень сопровождения"), max_length=30)
     curator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("куратор"),
         related_name="curated_cases",
         on_delete=models.PROTECT,
     )
-    status = models.CharField(_("статус"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    status = models.CharField(_("этап"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.INTAKE)
+    # The stages of the procedure (001 §4–5, algorithms' stages I–VII); the clocks run from these dates.
+    applied_on = models.DateField(_("дата обращения (заявления, сообщения)"), null=True, blank=True)
+    help_request = models.OneToOneField(
+        "HelpRequest",
+        verbose_name=_("обращение с сайта"),
+        related_name="case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    curator_assigned_on = models.DateField(_("куратор закреплён"), null=True, blank=True)
+    assessment_done_on = models.DateField(_("сбор информации и первичная диагностика завершены"), null=True, blank=True)
+    accepted_on = models.DateField(_("принята на сопровождение (ведомственный учёт)"), null=True, blank=True)
+    family_agreed_on = models.DateField(_("ИПСС согласована с семьёй"), null=True, blank=True)
+    post_support_until = models.DateField(_("постсопровождение до"), null=True, blank=True)
+    removed_on = models.DateField(_("снята с учёта"), null=True, blank=True)
     support_until = models.DateField(_("сопровождение до"), null=True, blank=True)
     contract_number = models.CharField(_("номер договора о сопровождении"), max_length=30, blank=True)
     contract_date = models.DateField(_("дата договора"), null=True, blank=True)
@@ -84,9 +115,7 @@ class FamilyCase(models.Model):
     address = EncryptedTextField(_("адрес проживания"), blank=True)
     narrative = EncryptedTextField(_("описание ситуации (для куратора)"), blank=True)
     closed_on = models.DateField(_("дата прекращения"), null=True, blank=True)
-    closure_reason = models.CharField(
-        _("причина прекращения"), max_length=20, choices=ClosureReason.choices, blank=True
-    )
+    closure_reason = models.CharField(_("основание прекращения"), max_length=30, blank=True)
     closure_conclusion = models.TextField(_("заключение рабочей группы"), blank=True)
     anonymised_at = models.DateTimeField(_("обезличено"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,13 +133,17 @@ class FamilyCase(models.Model):
     def __str__(self):
         return _("Случай № %(number)s") % {"number": self.registration_number}
 
+    get_support_level_display = profile_label("support_level", "levels")
+    get_closure_reason_display = profile_label("closure_reason", "closure_reasons")
+
     @property
     def has_contract(self) -> bool:
         return bool(self.contract_number and self.contract_date)
 
     @property
     def is_closed(self) -> bool:
-        return self.status == CaseStatus.CLOSED
+        """Support has ended (closed, not accepted, or in post-support): no more measures or referrals."""
+        return self.status in ENDED_STATUSES
 
 
 class FamilyMember(models.Model):
@@ -218,6 +251,20 @@ class Measure(models.Model):
     deadline = models.DateField(_("срок"))
     zone = models.CharField(_("зона ответственности"), max_length=10, choices=ResponsibilityZone.choices)
     form = models.CharField(_("форма"), max_length=10, choices=MeasureForm.choices, default=MeasureForm.INDIVIDUAL)
+    section = models.CharField(_("раздел плана"), max_length=5, choices=TemplateMeasure.Section.choices, blank=True)
+    member = models.ForeignKey(
+        "FamilyMember",
+        verbose_name=_("для кого из членов семьи"),
+        related_name="measures",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    status = models.CharField(
+        _("отметка о выполнении"), max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
+    )
+    marked_on = models.DateField(_("дата отметки"), null=True, blank=True)
+    result = EncryptedTextField(_("результат"), blank=True)
 
     class Meta:
         ordering = ["deadline", "id"]
@@ -274,11 +321,9 @@ class Referral(models.Model):
         on_delete=models.SET_NULL,
     )
     appointment_at = models.DateTimeField(_("дата и время приёма"), null=True, blank=True)
-    decline_reason = models.CharField(_("причина отказа"), max_length=20, choices=DeclineReason.choices, blank=True)
-    outcome = models.CharField(_("результат"), max_length=20, choices=Outcome.choices, blank=True)
-    not_completed_reason = models.CharField(
-        _("причина невыполнения"), max_length=25, choices=NotCompletedReason.choices, blank=True
-    )
+    decline_reason = models.CharField(_("причина отказа"), max_length=30, blank=True)
+    outcome = models.CharField(_("результат"), max_length=30, blank=True)
+    not_completed_reason = models.CharField(_("причина невыполнения"), max_length=30, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -298,6 +343,10 @@ class Referral(models.Model):
 
     def __str__(self):
         return _("Направление № %(id)s") % {"id": self.pk}
+
+    get_decline_reason_display = profile_label("decline_reason", "decline_reasons")
+    get_outcome_display = profile_label("outcome", "outcomes")
+    get_not_completed_reason_display = profile_label("not_completed_reason", "not_completed_reasons")
 
 
 class AppendOnlyModel(models.Model):
@@ -546,8 +595,8 @@ class LevelChange(AppendOnlyModel):
     """A family moved to another support level (an indicator of the working group's report)."""
 
     case = models.ForeignKey(FamilyCase, related_name="level_changes", on_delete=models.CASCADE)
-    from_level = models.CharField(max_length=12, choices=SupportLevel.choices)
-    to_level = models.CharField(max_length=12, choices=SupportLevel.choices)
+    from_level = models.CharField(max_length=30)
+    to_level = models.CharField(max_length=30)
     changed_on = models.DateField(default=timezone.localdate)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
 
@@ -594,3 +643,167 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.session_key[:6]}…"
+
+
+# -- The procedure: inspection act, consilium, term changes, post-support, caseload overrides -------------------
+
+
+class HousingInspection(models.Model):
+    """Акт обследования жилищно-бытовых условий (001, алгоритмы, этап III). Written once, never edited."""
+
+    case = models.ForeignKey(FamilyCase, related_name="inspections", on_delete=models.CASCADE)
+    inspected_on = models.DateField(_("дата обследования"))
+    inspected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("обследование провёл"), related_name="+", on_delete=models.PROTECT
+    )
+    participants = EncryptedTextField(_("при обследовании присутствовали"), blank=True)
+    housing = EncryptedTextField(_("жилое помещение (вид, площадь, число комнат, собственник)"))
+    conditions = EncryptedTextField(_("санитарно-гигиеническое состояние, благоустройство"))
+    child_conditions = EncryptedTextField(_("условия для ребёнка (спальное место, место для занятий, одежда, питание)"))
+    conclusion = EncryptedTextField(_("выводы и рекомендации"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-inspected_on", "-id"]
+        verbose_name = _("акт обследования жилищно-бытовых условий")
+        verbose_name_plural = _("акты обследования жилищно-бытовых условий")
+
+    def __str__(self):
+        return _("Акт обследования от %(date)s") % {"date": f"{self.inspected_on:%d.%m.%Y}"}
+
+
+class ConsiliumMeeting(models.Model):
+    """Заседание ведомственного социального консилиума или межведомственной рабочей группы."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("организация"), related_name="consilium_meetings", on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("вид"), max_length=15, choices=ConsiliumKind.choices, default=ConsiliumKind.DEPARTMENTAL)
+    held_on = models.DateField(_("дата заседания"))
+    number = models.CharField(_("номер протокола"), max_length=30)
+    place = models.CharField(_("место проведения"), max_length=300, blank=True)
+    chair = models.CharField(_("председатель"), max_length=200)
+    secretary = models.CharField(_("секретарь"), max_length=200, blank=True)
+    held = models.BooleanField(_("заседание проведено"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("заседание консилиума")
+        verbose_name_plural = _("заседания консилиума")
+        constraints = [models.UniqueConstraint(fields=["organization", "number"], name="consilium_number_unique")]
+
+    def __str__(self):
+        return _("Протокол № %(number)s от %(date)s") % {"number": self.number, "date": f"{self.held_on:%d.%m.%Y}"}
+
+
+class ConsiliumParticipant(models.Model):
+    """A specialist at the meeting (staff, not the family): organisation, position, name."""
+
+    meeting = models.ForeignKey(ConsiliumMeeting, related_name="participants", on_delete=models.CASCADE)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("организация"), related_name="+", null=True, blank=True, on_delete=models.PROTECT
+    )
+    full_name = models.CharField(_("ФИО"), max_length=200)
+    position = models.CharField(_("должность, роль"), max_length=200)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("участник заседания")
+        verbose_name_plural = _("участники заседания")
+
+    def __str__(self):
+        return f"{self.full_name}, {self.position}"
+
+
+class AgendaItem(models.Model):
+    """A case on the meeting's agenda and the decision taken on it (one row per case and meeting)."""
+
+    meeting = models.ForeignKey(ConsiliumMeeting, related_name="items", on_delete=models.CASCADE)
+    case = models.ForeignKey(FamilyCase, related_name="agenda_items", on_delete=models.PROTECT)
+    kind = models.CharField(_("вопрос"), max_length=10, choices=AgendaKind.choices)
+    invited = models.ManyToManyField(
+        FamilyMember, verbose_name=_("приглашены члены семьи"), related_name="+", blank=True
+    )
+    decision = models.CharField(_("решение"), max_length=12, choices=Decision.choices, blank=True)
+    level = models.CharField(_("уровень сопровождения"), max_length=30, blank=True)
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("ИПСС"), related_name="agenda_items", null=True, blank=True, on_delete=models.PROTECT
+    )
+    family_agreed = models.BooleanField(_("ИПСС согласована с семьёй"), default=False)
+    extend_until = models.DateField(_("продлить сопровождение до"), null=True, blank=True)
+    closure_reason = models.CharField(_("основание прекращения"), max_length=30, blank=True)
+    conclusion = EncryptedTextField(_("заключение, рекомендации"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        verbose_name = _("вопрос повестки")
+        verbose_name_plural = _("повестка заседания")
+        constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="agenda_case_unique")]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.case}"
+
+    get_level_display = profile_label("level", "levels")
+    get_closure_reason_display = profile_label("closure_reason", "closure_reasons")
+
+
+class SupportTermChange(AppendOnlyModel):
+    """Продление или корректировка срока сопровождения (001 §5.8а, 002 §9.8.5)."""
+
+    case = models.ForeignKey(FamilyCase, related_name="term_changes", on_delete=models.CASCADE)
+    from_until = models.DateField(null=True)
+    to_until = models.DateField()
+    reason = models.TextField(_("основание"))
+    agenda_item = models.ForeignKey(AgendaItem, null=True, related_name="+", on_delete=models.PROTECT)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
+    changed_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        verbose_name = _("изменение срока сопровождения")
+        verbose_name_plural = _("изменения срока сопровождения")
+
+    def __str__(self):
+        return f"{self.case}: {self.from_until} → {self.to_until}"
+
+
+class PostSupportNote(models.Model):
+    """Постсопровождение (001 §5.9): a visit or a call in the months after a positive closure."""
+
+    case = models.ForeignKey(FamilyCase, related_name="post_support_notes", on_delete=models.CASCADE)
+    on = models.DateField(_("дата"))
+    contact = models.CharField(_("как"), max_length=10, choices=PostSupportContact.choices)
+    note = EncryptedTextField(_("что выяснили, что сделано"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("запись постсопровождения")
+        verbose_name_plural = _("записи постсопровождения")
+
+    def __str__(self):
+        return f"{self.case}: {self.on:%d.%m.%Y}"
+
+
+class CaseloadOverride(AppendOnlyModel):
+    """A head's decision to give a curator a case beyond the caseload limit of the region's profile."""
+
+    case = models.ForeignKey(FamilyCase, related_name="caseload_overrides", on_delete=models.CASCADE)
+    curator = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    level = models.CharField(max_length=30)
+    load = models.CharField(_("нагрузка до назначения"), max_length=100)
+    reason = models.TextField(_("причина превышения"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("превышение нагрузки куратора")
+        verbose_name_plural = _("превышения нагрузки кураторов")
+
+    def __str__(self):
+        return f"{self.case}: {self.load}"

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .codes import FamilyCategory, Role
+from .codes import ENDED_STATUSES, CaseStatus, Role
 from .models import FamilyCase, Measure, Notification, NotificationPreference, OutgoingEmail, Referral
 from .selectors import staff
 from .states import State
@@ -153,7 +153,8 @@ def on_message(message) -> None:
 
 def run_reminders(today: datetime.date | None = None) -> int:
     """Deadline reminders one working day ahead, escalations when overdue, the guardianship notice."""
-    from .services import add_working_days, expire_overdue
+    from .clocks import add_working_days
+    from .services import expire_overdue
 
     today = today or timezone.localdate()
     tomorrow = add_working_days(today, 1)
@@ -197,42 +198,51 @@ def run_reminders(today: datetime.date | None = None) -> int:
             text=text,
             url=reverse("referrals:programme", args=[measure.programme_id]),
         )
-    created += guardianship_reminders(today)
+    created += case_clock_reminders(today)
     return created
 
 
 def guardianship_due(case: FamilyCase) -> datetime.date | None:
-    """Copy of a foster family's contract goes to the guardianship body within 3 working days (§6.3)."""
-    from .services import add_working_days
+    """Copy of a foster family's contract goes to the guardianship body (002 §6.3; days: the region profile)."""
+    from .clocks import case_clocks
 
-    if FamilyCategory.FOSTER not in case.categories or not case.contract_date:
-        return None
-    return add_working_days(case.contract_date, 3)
+    clock = next((c for c in case_clocks(case) if c.code == "guardianship"), None)
+    return clock.due_on if clock else None
 
 
-def guardianship_reminders(today: datetime.date) -> int:
+def case_clock_reminders(today: datetime.date) -> int:
+    """Each running clock of a case (clocks.py): the curator one working day ahead, the head too when overdue."""
+    from .clocks import Calendar, case_clocks
+
+    calendar = Calendar()
     created = 0
-    cases = FamilyCase.objects.filter(contract_date__isnull=False, guardianship_notified_on__isnull=True).exclude(
-        status="closed"
+    cases = (
+        FamilyCase.objects.exclude(status__in=ENDED_STATUSES - {CaseStatus.POST_SUPPORT})
+        .select_related("curator")
+        .prefetch_related("programmes", "agenda_items__meeting")
     )
     for case in cases:
-        due = guardianship_due(case)
-        if due is None:
-            continue
         url = reverse("referrals:case", args=[case.uuid])
-        text = _("%(case)s: направьте копию договора в орган опеки и попечительства до %(date)s") % {
-            "case": case,
-            "date": due.strftime("%d.%m.%Y"),
-        }
-        created += notify([case.curator], kind="guardianship", key=f"guardianship:{case.pk}", text=text, url=url)
-        if today > due:
+        for clock in case_clocks(case, today, calendar):
+            # A to-do for the curator (the guardianship copy) is announced at once, the others a working day ahead.
+            if clock.is_done or (clock.left > 1 and clock.code != "guardianship"):
+                continue
+            if clock.code == "guardianship":
+                text = _("%(case)s: направьте копию договора в орган опеки и попечительства до %(date)s")
+            else:
+                text = _("%(case)s: %(what)s — до %(date)s")
+            text = text % {"case": case, "what": clock.label.lower(), "date": clock.due_on.strftime("%d.%m.%Y")}
             created += notify(
-                staff(case.organization_id, Role.HEAD),
-                kind="escalation",
-                key=f"guardianship_late:{case.pk}",
-                text=text,
-                url=url,
+                [case.curator], kind=clock.code, key=f"clock:{clock.code}:{case.pk}:{clock.due_on}", text=text, url=url
             )
+            if clock.is_overdue:
+                created += notify(
+                    staff(case.organization_id, Role.HEAD),
+                    kind="escalation",
+                    key=f"clock_late:{clock.code}:{case.pk}:{clock.due_on}",
+                    text=text + " " + _("(просрочено)"),
+                    url=url,
+                )
     return created
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .codes import DataCategory, Role
+from .codes import CaseStatus, DataCategory, Role
 from .models import Consent, FamilyCase, Membership, Referral
 from .states import ACTIONS, UNLOCKED_STATES, State
 
@@ -106,6 +106,19 @@ def is_partner_side(user, referral: Referral) -> bool:
     return referral.assignee_id == user.pk and referral.organization_id in orgs_with(user, Role.PARTNER_SPECIALIST)
 
 
+def is_curator_of(user, organization_id: int) -> bool:
+    return organization_id in orgs_with(user, Role.CURATOR)
+
+
+def is_head_of(user, organization_id: int) -> bool:
+    return organization_id in orgs_with(user, Role.HEAD)
+
+
+def is_partner_staff(user, organization_id: int) -> bool:
+    """May be named the specialist of a referral addressed to this organisation."""
+    return organization_id in orgs_with(user, Role.PARTNER_SPECIALIST, Role.PARTNER_INTAKE, Role.HEAD)
+
+
 def is_partner_manager(user, referral: Referral) -> bool:
     """Intake and the head of the receiving organisation answer for it (accept, decline, assign)."""
     return referral.status != State.DRAFT and referral.organization_id in orgs_with(
@@ -179,16 +192,41 @@ def _referral_unlocked(user, referral):
     return bool(shared_categories(user, referral))
 
 
+def _in_post_support(user, case):
+    return is_case_side(user, case) and case.status == CaseStatus.POST_SUPPORT
+
+
+def _meeting_head(user, meeting):
+    return is_head_of(user, meeting.organization_id)
+
+
 RULES = {
-    # Family cases
+    # Family cases (organisation-level rules take the organisation's id)
+    "case.open": lambda user, organization_id: organization_id in orgs_with(user, Role.CURATOR, Role.HEAD),
+    "case.assign": lambda user, organization_id: is_head_of(user, organization_id),
+    "caseload.override": lambda user, organization_id: is_head_of(user, organization_id),
     "case.view": lambda user, case: is_case_side(user, case),
     "case.edit": _case_open_side,
     "case.close": _case_open_side,
-    "case.reassign": lambda user, case: case.organization_id in orgs_with(user, Role.HEAD) and not case.is_closed,
+    "case.remove": _in_post_support,
+    "case.reassign": lambda user, case: is_head_of(user, case.organization_id) and not case.is_closed,
+    "case.print": lambda user, case: is_case_side(user, case),
     "consent.add": _case_open_side,
     "consent.withdraw": _case_open_side,
     "programme.edit": _case_open_side,
-    "programme.decide": lambda user, case: case.organization_id in orgs_with(user, Role.HEAD) and not case.is_closed,
+    "programme.decide": lambda user, case: is_head_of(user, case.organization_id) and not case.is_closed,
+    "measure.mark": lambda user, case: is_case_side(user, case) and case.status == CaseStatus.ON_SUPPORT,
+    "inspection.add": _case_open_side,
+    "postsupport.add": _in_post_support,
+    # The consilium: the head of the organisation convenes it and writes the protocol; its curators see the
+    # meetings and, on them, only their own cases.
+    "consilium.list": lambda user, organization_id=None: has_role(user, Role.HEAD, Role.CURATOR),
+    "consilium.manage": lambda user, organization_id: is_head_of(user, organization_id),
+    "consilium.view": lambda user, meeting: meeting.organization_id in orgs_with(user, Role.HEAD, Role.CURATOR),
+    "consilium.edit": _meeting_head,
+    "consilium.decide": _meeting_head,
+    "consilium.print": _meeting_head,
+    "registers.view": lambda user, obj=None: has_role(user, Role.HEAD),
     "referral.create": _case_open_side,
     # Referrals
     "referral.view": lambda user, referral: is_case_side(user, referral.case) or is_partner_side(user, referral),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .codes import ClosureReason, DeclineReason
+from . import profiles
 from .models import FamilyCase, Referral, ReferralEvent
 from .states import State
 
@@ -107,7 +107,8 @@ def referral_report(start: datetime.date, end: datetime.date) -> dict:
         report[name] = [row.as_dict() for row in sorted(rows.values(), key=lambda r: (-r.total, r.label))]
     declines = Counter(r.decline_reason for r in referrals if r.status == State.DECLINED)
     report["declines_by_reason"] = [
-        {"label": str(label), "count": shown(declines.get(code, 0))} for code, label in DeclineReason.choices
+        {"label": str(label), "count": shown(declines.get(code, 0))}
+        for code, label in profiles.in_force().choices("decline_reasons")
     ]
     report["total"] = shown(len(referrals))
     return report
@@ -125,7 +126,8 @@ def family_report(start: datetime.date, end: datetime.date) -> dict:
         "accepted": shown(accepted),
         "moved_to_another_level": shown(moved),
         "closed_by_reason": [
-            {"label": str(label), "count": shown(closed.get(code, 0))} for code, label in ClosureReason.choices
+            {"label": str(label), "count": shown(closed.get(code, 0))}
+            for code, label in profiles.in_force().choices("closure_reasons")
         ],
     }
 

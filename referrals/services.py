@@ -16,18 +16,22 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.models import Holiday, Organization, Service
+from directory.models import Organization, Service
 
-from . import notifications, policy
-from .codes import CaseStatus, DeclineReason, NotCompletedReason, Outcome, ProgrammeStatus, SupportLevel, Urgency
+from . import notifications, policy, profiles
+from .clocks import add_months, add_working_days, support_until
+from .codes import ACTIVE_STATUSES, CaseStatus, MeasureStatus, ProgrammeStatus, Urgency
 from .crypto import encrypt_bytes, phone_hash
 from .models import (
     AccessLog,
     Attachment,
+    CaseloadOverride,
     Consent,
     FamilyCase,
     FamilyMember,
+    HelpRequest,
     LevelChange,
+    Measure,
     Message,
     Programme,
     Referral,
@@ -47,40 +51,6 @@ class NotAllowed(ServiceError):
 def _require(user, action, obj):
     if not policy.can(user, action, obj):
         raise NotAllowed(_("Недостаточно прав для этого действия."))
-
-
-# -- Dates -----------------------------------------------------------------------------------------------------
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """The date `days` working days after `start`, skipping weekends and public holidays (directory.Holiday)."""
-    holidays = set(
-        Holiday.objects.filter(date__gt=start, date__lte=start + timedelta(days=days * 3 + 30)).values_list(
-            "date", flat=True
-        )
-    )
-    day = start
-    left = days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            left -= 1
-    return day
-
-
-def support_until(start: datetime.date, level: str) -> datetime.date | None:
-    months = settings.SUPPORT_LEVELS.get(level, {}).get("months")
-    if not months:
-        return None
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    # The same day of the month, or the month's last day when it is shorter.
-    for day in range(start.day, 27, -1):
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            continue
-    return datetime.date(year, month, min(start.day, 28))
 
 
 # -- Access log ------------------------------------------------------------------------------------------------
@@ -116,17 +86,131 @@ def log_access_many(*, user, rows, fields, purpose: str, ip_address: str | None 
 # -- Cases -----------------------------------------------------------------------------------------------------
 
 
+def caseloads(curator_ids, day: datetime.date | None = None) -> dict[int, dict[str, dict]]:
+    """Open cases of several curators per support level against the limits of the region's profile (one query)."""
+    rules = profiles.in_force(day)
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in curator_ids}
+    rows = (
+        FamilyCase.objects.filter(curator_id__in=counts, status__in=ACTIVE_STATUSES)
+        .values_list("curator_id", "support_level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for curator_id, level, n in rows:
+        counts[curator_id][level] = n
+    return {
+        pk: {
+            level.code: {
+                "label": level.label,
+                "count": levels.get(level.code, 0),
+                "limit": level.caseload,
+                "exceeded": bool(level.caseload) and levels.get(level.code, 0) > level.caseload,
+            }
+            for level in rules.levels
+            if not level.retired or levels.get(level.code)
+        }
+        for pk, levels in counts.items()
+    }
+
+
+def caseload(curator) -> dict[str, dict]:
+    return caseloads([curator.pk])[curator.pk]
+
+
+def caseload_excess(curator, level: str, *, moving: FamilyCase | None = None) -> str | None:
+    """Why one more case of `level` would put the curator over the limit, as the profile counts it; else None."""
+    rules = profiles.in_force()
+    load = caseload(curator)
+    moving_here = moving is not None and moving.curator_id == curator.pk and moving.status in ACTIVE_STATUSES
+    if moving_here and moving.support_level in load:  # the case is already counted in this load
+        load[moving.support_level] = {**load[moving.support_level]}
+        load[moving.support_level]["count"] -= 1
+    target = rules.level(level)
+    if target is None or not target.caseload:
+        return None
+    if rules.caseload_rule == "weighted":
+        share = sum(row["count"] / row["limit"] for row in load.values() if row["limit"]) + 1 / target.caseload
+        if share <= 1 + 1e-9:
+            return None
+        return _("нагрузка составит %(percent)s%% норматива") % {"percent": round(share * 100)}
+    count = load.get(level, {}).get("count", 0) + 1
+    if count <= target.caseload:
+        return None
+    return _("уровень «%(level)s»: %(count)s при нормативе %(limit)s") % {
+        "level": target.label,
+        "count": count,
+        "limit": target.caseload,
+    }
+
+
+def _check_caseload(*, user, case: FamilyCase, curator, level: str, override_reason: str, moving=None):
+    """Refuse a case beyond the curator's limit unless the head overrides it with a reason (recorded)."""
+    excess = caseload_excess(curator, level, moving=moving)
+    if excess is None:
+        return None
+    if not policy.can(user, "caseload.override", case.organization_id):
+        raise ServiceError(
+            _(
+                "У куратора превышение норматива нагрузки (%(excess)s). "
+                "Назначить случай сверх норматива может руководитель, указав причину."
+            )
+            % {"excess": excess}
+        )
+    if not (override_reason or "").strip():
+        raise ServiceError(
+            _("Превышение норматива нагрузки куратора (%(excess)s): укажите причину назначения.") % {"excess": excess}
+        )
+    return excess
+
+
+def _record_override(*, user, case, curator, level, excess, reason):
+    if excess:
+        CaseloadOverride.objects.create(
+            case=case, curator=curator, level=level, load=excess[:100], reason=reason.strip(), approved_by=user
+        )
+
+
 @transaction.atomic
-def case_open(*, user, organization: Organization, curator, members: list[dict], **fields) -> FamilyCase:
-    if organization.pk not in policy.orgs_with(user, "curator", "head"):
+def case_open(
+    *,
+    user,
+    organization: Organization,
+    curator,
+    members: list[dict],
+    override_reason: str = "",
+    help_request: HelpRequest | None = None,
+    **fields,
+) -> FamilyCase:
+    if not policy.can(user, "case.open", organization.pk):
         raise NotAllowed(_("Открыть случай можно только в своей организации."))
-    if curator != user and organization.pk not in policy.orgs_with(user, "head"):
+    if curator != user and not policy.can(user, "case.assign", organization.pk):
         raise NotAllowed(_("Назначить другого куратора может только руководитель."))
-    if organization.pk not in policy.orgs_with(curator, "curator"):
+    if not policy.is_curator_of(curator, organization.pk):
         raise ServiceError(_("Выбранный сотрудник не является куратором этой организации."))
     case = FamilyCase(organization=organization, curator=curator, **fields)
-    case.support_until = support_until(case.registration_date, case.support_level)
+    case.applied_on = case.applied_on or case.registration_date
+    case.curator_assigned_on = case.curator_assigned_on or timezone.localdate()
+    excess = _check_caseload(
+        user=user, case=case, curator=curator, level=case.support_level, override_reason=override_reason
+    )
+    if help_request is not None:
+        help_request = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
+        if help_request.organization_id != organization.pk:
+            raise NotAllowed(_("Обращение адресовано другой организации."))
+        if FamilyCase.objects.filter(help_request=help_request).exists():
+            raise ServiceError(_("По этому обращению случай уже открыт."))
+        case.help_request = help_request
+        help_request.status = HelpRequest.Status.TAKEN
+        help_request.taken_by = user
+        help_request.save(update_fields=["status", "taken_by"])
+    # The support term runs from the agreement (contract): 002 §9.4, 001 §5.7.
+    case.support_until = support_until(case.contract_date, case.support_level) if case.has_contract else None
+    if case.has_contract and case.status == CaseStatus.INTAKE:
+        case.status = CaseStatus.ON_SUPPORT
     case.save()
+    _record_override(
+        user=user, case=case, curator=curator, level=case.support_level, excess=excess, reason=override_reason
+    )
     for member in members:
         member_add(case=case, **member)
     return case
@@ -140,76 +224,89 @@ def member_add(*, case: FamilyCase, **fields) -> FamilyMember:
 
 
 @transaction.atomic
-def case_update(*, user, case: FamilyCase, **fields) -> FamilyCase:
+def case_update(*, user, case: FamilyCase, override_reason: str = "", **fields) -> FamilyCase:
     _require(user, "case.edit", case)
     level_changed = "support_level" in fields and fields["support_level"] != case.support_level
+    excess = None
     if level_changed:
+        excess = _check_caseload(
+            user=user,
+            case=case,
+            curator=case.curator,
+            level=fields["support_level"],
+            override_reason=override_reason,
+            moving=case,
+        )
         LevelChange.objects.create(
             case=case, from_level=case.support_level, to_level=fields["support_level"], changed_by=user
         )
+    contract_before = case.has_contract
     for name, value in fields.items():
         setattr(case, name, value)
-    if level_changed:
+    if level_changed and case.has_contract:
         case.support_until = support_until(timezone.localdate(), case.support_level)
-    if case.status == CaseStatus.INTAKE and case.has_contract:
+    if case.has_contract and not contract_before:
+        # The agreement starts the support term (002 §9.4; 001 §5.7).
+        case.support_until = support_until(case.contract_date, case.support_level)
+    if case.status in (CaseStatus.INTAKE, CaseStatus.ACCEPTED) and case.has_contract:
         case.status = CaseStatus.ON_SUPPORT
     case.save()
+    if level_changed:
+        _record_override(
+            user=user, case=case, curator=case.curator, level=case.support_level, excess=excess, reason=override_reason
+        )
     return case
 
 
 @transaction.atomic
 def case_close(*, user, case: FamilyCase, reason: str, conclusion: str, closed_on=None) -> FamilyCase:
+    """Прекращение сопровождения (001 §5.8б–в): with a positive result the family stays in post-support for the
+    profile's months (001 §5.9), otherwise it is removed from the register at once."""
     _require(user, "case.close", case)
+    rules = profiles.in_force()
+    if reason not in dict(rules.choices("closure_reasons", keep=[case.closure_reason])):
+        raise ServiceError(_("Укажите основание прекращения из списка."))
     open_referrals = case.referrals.exclude(status__in=CLOSED_STATES)
     for referral in open_referrals.select_for_update():
         _apply(referral, "cancel", user, note=_("Сопровождение семьи прекращено."))
-    case.status = CaseStatus.CLOSED
     case.closure_reason = reason
     case.closure_conclusion = conclusion
     case.closed_on = closed_on or timezone.localdate()
+    if rules.is_positive_closure(reason) and rules.post_support_months:
+        case.status = CaseStatus.POST_SUPPORT
+        case.post_support_until = add_months(case.closed_on, rules.post_support_months)
+    else:
+        case.status = CaseStatus.CLOSED
+        case.removed_on = case.closed_on
     case.save()
     return case
 
 
 @transaction.atomic
-def case_reassign(*, user, case: FamilyCase, curator) -> FamilyCase:
-    _require(user, "case.reassign", case)
-    if case.organization_id not in policy.orgs_with(curator, "curator"):
-        raise ServiceError(_("Выбранный сотрудник не является куратором этой организации."))
-    case.curator = curator
-    case.save(update_fields=["curator"])
+def case_remove_from_register(*, user, case: FamilyCase, day=None) -> FamilyCase:
+    """Снятие с учёта after post-support (001 stage VII)."""
+    _require(user, "case.remove", case)
+    case.status = CaseStatus.CLOSED
+    case.removed_on = day or timezone.localdate()
+    case.save(update_fields=["status", "removed_on"])
     return case
 
 
-def caseload(curator) -> dict[str, dict]:
-    """Open cases per support level against the recommended limit of the region's profile."""
-    return caseloads([curator.pk])[curator.pk]
-
-
-def caseloads(curator_ids) -> dict[int, dict[str, dict]]:
-    """`caseload` of several curators in one aggregate query."""
-    counts: dict[int, dict[str, int]] = {pk: {} for pk in curator_ids}
-    rows = (
-        FamilyCase.objects.filter(curator_id__in=counts)
-        .exclude(status=CaseStatus.CLOSED)
-        .values_list("curator_id", "support_level")
-        .annotate(n=Count("id"))
-        .order_by()
+@transaction.atomic
+def case_reassign(*, user, case: FamilyCase, curator, override_reason: str = "") -> FamilyCase:
+    _require(user, "case.reassign", case)
+    if not policy.is_curator_of(curator, case.organization_id):
+        raise ServiceError(_("Выбранный сотрудник не является куратором этой организации."))
+    excess = _check_caseload(
+        user=user, case=case, curator=curator, level=case.support_level, override_reason=override_reason, moving=case
     )
-    for curator_id, level, n in rows:
-        counts[curator_id][level] = n
-    return {
-        pk: {
-            level: {
-                "label": SupportLevel(level).label,
-                "count": levels.get(level, 0),
-                "limit": rule["caseload"],
-                "exceeded": levels.get(level, 0) > rule["caseload"],
-            }
-            for level, rule in settings.SUPPORT_LEVELS.items()
-        }
-        for pk, levels in counts.items()
-    }
+    case.curator = curator
+    case.curator_assigned_on = timezone.localdate()
+    case.save(update_fields=["curator", "curator_assigned_on"])
+    _record_override(
+        user=user, case=case, curator=curator, level=case.support_level, excess=excess, reason=override_reason
+    )
+    return case
 
 
 # -- Consent ---------------------------------------------------------------------------------------------------
@@ -242,8 +339,9 @@ def consent_withdraw(*, user, consent: Consent, day=None) -> Consent:
 
 
 @transaction.atomic
-def programme_new_version(*, user, case: FamilyCase) -> Programme:
-    """A new draft: the first one, or an amendment copying the measures of the latest version."""
+def programme_new_version(*, user, case: FamilyCase, from_templates: bool = True) -> Programme:
+    """A new draft: an amendment copies the measures of the latest version; the first one proposes the measures
+    of the region's templates (algorithms) for the family's categories, which the curator keeps, edits or removes."""
     _require(user, "programme.edit", case)
     latest = case.programmes.order_by("-version").first()
     programme = Programme.objects.create(case=case, version=(latest.version + 1) if latest else 1)
@@ -252,7 +350,59 @@ def programme_new_version(*, user, case: FamilyCase) -> Programme:
             measure.pk = None
             measure.programme = programme
             measure.save()
+    elif from_templates:
+        propose_measures(programme)
     return programme
+
+
+def propose_measures(programme: Programme) -> int:
+    """Add the measures of the templates for the case's family categories (one per description)."""
+    from directory.models import Category
+
+    case = programme.case
+    start = timezone.localdate()
+    templates = profiles.templates_for(case.categories)
+    categories = {
+        c.code: c
+        for c in Category.objects.filter(code__in={m.category_code for t in templates for m in t.measures.all()})
+    }
+    fallback = {c.code: c for c in Category.objects.filter(code__in=["med", "law", "ped", "psy", "soc"])}
+    seen, measures = set(), []
+    for template in templates:
+        for item in template.measures.all():
+            category = categories.get(item.category_code) or fallback.get(item.section) or fallback.get("soc")
+            if category is None or item.description in seen:
+                continue
+            seen.add(item.description)
+            measures.append(
+                Measure(
+                    programme=programme,
+                    category=category,
+                    section=item.section,
+                    description=item.description,
+                    zone=item.zone,
+                    deadline=start + timedelta(days=item.days),
+                )
+            )
+    Measure.objects.bulk_create(measures)
+    return len(measures)
+
+
+@transaction.atomic
+def measure_mark(*, user, measure: Measure, status: str, result: str = "", day=None) -> Measure:
+    """Отметка о выполнении мероприятия ИПСС (001 §4.7, приложение 2) with its result."""
+    _require(user, "measure.mark", measure.programme.case)
+    if measure.programme.status != ProgrammeStatus.APPROVED:
+        raise ServiceError(_("Отмечать выполнение можно только в утверждённой программе."))
+    if status not in MeasureStatus.values:
+        raise ServiceError(_("Неизвестная отметка о выполнении."))
+    if status != MeasureStatus.PLANNED and not result.strip():
+        raise ServiceError(_("Напишите результат мероприятия."))
+    measure.status = status
+    measure.result = result.strip()
+    measure.marked_on = None if status == MeasureStatus.PLANNED else (day or timezone.localdate())
+    measure.save(update_fields=["status", "result", "marked_on"])
+    return measure
 
 
 @transaction.atomic
@@ -298,6 +448,16 @@ def referral_create(*, user, case: FamilyCase, organization: Organization, categ
             raise ServiceError(_("Мероприятие относится к программе другой семьи."))
         if measure.programme.status != ProgrammeStatus.APPROVED:
             raise ServiceError(_("Мероприятия программы передаются партнёрам только после её утверждения."))
+    elif (
+        fields.get("urgency") != Urgency.URGENT and not case.programmes.filter(status=ProgrammeStatus.APPROVED).exists()
+    ):
+        # Planned help follows the approved programme; only urgent help may go before it.
+        raise ServiceError(
+            _(
+                "Плановое направление отправляется по утверждённой ИПСС. "
+                "До её утверждения можно направить семью только срочно."
+            )
+        )
     member = fields.get("member")
     if member is not None and member.case_id != case.pk:
         raise ServiceError(_("Выбранный член семьи относится к другому случаю."))
@@ -309,8 +469,9 @@ def referral_create(*, user, case: FamilyCase, organization: Organization, categ
 
 
 def response_days(referral: Referral) -> int:
+    rules = profiles.in_force()
     if referral.urgency == Urgency.URGENT:
-        return 1
+        return rules.urgent_response_working_days
     if referral.service and referral.service.referral_response_days:
         return referral.service.referral_response_days
     days = (
@@ -319,7 +480,7 @@ def response_days(referral: Referral) -> int:
         .values_list("referral_response_days", flat=True)
         .first()
     )
-    return days or 5
+    return days or rules.partner_response_working_days
 
 
 def _send_checks(referral: Referral) -> None:
@@ -359,6 +520,13 @@ def _apply(referral: Referral, action_code: str, user, note: str = "", **changes
     return event
 
 
+OTHER = "other"  # the «иное» item of every reason list: it needs an explanation
+
+
+def _codes(code_list: str) -> set[str]:
+    return {code for code, _label in profiles.in_force().choices(code_list)}
+
+
 ALREADY_CHANGED = _("Направление уже «%(state)s»: его изменил другой сотрудник. Обновите страницу.")
 
 
@@ -390,21 +558,21 @@ def referral_transition(*, user, referral: Referral, action: str, note: str = ""
         changes["respond_by"] = add_working_days(today, response_days(locked))
     elif action == "decline":
         reason = data.get("decline_reason")
-        if reason not in DeclineReason.values:
+        if reason not in _codes("decline_reasons"):
             raise ServiceError(_("Укажите причину отказа из списка."))
-        if reason == DeclineReason.OTHER and not note.strip():
+        if reason == OTHER and not note.strip():
             raise ServiceError(_("Для причины «иное» напишите пояснение."))
         changes["decline_reason"] = reason
     elif action == "complete":
         outcome = data.get("outcome")
-        if outcome not in Outcome.values:
+        if outcome not in _codes("outcomes"):
             raise ServiceError(_("Укажите результат из списка."))
         changes["outcome"] = outcome
     elif action == "not_complete":
         reason = data.get("not_completed_reason")
-        if reason not in NotCompletedReason.values:
+        if reason not in _codes("not_completed_reasons"):
             raise ServiceError(_("Укажите причину невыполнения из списка."))
-        if reason == NotCompletedReason.OTHER and not note.strip():
+        if reason == OTHER and not note.strip():
             raise ServiceError(_("Для причины «иное» напишите пояснение."))
         changes["not_completed_reason"] = reason
     elif action == "accept" and data.get("appointment_at"):
@@ -418,9 +586,7 @@ def referral_transition(*, user, referral: Referral, action: str, note: str = ""
 def referral_assign(*, user, referral: Referral, assignee, appointment_at=None) -> Referral:
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     _require(user, "referral.assign", referral)
-    if assignee is not None and referral.organization_id not in policy.orgs_with(
-        assignee, "partner_specialist", "partner_intake", "head"
-    ):
+    if assignee is not None and not policy.is_partner_staff(assignee, referral.organization_id):
         raise ServiceError(_("Исполнитель должен быть сотрудником организации-получателя."))
     referral.assignee = assignee
     if appointment_at is not None:
@@ -530,7 +696,9 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
     from .models import AccessLog, DestructionRecord
 
     cutoff = timezone.localdate() - timedelta(days=older_than_days)
-    cases = FamilyCase.objects.filter(status=CaseStatus.CLOSED, closed_on__lt=cutoff, anonymised_at__isnull=True)
+    cases = FamilyCase.objects.filter(
+        status__in=[CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED], closed_on__lt=cutoff, anonymised_at__isnull=True
+    )
     done = []
     for case in cases:
         reference = f"{case.organization.display_name}, № {case.registration_number} от {case.registration_date}"
@@ -560,6 +728,16 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
             case.members.update(full_name=ANONYMISED, birth_date=None, phone="", phone_hash="", address="")
             case.consents.update(signed_by=ANONYMISED, document_data=None, document_type="")
             case.referrals.update(narrative="", health_notes="", education_notes="")
+            Measure.objects.filter(programme__case=case).update(result="")
+            case.inspections.update(
+                participants="",
+                housing=ANONYMISED,
+                conditions=ANONYMISED,
+                child_conditions=ANONYMISED,
+                conclusion=ANONYMISED,
+            )
+            case.post_support_notes.update(note=ANONYMISED)
+            case.agenda_items.update(conclusion="")
             Message.objects.filter(referral__case=case).update(body=ANONYMISED)
             attachments.delete()
             case.address = ""

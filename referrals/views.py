@@ -29,7 +29,7 @@ from directory.models import Category, Organization
 from website.db_router import reads_from_replica
 
 from . import policy, selectors, services
-from .codes import ProgrammeStatus
+from .codes import CaseStatus, ProgrammeStatus
 from .crypto import decrypt_bytes
 from .forms import (
     AssignForm,
@@ -218,12 +218,16 @@ def case_detail(request, case_uuid):
 def case_edit(request, case_uuid):
     case = _case(request, case_uuid)
     require(request.user, "case.edit", case)
-    initial = {name: getattr(case, name) for name in CaseForm.base_fields}
+    initial = {name: getattr(case, name) for name in CaseForm.base_fields if hasattr(case, name)}
     form = CaseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.case_update(user=request.user, case=case, **form.cleaned_data)
-        messages.success(request, _("Изменения сохранены."))
-        return redirect("referrals:case", case.uuid)
+        try:
+            services.case_update(user=request.user, case=case, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Изменения сохранены."))
+            return redirect("referrals:case", case.uuid)
     log(request, case, case, ["case.address", "case.narrative"], "case")
     return render(request, "referrals/case_edit.html", {"form": form, "case": case})
 
@@ -234,9 +238,19 @@ def case_close(request, case_uuid):
     require(request.user, "case.close", case)
     form = CloseCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.case_close(user=request.user, case=case, **form.cleaned_data)
-        messages.success(request, _("Сопровождение прекращено; открытые направления отменены."))
-        return redirect("referrals:case", case.uuid)
+        try:
+            case = services.case_close(user=request.user, case=case, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if case.status == CaseStatus.POST_SUPPORT:
+                text = _("Сопровождение прекращено; семья на постсопровождении до %(date)s.") % {
+                    "date": case.post_support_until.strftime("%d.%m.%Y")
+                }
+            else:
+                text = _("Сопровождение прекращено, семья снята с учёта; открытые направления отменены.")
+            messages.success(request, text)
+            return redirect("referrals:case", case.uuid)
     return render(
         request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Прекратить сопровождение")}
     )
@@ -248,9 +262,13 @@ def case_reassign(request, case_uuid):
     require(request.user, "case.reassign", case)
     form = ReassignForm(request.POST or None, curators=selectors.curators_of(case.organization_id))
     if request.method == "POST" and form.is_valid():
-        services.case_reassign(user=request.user, case=case, curator=form.cleaned_data["curator"])
-        messages.success(request, _("Куратор семьи изменён."))
-        return redirect("referrals:case", case.uuid)
+        try:
+            services.case_reassign(user=request.user, case=case, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Куратор семьи изменён."))
+            return redirect("referrals:case", case.uuid)
     return render(request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Сменить куратора")})
 
 

@@ -407,24 +407,8 @@ REFERRAL_PARTNER_ACCESS_DAYS = env_int("REFERRAL_PARTNER_ACCESS_DAYS", 30)
 REFERRAL_ATTACHMENT_MAX_BYTES = env_int("REFERRAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Closed cases are anonymised by `purge_closed_cases` after this many days unless --older-than says otherwise.
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 5 * 365)
-# Support levels per region: durations in months and the recommended caseload per curator. The federal
-# model programme (seed 002) gives 12/12/6/3 months and 24/24/12/6 families; Tatarstan (seed 001) has three
-# levels, 12/12/6 months and 8/6/4 families (adaptation/basic/crisis) — set REFERRAL_REGION_PROFILE=tatarstan.
-SUPPORT_LEVEL_PROFILES = {
-    "federal": {
-        "adaptation": {"months": 12, "caseload": 24},
-        "basic": {"months": 12, "caseload": 24},
-        "crisis": {"months": 6, "caseload": 12},
-        "emergency": {"months": 3, "caseload": 6},
-    },
-    "tatarstan": {
-        "adaptation": {"months": 12, "caseload": 8},
-        "basic": {"months": 12, "caseload": 6},
-        "crisis": {"months": 6, "caseload": 4},
-    },
-}
-REFERRAL_REGION_PROFILE = os.environ.get("REFERRAL_REGION_PROFILE", "federal")
-SUPPORT_LEVELS = SUPPORT_LEVEL_PROFILES[REFERRAL_REGION_PROFILE]
+# Support levels, caseload limits, code lists and deadlines are the region profile's data (referrals/profiles.py,
+# edited in the admin; shipped profiles in referrals/region_profiles/).
 
 # Second factor and lockout for the workspace.
 OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from directory.models import Category, Municipality, Organization, Service
 from referrals import services
 from referrals.codes import DataCategory, Relation, Role
-from referrals.models import Membership
+from referrals.models import Measure, Membership
 
 FAMILY_NAMES = ("Тестова Алдынай Сергеевна", "Тестов Мерген Алдынаевич")
 FAMILY_PHONE = "+7 913 555-12-34"
@@ -49,6 +49,7 @@ class Network:
     case: object = None
     consent: object = None
     category: Category = None
+    programme: object = None
 
     def new_referral(self, *, organization=None, steps=(), **extra):
         organization = organization or self.partner
@@ -155,5 +156,22 @@ def network(db) -> Network:
         all_partners=True,
     )
     net.category = Category.objects.get(code="psy")
+    # Planned referrals follow an approved ИПСС (services.referral_create).
+    programme = services.programme_new_version(user=net.users["curator"], case=net.case, from_templates=False)
+    Measure.objects.create(
+        programme=programme,
+        category=net.category,
+        description="Консультации психолога для матери",
+        deadline=today + datetime.timedelta(days=30),
+        zone="partner",
+    )
+    services.programme_decide(
+        user=net.users["head"],
+        programme=programme,
+        approved=True,
+        decided_on=today - datetime.timedelta(days=8),
+        protocol_number="1",
+    )
+    net.programme = programme
     assert Service.objects.filter(organization=partner, accepts_referrals=True).exists()
     return net

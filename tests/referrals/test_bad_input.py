@@ -89,7 +89,8 @@ def test_case_with_future_birth_date_or_bad_phone_saves_nothing(client, network)
     response = client.post(url, case_post_data(network))
     case = FamilyCase.objects.get(registration_number="T-99")
     assert response.status_code == 302 and case.members.get().full_name == "Новикова Анна"
-    assert case.support_until is not None
+    # The support term starts with the agreement (none yet); the decision clock with the application.
+    assert case.support_until is None and case.applied_on == case.registration_date
 
 
 def referral_post(network, organization, send=True):
