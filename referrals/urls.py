@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import consilium_urls, document_urls, views
 
 app_name = "referrals"
 
@@ -35,4 +35,17 @@ urlpatterns = [
     path("notifications/", views.notifications_view, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
     path("figures/", views.figures, name="figures"),
+    path("", include(consilium_urls)),
+    path("", include(document_urls)),
 ]
+
+
+def all_patterns(patterns=None):
+    """Every named workspace URL pattern, with those of the included modules."""
+    found = []
+    for pattern in urlpatterns if patterns is None else patterns:
+        if hasattr(pattern, "url_patterns"):
+            found.extend(all_patterns(pattern.url_patterns))
+        else:
+            found.append(pattern)
+    return found

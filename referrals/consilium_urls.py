@@ -1,0 +1,3 @@
+"""Workspace URLs of the consilium pages (included by referrals/urls.py, same namespace)."""
+
+urlpatterns = []

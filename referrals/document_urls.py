@@ -1,0 +1,3 @@
+"""Workspace URLs of the document pages (included by referrals/urls.py, same namespace)."""
+
+urlpatterns = []
