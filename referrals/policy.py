@@ -253,6 +253,23 @@ RULES = {
     "curator.desk": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
 }
 
+# The rules that take a family case (the case page shows its actions by them).
+CASE_RULES = (
+    "case.view",
+    "case.edit",
+    "case.close",
+    "case.remove",
+    "case.reassign",
+    "case.print",
+    "consent.add",
+    "programme.edit",
+    "programme.decide",
+    "measure.mark",
+    "inspection.add",
+    "postsupport.add",
+    "referral.create",
+)
+
 # Every referral state action has a rule (checked by tests/referrals/test_permission_matrix.py).
 TRANSITION_RULES = {code: f"referral.{code}" for code in ACTIONS if code != "expire"}
 

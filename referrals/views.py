@@ -209,6 +209,8 @@ def case_detail(request, case_uuid):
         "referrals": case.referrals.select_related("organization", "category").order_by("-created_at"),
         "can_edit": policy.can(request.user, "case.edit", case),
         "can_reassign": policy.can(request.user, "case.reassign", case),
+        # What the user may do on this case, by rule ("inspection.add" → can.inspection_add), for the page's blocks.
+        "can": {rule.replace(".", "_"): policy.can(request.user, rule, case) for rule in policy.CASE_RULES},
         "caseload": services.caseload(case.curator),
     }
     return render(request, "referrals/case_detail.html", context)
