@@ -301,3 +301,9 @@ def access_log_scope(user):
         return AccessLog.objects.all()
     head_orgs = orgs_with(user, Role.HEAD)
     return AccessLog.objects.filter(Q(organization_id__in=head_orgs) | Q(case__organization_id__in=head_orgs))
+
+
+def register_cases(user):
+    """The cases in the registers (журналы первичного и ведомственного учёта) a user keeps: every case of the
+    organisations the user heads, and none for anyone else (a curator who is also a head elsewhere sees only those)."""
+    return FamilyCase.objects.filter(organization_id__in=orgs_with(user, Role.HEAD))
