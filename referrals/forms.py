@@ -230,14 +230,32 @@ class ConsentForm(forms.Form):
 
 
 class MeasureForm(forms.ModelForm):
+    """A measure of a draft ИПСС: its section of the plan (приложение 2) and the family member it is for."""
+
     class Meta:
         model = Measure
-        fields = ["category", "description", "organization", "responsible_person", "deadline", "zone", "form"]
+        fields = [
+            "section",
+            "category",
+            "description",
+            "member",
+            "organization",
+            "responsible_person",
+            "deadline",
+            "zone",
+            "form",
+        ]
         widgets = {"deadline": DATE_WIDGET, "description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.filter(is_network_partner=True)
+        self.fields["section"].required = True
+        self.fields["section"].choices = BLANK + list(Measure._meta.get_field("section").choices)
+        member = self.fields["member"]
+        member.queryset = case.members.all() if case is not None else member.queryset.none()
+        member.label_from_instance = lambda m: f"{m.full_name} ({m.get_relation_display()})"
+        member.empty_label = _("— вся семья —")
 
 
 class ProgrammeDecisionForm(forms.Form):

@@ -365,11 +365,14 @@ def _programme(request, programme_id):
 
 @workspace_view
 def programme_detail(request, programme_id):
+    from . import documents
+    from .document_forms import MeasureMarkForm
+
     programme = _programme(request, programme_id)
     case = programme.case
     require(request.user, "case.view", case)
     editable = programme.status == ProgrammeStatus.DRAFT and policy.can(request.user, "programme.edit", case)
-    form = MeasureForm(request.POST or None) if editable else None
+    form = MeasureForm(request.POST or None, case=case) if editable else None
     if request.method == "POST":
         if not editable:
             raise PermissionDenied(_("Утверждённую программу изменяют новой редакцией."))
@@ -384,12 +387,23 @@ def programme_detail(request, programme_id):
         if programme.status == ProgrammeStatus.DRAFT and policy.can(request.user, "programme.decide", case)
         else None
     )
+    measures = list(documents.programme_measures(programme))
+    # Appendix 2: the measures by the six sections of the plan, each with a form to mark it where it may be marked.
+    sections = documents.plan_sections(measures)
+    if programme.status == ProgrammeStatus.APPROVED and policy.can(request.user, "measure.mark", case):
+        for row in (row for section in sections for row in section.rows):
+            row.form = MeasureMarkForm(measure=row.measure)
+    log(request, programme, case, ["member.full_name", "measure.result"], "case")
     context = {
         "programme": programme,
         "case": case,
-        "measures": programme.measures.select_related("category", "organization"),
+        "measures": measures,
+        "sections": sections,
+        "templates": documents.programme_templates(programme, measures),
+        "editable": editable,
         "form": form,
         "decide_form": decide,
+        "can_print": policy.can(request.user, "case.print", case),
     }
     return render(request, "referrals/programme_detail.html", context)
 
