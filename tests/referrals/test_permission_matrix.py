@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import policy, services
+from referrals import policy, procedure, services
 from referrals.crypto import encrypt_bytes
 from referrals.models import AccessLog, Referral
 
@@ -37,6 +37,17 @@ def build(network, consent_state):
     Referral.objects.filter(pk=objects["accepted"].pk).update(assignee=net.users["specialist"])
     objects["accepted"].refresh_from_db()
     objects["programme"] = services.programme_new_version(user=net.users["curator"], case=net.case)
+    objects["measure"] = objects["programme"].measures.first()  # of the draft
+    objects["approved_measure"] = net.programme.measures.first()
+    objects["inspection"] = procedure.inspection_add(
+        user=net.users["curator"],
+        case=net.case,
+        inspected_on=timezone.localdate(),
+        housing="—",
+        conditions="—",
+        child_conditions="—",
+        conclusion="—",
+    )
     net.consent.document_data = encrypt_bytes(b"%PDF-1.4 scan")
     net.consent.document_type = "application/pdf"
     net.consent.save()
@@ -181,6 +192,17 @@ URLS = [
         lambda r, c: r in ("curator", "other_curator", "head"),
     ),
     ("referrals:figures", "get", None, "reports.view", None, lambda r, c: r in ("coordinator", "head", "admin")),
+    # The case documents (referrals/document_urls.py): the ИПСС's measures, the inspection act, prints, registers.
+    ("referrals:measure_edit", "get", "measure", "programme.edit", None, may_case),
+    ("referrals:measure_delete", "post", "measure", "programme.edit", {}, may_case),
+    ("referrals:measure_mark", "get", "approved_measure", "measure.mark", None, may_case),
+    ("referrals:programme_print", "get", "programme", "case.print", None, may_case),
+    ("referrals:case_programme_print", "get", "case", "case.print", None, may_case),
+    ("referrals:inspection_new", "get", "case", "inspection.add", None, may_case),
+    ("referrals:inspection", "get", "inspection", "case.view", None, may_case),
+    ("referrals:inspection_print", "get", "inspection", "case.print", None, may_case),
+    ("referrals:register_primary", "get", None, "registers.view", None, lambda r, c: r == "head"),
+    ("referrals:register_departmental", "get", None, "registers.view", None, lambda r, c: r == "head"),
 ]
 
 # Rules reached through other URLs than the list above (each has its own test elsewhere in this package).
@@ -191,9 +213,6 @@ COVERED_ELSEWHERE |= {
     "case.assign",
     "caseload.override",
     "case.remove",
-    "case.print",
-    "measure.mark",
-    "inspection.add",
     "postsupport.add",
     "consilium.list",
     "consilium.manage",
@@ -201,7 +220,6 @@ COVERED_ELSEWHERE |= {
     "consilium.edit",
     "consilium.decide",
     "consilium.print",
-    "registers.view",
 }
 
 
@@ -223,7 +241,7 @@ def url_for(spec, objects):
     obj = objects[key]
     if key == "case":
         return reverse(name, args=[obj.uuid])
-    if key in ("programme", "consent", "attachment"):
+    if key in ("programme", "consent", "attachment", "measure", "approved_measure", "inspection"):
         return reverse(name, args=[obj.pk])
     if name == "referrals:referral_act":
         return reverse(name, args=[obj.uuid, data["action"]])
@@ -238,7 +256,7 @@ def expected_status(spec, role, consent_state):
         return "ok"
     if key is None:
         return 403
-    if key in ("case", "programme", "consent"):
+    if key in ("case", "programme", "consent", "measure", "approved_measure", "inspection"):
         visible = role in CASE_SIDE
     elif key == "attachment":
         visible = sees_referral(role, "accepted")
