@@ -6,7 +6,6 @@ take on a record they can open answer 403.
 
 from __future__ import annotations
 
-import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -762,39 +761,35 @@ def access_log(request):
 @reads_from_replica()  # aggregated figures only: they may lag the primary (website/db_router.py)
 def figures(request):
     require(request.user, "reports.view")
-    from .reports import bar_chart, line_chart, quarterly_report
+    from . import profiles
+    from .reports import PERIOD_NAMES, Period, bar_chart, build_report, line_chart
 
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = timezone.localdate()
-    report = quarterly_report(day)
-    if request.GET.get("format") == "xlsx":
-        from .reports import report_xlsx
+    today = timezone.localdate()
+    period = Period.from_query(request.GET, today)
+    report = build_report(period)
+    export = request.GET.get("format")
+    if export in ("xlsx", "pdf"):
+        from .reports import report_pdf, report_xlsx
         from .security import record
 
-        record("export", user=request.user, detail=f"отчёт XLSX {report['start']:%Y-%m}", request=request)
-
-        response = HttpResponse(
-            report_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="analysis-{report["start"]:%Y-%m}.xlsx"'
+        record("export", user=request.user, detail=f"отчёт {export.upper()} {period.slug}", request=request)
+        if export == "xlsx":
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            response = HttpResponse(report_xlsx(report), content_type=content_type)
+        else:
+            response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="analysis-{period.slug}.{export}"'
         return response
-    if request.GET.get("format") == "pdf":
-        from .reports import report_pdf
-        from .security import record
-
-        record("export", user=request.user, detail=f"отчёт PDF {report['start']:%Y-%m}", request=request)
-
-        response = HttpResponse(report_pdf(report), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="analysis-{report["start"]:%Y-%m}.pdf"'
-        return response
+    required = profiles.in_force(period.end).reporting_periods
     context = {
-        "figures": selectors.coordinator_figures(),
         "report": report,
+        "period": period,
+        "kinds": [(kind, name, kind in required) for kind, name in PERIOD_NAMES.items()],
+        "years": range(min(period.year, today.year) - 5, max(period.year, today.year) + 2),
+        "parts": range(1, period.parts + 1),
         "chart": bar_chart(report["referrals"]["by_kind"], "total"),
         "line": line_chart(report["weekly"], "total"),
-        "previous": (report["start"] - datetime.timedelta(days=1)).isoformat(),
-        "next": (report["end"] + datetime.timedelta(days=1)).isoformat(),
+        "previous": period.shifted(-1),
+        "next": period.shifted(1),
     }
     return render(request, "referrals/figures.html", context)
