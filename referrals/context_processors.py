@@ -7,5 +7,6 @@ def cabinet(request):
         return {}
     return {
         "unread_notifications": request.user.notifications.filter(read_at__isnull=True).count(),
+        "can_consilium": policy.can(request.user, "consilium.list"),
         "can_registers": policy.can(request.user, "registers.view"),
     }

@@ -62,6 +62,11 @@ def build(network, consent_state):
     elif consent_state == "expired":
         net.consent.expires_on = today - datetime.timedelta(days=1)
         net.consent.save()
+    head = net.users["head"]
+    objects["meeting"] = procedure.meeting_create(
+        user=head, organization=net.support, held_on=today, number="1", chair="Председатель консилиума"
+    )
+    objects["agenda_item"] = procedure.agenda_add(user=head, meeting=objects["meeting"], case=net.case, kind="primary")
     return objects
 
 
@@ -92,6 +97,15 @@ def may_case(role, consent):
 
 def any_workspace_user(role, consent):
     return role in WORKSPACE
+
+
+def head_only(role, consent):
+    return role == "head"
+
+
+def consilium_staff(role, consent):
+    """The head and the curators of the organisation (the other curator too: their own cases, none here)."""
+    return role in ("curator", "other_curator", "head")
 
 
 def partner_unlocked(role, consent):
@@ -182,6 +196,14 @@ URLS = [
         lambda r, c: r in ("intake", "specialist", "other_intake", "head"),
     ),
     ("referrals:case_list", "get", None, "curator.desk", None, lambda r, c: r in ("curator", "other_curator", "head")),
+    # The consilium (referrals/consilium_urls.py): the head convenes, decides and prints; the curators look on.
+    ("referrals:consilium_list", "get", None, "consilium.list", None, consilium_staff),
+    ("referrals:consilium_new", "get", None, "consilium.manage", None, head_only),
+    ("referrals:consilium_meeting", "get", "meeting", "consilium.view", None, consilium_staff),
+    ("referrals:consilium_participant_add", "post", "meeting", "consilium.edit", {}, head_only),
+    ("referrals:consilium_agenda_add", "get", "meeting", "consilium.edit", None, head_only),
+    ("referrals:consilium_decide", "post", "agenda_item", "consilium.decide", {}, head_only),
+    ("referrals:consilium_protocol", "get", "meeting", "consilium.print", None, head_only),
     ("referrals:access_log", "get", None, "accesslog.view", None, lambda r, c: r in ("head", "admin")),
     (
         "referrals:help_requests",
@@ -214,12 +236,6 @@ COVERED_ELSEWHERE |= {
     "caseload.override",
     "case.remove",
     "postsupport.add",
-    "consilium.list",
-    "consilium.manage",
-    "consilium.view",
-    "consilium.edit",
-    "consilium.decide",
-    "consilium.print",
 }
 
 
@@ -243,6 +259,8 @@ def url_for(spec, objects):
         return reverse(name, args=[obj.uuid])
     if key in ("programme", "consent", "attachment", "measure", "approved_measure", "inspection"):
         return reverse(name, args=[obj.pk])
+    if key in ("meeting", "agenda_item"):
+        return reverse(name, args=[obj.pk])
     if name == "referrals:referral_act":
         return reverse(name, args=[obj.uuid, data["action"]])
     return reverse(name, args=[obj.uuid])
@@ -260,6 +278,10 @@ def expected_status(spec, role, consent_state):
         visible = role in CASE_SIDE
     elif key == "attachment":
         visible = sees_referral(role, "accepted")
+    elif key == "meeting":  # a meeting of the case's organisation: its head and curators
+        visible = consilium_staff(role, consent_state)
+    elif key == "agenda_item":  # an item on it: those who may open its case
+        visible = role in CASE_SIDE
     else:
         visible = sees_referral(role, key)
     return 403 if visible else 404
