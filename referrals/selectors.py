@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from directory.models import Settlement
 
 from . import policy
-from .codes import ENDED_STATUSES, AgendaKind, CaseStatus, DataCategory, ProgrammeStatus, Relation, Role
+from .codes import ENDED_STATUSES, AgendaKind, CaseStatus, DataCategory, ProgrammeStatus, Relation
 from .models import FamilyCase, Measure, Referral
 from .states import CLOSED_STATES, State
 
@@ -103,7 +103,7 @@ def head_dashboard(user) -> dict:
     """Head of unit: overdue referrals of the whole organisation and every curator's caseload."""
     from .services import caseloads
 
-    org_ids = policy.orgs_with(user, Role.HEAD)
+    org_ids = policy.head_organizations(user)
     cases = FamilyCase.objects.filter(organization_id__in=org_ids)
     today = timezone.localdate()
     overdue = (
@@ -270,25 +270,9 @@ def coordinator_figures() -> dict:
     }
 
 
-def staff(organization_id: int, *roles: str):
-    """Active users holding an active membership of the organisation in one of the roles."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization_id=organization_id,
-            memberships__role__in=roles,
-            memberships__is_active=True,
-        )
-        .distinct()
-    )
-
-
 def curators_of(organization_id: int):
     """Curators a case can be given to: deactivated accounts are left out."""
-    return staff(organization_id, Role.CURATOR).order_by("last_name", "username")
+    return policy.curators(organization_id)
 
 
 def case_stages(case: FamilyCase) -> list[dict]:

@@ -30,7 +30,7 @@ from directory.models import Category, Organization
 from website.db_router import reads_from_replica
 
 from . import clocks, policy, procedure, selectors, services
-from .codes import CaseGround, CaseStatus, ProgrammeStatus, Role
+from .codes import CaseGround, CaseStatus, ProgrammeStatus
 from .crypto import decrypt_bytes
 from .forms import (
     AssignForm,
@@ -128,11 +128,11 @@ def logout_view(request):
 @workspace_view
 def home(request):
     user = request.user
-    context = {"roles": {role for role in policy.memberships(user)}}
+    context = {"can": {rule.replace(".", "_"): policy.can(user, rule) for rule in policy.WORKSPACE_RULES}}
     if policy.can(user, "curator.desk"):
         context["desk"] = selectors.curator_desk(user)
         context["caseload"] = services.caseload(user)
-    if policy.has_role(user, "head"):
+    if policy.can(user, "head.dashboard"):
         context["head"] = selectors.head_dashboard(user)
     if policy.can(user, "partner.inbox"):
         _ids, context["inbox_counts"] = selectors.partner_inbox(user, "new")
@@ -188,7 +188,7 @@ def _from_help_request(help_request) -> tuple[dict, list[dict]]:
 @workspace_view
 def case_new(request):
     require(request.user, "curator.desk")
-    organization_id = min(policy.orgs_with(request.user, Role.CURATOR, Role.HEAD))
+    organization_id = min(policy.case_organizations(request.user))
     help_request = _help_request(request)
     initial, members_initial = {}, []
     if help_request is not None:
