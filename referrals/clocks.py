@@ -275,3 +275,24 @@ def nearest(clocks: list[Clock]) -> Clock | None:
     """The running clock that needs attention first (overdue first, then the soonest)."""
     running = [clock for clock in clocks if not clock.is_done]
     return min(running, key=lambda clock: clock.left) if running else None
+
+
+def request_clock(help_request, today=None, calendar: Calendar | None = None) -> Clock | None:
+    """The decision clock of a family's request from the site, before a case is opened for it (001 §4.4)."""
+    today = today or timezone.localdate()
+    calendar = calendar or Calendar()
+    received = timezone.localtime(help_request.created_at).date()
+    days = profiles.in_force(received).decision_working_days
+    if not days:
+        return None
+    due = calendar.add(received, days)
+    return _clock(
+        "decision",
+        _("Решение о сопровождении"),
+        "001 §4.4",
+        received,
+        due,
+        None,
+        today,
+        calendar,
+    )

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from directory.models import Category, Municipality, Organization
 
-from . import services
-from .codes import CaseGround, DataCategory, Relation, Role
+from . import procedure, profiles, services
+from .codes import AgendaKind, CaseGround, DataCategory, Decision, Relation, Role
+from .intake import create_help_request
 from .models import Measure, Membership, Referral
 
 DEMO_PASSWORD = "demo-cabinet-2026"
@@ -106,6 +107,7 @@ def _family(curator, number, *, level, members, categories, circumstances, contr
 def load_demo_network() -> dict:
     if get_user_model().objects.filter(username="kurator", memberships__isnull=False).exists():
         return {"users": len(DEMO_USERS), "created": False}
+    _tyva_profile()
     users = _users()
     curator, head = users["kurator"], users["rukovoditel"]
     today = timezone.localdate()
@@ -238,4 +240,159 @@ def load_demo_network() -> dict:
     Referral.objects.filter(pk=late.pk).update(respond_by=today - datetime.timedelta(days=1))
     services.expire_overdue(today)
     referral(family, clinic, med, send)  # a fresh one for the clinic's intake
+    _procedure(users, family, second)
     return {"users": len(users), "created": True, "referrals": Referral.objects.count()}
+
+
+TYVA_FROM = datetime.date(2026, 1, 1)
+
+
+def _tyva_profile() -> None:
+    """The demo network is in Tyva: its profile (seed 000) applies from 2026, after the federal default."""
+    from .models import RegionProfile
+
+    if not RegionProfile.objects.filter(region="tyva").exists():
+        profiles.import_profile(profiles.shipped_data("tyva"), valid_from=min(TYVA_FROM, timezone.localdate()))
+
+
+def _procedure(users, family, second) -> None:
+    """Families at every stage of the procedure, and a consilium with its protocol (001 stages I–VII)."""
+    curator, head = users["kurator"], users["rukovoditel"]
+    today = timezone.localdate()
+    support = _org("КЦСОН города Кызыла")
+    district = Municipality.objects.filter(name__icontains="Кызыл").order_by("name").first()
+
+    # I. A family's own request from the site, not yet opened as a case («Открыть случай» in «Обращения»).
+    create_help_request(
+        name="Демо Саяна",
+        phone="+7 913 000-00-07",
+        district=district,
+        message="Вымышленное обращение: одна воспитываю троих детей, нечем платить за квартиру, нужна помощь.",
+    )
+    # II–III. A case opened from a request: curator assigned, housing inspected, a draft ИПСС from the templates.
+    request = create_help_request(
+        name="Демо Чойгана",
+        phone="+7 913 000-00-08",
+        district=district,
+        message="Вымышленное обращение: взяли под опеку племянника, не справляемся с его поведением.",
+    )
+    foster = services.case_open(
+        user=curator,
+        organization=support,
+        curator=curator,
+        members=[
+            {"full_name": "Демо Чойгана Опекун", "relation": Relation.GUARDIAN, "phone": "+7 913 000-00-08"},
+            {"full_name": "Демо Мерген", "birth_date": datetime.date(2014, 5, 3), "relation": Relation.CHILD},
+        ],
+        help_request=request,
+        registration_number="2026-004",
+        registration_date=today - datetime.timedelta(days=4),
+        applied_on=today - datetime.timedelta(days=5),
+        ground=CaseGround.APPLICATION,
+        district=district,
+        categories=["foster"],
+        circumstances=["parent_child_crisis"],
+        support_level="adaptation",
+        address="г. Кызыл, ул. Демонстрационная, д. 4, кв. 4",
+        narrative=request.message,
+    )
+    procedure.inspection_add(
+        user=curator,
+        case=foster,
+        inspected_on=today - datetime.timedelta(days=2),
+        participants="куратор семьи, опекун",
+        housing="Двухкомнатная квартира, 46 м², собственность опекуна.",
+        conditions="Чисто, отопление и водоснабжение есть.",
+        child_conditions="Отдельная кровать и письменный стол, одежда по сезону.",
+        conclusion="Условия удовлетворительные. Рекомендована помощь психолога в адаптации ребёнка.",
+    )
+    procedure.assessment_done(user=curator, case=foster, day=today - datetime.timedelta(days=1))
+    draft = services.programme_new_version(user=curator, case=foster)
+
+    # IV. A held consilium: the foster family accepted with its ИПСС; another family not accepted; a control review.
+    refused = services.case_open(
+        user=users["kurator2"],
+        organization=support,
+        curator=users["kurator2"],
+        members=[{"full_name": "Демо Айдыс Отец", "relation": Relation.FATHER}],
+        registration_number="2026-005",
+        registration_date=today - datetime.timedelta(days=12),
+        ground=CaseGround.ORGANIZATION,
+        district=district,
+        categories=["low_income"],
+        circumstances=["poverty"],
+        support_level="basic",
+        narrative="Вымышленная семья: сообщение школы.",
+    )
+    meeting = procedure.meeting_create(
+        user=head,
+        organization=support,
+        held_on=today,
+        number="12",
+        place="КЦСОН города Кызыла, каб. 5",
+        chair="Кара-Сал С. (директор)",
+        secretary="Ондар Ч.",
+        participants=[
+            {"organization": support, "full_name": "Монгуш А.", "position": "куратор семьи"},
+            {"organization": _org("Кризисный центр «Надежда»"), "full_name": "Донгак О.", "position": "психолог"},
+            {"organization": _org("Детская поликлиника Кызыла"), "full_name": "Иргит А.", "position": "педиатр"},
+        ],
+    )
+    item = procedure.agenda_add(
+        user=head, meeting=meeting, case=foster, kind=AgendaKind.PRIMARY, invited=foster.members.all()
+    )
+    procedure.agenda_decide(
+        user=head,
+        item=item,
+        decision=Decision.ACCEPT,
+        level="adaptation",
+        programme=draft,
+        family_agreed=True,
+        conclusion="Принять на сопровождение, адаптационный уровень; ИПСС утвердить.",
+    )
+    item = procedure.agenda_add(user=head, meeting=meeting, case=refused, kind=AgendaKind.PRIMARY)
+    procedure.agenda_decide(
+        user=head,
+        item=item,
+        decision=Decision.NOT_ACCEPT,
+        conclusion="Семья в сопровождении не нуждается: оказана помощь по линии социальной защиты.",
+    )
+    services.case_update(user=curator, case=family, accepted_on=family.contract_date)
+    services.case_update(user=curator, case=second, accepted_on=second.contract_date)
+    item = procedure.agenda_add(user=head, meeting=meeting, case=family, kind=AgendaKind.CONTROL)
+    procedure.agenda_decide(
+        user=head, item=item, decision=Decision.CONTINUE, conclusion="Положительная динамика, продолжить."
+    )
+    # V. Measures of an approved ИПСС marked done and not done.
+    measures = list(family.programmes.get(status="approved").measures.order_by("deadline"))
+    services.measure_mark(
+        user=curator, measure=measures[0], status="done", result="Проведён осмотр, рекомендации выданы."
+    )
+    # A planned meeting for the next reviews.
+    procedure.meeting_create(
+        user=head, organization=support, held_on=today + datetime.timedelta(days=14), number="13", chair="Кара-Сал С."
+    )
+    # VII. A family whose support ended and who is removed from the register.
+    closed = services.case_open(
+        user=curator,
+        organization=support,
+        curator=curator,
+        members=[{"full_name": "Демо Шончалай Мать", "relation": Relation.MOTHER}],
+        registration_number="2025-031",
+        registration_date=today - datetime.timedelta(days=300),
+        ground=CaseGround.APPLICATION,
+        district=district,
+        categories=["single_parent"],
+        circumstances=["unemployment"],
+        support_level="crisis",
+        contract_number="Д-2025-031",
+        contract_date=today - datetime.timedelta(days=295),
+        narrative="Вымышленная семья: мать нашла работу, дети посещают секцию.",
+    )
+    services.case_close(
+        user=curator,
+        case=closed,
+        reason="goal_reached",
+        conclusion="Цель достигнута: мать трудоустроена, конфликт в семье разрешён.",
+        closed_on=today - datetime.timedelta(days=20),
+    )

@@ -13,7 +13,7 @@ from django_otp import match_token
 from directory.models import Category, Organization
 
 from . import profiles
-from .codes import CaseGround, DataCategory, Relation, Urgency
+from .codes import CaseGround, DataCategory, PostSupportContact, Relation, Urgency
 from .models import Measure, NotificationPreference
 
 BLANK = [("", _("— выберите —"))]
@@ -179,6 +179,20 @@ class CloseCaseForm(forms.Form):
     conclusion = forms.CharField(
         label=_("Заключение межведомственной рабочей группы"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
+
+
+class PostSupportNoteForm(forms.Form):
+    on = forms.DateField(label=_("Дата"), widget=DATE_WIDGET)
+    contact = forms.ChoiceField(label=_("Как"), choices=PostSupportContact.choices)
+    note = forms.CharField(
+        label=_("Что выяснили, что сделано"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def clean_on(self):
+        value = self.cleaned_data["on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Дата не может быть в будущем."))
+        return value
 
 
 class ReassignForm(forms.Form):

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .codes import ENDED_STATUSES, CaseStatus, Role
+from . import policy
+from .codes import ENDED_STATUSES, CaseStatus
 from .models import FamilyCase, Measure, Notification, NotificationPreference, OutgoingEmail, Referral
-from .selectors import staff
 from .states import State
 
 logger = logging.getLogger(__name__)
@@ -29,12 +29,6 @@ MAX_BACKOFF = timedelta(hours=6)
 
 
 # -- Who hears about what --------------------------------------------------------------------------------------
-
-
-def intake_staff(organization_id: int):
-    """Those who answer for a partner organisation: its intake, or its head when it has no intake."""
-    users = staff(organization_id, Role.PARTNER_INTAKE)
-    return users if users.exists() else staff(organization_id, Role.HEAD)
 
 
 def _referral_url(referral: Referral) -> str:
@@ -108,7 +102,7 @@ def on_transition(referral: Referral, action: str, actor) -> None:
             "label": label,
             "date": referral.respond_by.strftime("%d.%m.%Y") if referral.respond_by else "—",
         }
-        notify(intake_staff(referral.organization_id), kind="new_referral", key=key, text=text, url=url)
+        notify(policy.intake_staff(referral.organization_id), kind="new_referral", key=key, text=text, url=url)
         return
     texts = {
         "accept": _("%(label)s принято организацией «%(org)s»"),
@@ -124,7 +118,7 @@ def on_transition(referral: Referral, action: str, actor) -> None:
             notify([curator], kind=action, key=key, text=text, url=url)
     if action == "expire":
         # Escalation: the heads of the partner and of the curator's unit learn that nobody answered.
-        heads = list(staff(referral.organization_id, Role.HEAD)) + list(staff(referral.case.organization_id, Role.HEAD))
+        heads = list(policy.heads(referral.organization_id)) + list(policy.heads(referral.case.organization_id))
         notify(heads, kind="escalation", key=f"escalation:{referral.pk}", text=text, url=url)
 
 
@@ -133,7 +127,7 @@ def on_message(message) -> None:
     from . import policy
 
     if policy.is_case_side(message.author, referral.case):
-        recipients = list(intake_staff(referral.organization_id))
+        recipients = list(policy.intake_staff(referral.organization_id))
         if referral.assignee_id:
             recipients.append(referral.assignee)
     else:
@@ -165,7 +159,7 @@ def run_reminders(today: datetime.date | None = None) -> int:
             "date": referral.respond_by.strftime("%d.%m.%Y"),
         }
         created += notify(
-            intake_staff(referral.organization_id),
+            policy.intake_staff(referral.organization_id),
             kind="response_due",
             key=f"response_due:{referral.pk}:{referral.respond_by}",
             text=text,
@@ -177,7 +171,7 @@ def run_reminders(today: datetime.date | None = None) -> int:
             "label": _label(referral),
             "date": referral.needed_by.strftime("%d.%m.%Y"),
         }
-        recipients = list(staff(referral.organization_id, Role.HEAD)) + [referral.case.curator]
+        recipients = list(policy.heads(referral.organization_id)) + [referral.case.curator]
         created += notify(
             recipients, kind="escalation", key=f"late:{referral.pk}", text=text, url=_referral_url(referral)
         )
@@ -237,7 +231,7 @@ def case_clock_reminders(today: datetime.date) -> int:
             )
             if clock.is_overdue:
                 created += notify(
-                    staff(case.organization_id, Role.HEAD),
+                    policy.heads(case.organization_id),
                     kind="escalation",
                     key=f"clock_late:{clock.code}:{case.pk}:{clock.due_on}",
                     text=text + " " + _("(просрочено)"),

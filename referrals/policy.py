@@ -59,6 +59,47 @@ def is_workspace_user(user) -> bool:
     return bool(memberships(user))
 
 
+def staff(organization_id: int, *roles: str):
+    """Active users holding an active membership of the organisation in one of the roles."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organization_id=organization_id,
+            memberships__role__in=roles,
+            memberships__is_active=True,
+        )
+        .distinct()
+    )
+
+
+def heads(organization_id: int):
+    """Who answers for the organisation: escalations go to them."""
+    return staff(organization_id, Role.HEAD)
+
+
+def curators(organization_id: int):
+    """Curators a case can be given to (deactivated accounts left out)."""
+    return staff(organization_id, Role.CURATOR).order_by("last_name", "username")
+
+
+def intake_staff(organization_id: int):
+    """Those who answer for a partner organisation: its intake, or its head when it has no intake."""
+    users = staff(organization_id, Role.PARTNER_INTAKE)
+    return users if users.exists() else heads(organization_id)
+
+
+def head_organizations(user) -> set[int]:
+    return orgs_with(user, Role.HEAD)
+
+
+def case_organizations(user) -> set[int]:
+    """Organisations in which the user may open cases (curator or head)."""
+    return orgs_with(user, Role.CURATOR, Role.HEAD)
+
+
 # -- What may be opened ----------------------------------------------------------------------------------------
 
 
@@ -251,7 +292,21 @@ RULES = {
     "reports.view": lambda user, obj=None: has_role(user, Role.COORDINATOR, Role.HEAD, Role.ADMIN),
     "partner.inbox": lambda user, obj=None: has_role(user, Role.PARTNER_INTAKE, Role.PARTNER_SPECIALIST, Role.HEAD),
     "curator.desk": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
+    "head.dashboard": lambda user, obj=None: has_role(user, Role.HEAD),
 }
+
+# The organisation-wide rules (no object): menus and the home page show what they allow.
+WORKSPACE_RULES = (
+    "curator.desk",
+    "head.dashboard",
+    "partner.inbox",
+    "helprequests.view",
+    "consilium.list",
+    "registers.view",
+    "reports.view",
+    "accesslog.view",
+    "securitylog.view",
+)
 
 # The rules that take a family case (the case page shows its actions by them).
 CASE_RULES = (

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from directory.models import Settlement
 
 from . import policy
-from .codes import CaseStatus, DataCategory, Relation, Role
-from .models import FamilyCase, Referral
+from .codes import ENDED_STATUSES, AgendaKind, CaseStatus, DataCategory, ProgrammeStatus, Relation
+from .models import FamilyCase, Measure, Referral
 from .states import CLOSED_STATES, State
 
 OPEN_ACCEPTED = [State.ACCEPTED, State.IN_PROGRESS]
@@ -103,7 +103,7 @@ def head_dashboard(user) -> dict:
     """Head of unit: overdue referrals of the whole organisation and every curator's caseload."""
     from .services import caseloads
 
-    org_ids = policy.orgs_with(user, Role.HEAD)
+    org_ids = policy.head_organizations(user)
     cases = FamilyCase.objects.filter(organization_id__in=org_ids)
     today = timezone.localdate()
     overdue = (
@@ -270,22 +270,94 @@ def coordinator_figures() -> dict:
     }
 
 
-def staff(organization_id: int, *roles: str):
-    """Active users holding an active membership of the organisation in one of the roles."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization_id=organization_id,
-            memberships__role__in=roles,
-            memberships__is_active=True,
-        )
-        .distinct()
-    )
-
-
 def curators_of(organization_id: int):
     """Curators a case can be given to: deactivated accounts are left out."""
-    return staff(organization_id, Role.CURATOR).order_by("last_name", "username")
+    return policy.curators(organization_id)
+
+
+def case_stages(case: FamilyCase) -> list[dict]:
+    """The stages of the procedure (001, algorithms I–VII) with the date each was reached, for the case page.
+
+    `action` names the one-button mark of a stage still open (views.case_stage), shown when the user may take it.
+    """
+    programmes = list(case.programmes.all())
+    approved = [p for p in programmes if p.status == ProgrammeStatus.APPROVED]
+    first_approved = min((p.decided_on for p in approved if p.decided_on), default=None)
+    inspections = case.inspections.count()
+    measures = Measure.objects.filter(programme__in=approved[:1]) if approved else Measure.objects.none()
+    measure_counts = Counter(measures.values_list("status", flat=True))
+    reviews = case.agenda_items.filter(decided_at__isnull=False).exclude(kind=AgendaKind.PRIMARY).count()
+    ended = case.status in ENDED_STATUSES
+    stages = [
+        {"label": _("Обращение (заявление, сообщение)"), "date": case.applied_on or case.registration_date},
+        {"label": _("Куратор закреплён"), "date": case.curator_assigned_on},
+        {
+            "label": _("Сбор информации, первичная диагностика"),
+            "date": case.assessment_done_on,
+            "detail": _("актов обследования: %(n)s") % {"n": inspections},
+            "action": None if case.assessment_done_on or ended else "assessment",
+            "action_label": _("Отметить: информация собрана"),
+        },
+        {
+            "label": _("Консилиум: принята на сопровождение"),
+            "date": case.accepted_on,
+            "detail": case.get_status_display() if case.status == CaseStatus.NOT_ACCEPTED else "",
+        },
+        {"label": _("ИПСС утверждена"), "date": first_approved},
+        {
+            "label": _("ИПСС согласована с семьёй"),
+            "date": case.family_agreed_on,
+            "action": "agreement" if approved and not case.family_agreed_on and not ended else None,
+            "action_label": _("Семья согласна с ИПСС"),
+        },
+        {"label": _("Договор о сопровождении"), "date": case.contract_date},
+        {
+            "label": _("Мероприятия ИПСС"),
+            "date": None,
+            "detail": _("выполнено %(done)s, не выполнено %(not_done)s, запланировано %(planned)s")
+            % {
+                "done": measure_counts.get("done", 0),
+                "not_done": measure_counts.get("not_done", 0),
+                "planned": measure_counts.get("planned", 0),
+            }
+            if approved
+            else "",
+        },
+        {"label": _("Контрольные рассмотрения"), "date": None, "detail": str(reviews) if reviews else "—"},
+        {
+            "label": _("Прекращение сопровождения"),
+            "date": case.closed_on if case.status != CaseStatus.NOT_ACCEPTED else None,
+            "detail": case.get_closure_reason_display() if case.closure_reason else "",
+        },
+    ]
+    if case.post_support_until:
+        stages.append(
+            {
+                "label": _("Постсопровождение"),
+                "date": None,
+                "detail": _("до %(date)s") % {"date": case.post_support_until.strftime("%d.%m.%Y")},
+            }
+        )
+    stages.append(
+        {
+            "label": _("Снята с учёта"),
+            "date": case.removed_on,
+            "action": "remove" if case.status == CaseStatus.POST_SUPPORT else None,
+            "action_label": _("Снять с учёта"),
+        }
+    )
+    return stages
+
+
+def with_nearest_clock(cases) -> list[FamilyCase]:
+    """Cases of a list page, each with `.clock`: its deadline that needs attention first (3 queries per page)."""
+    from django.db.models import prefetch_related_objects
+
+    from .clocks import Calendar, case_clocks, nearest
+
+    cases = list(cases)
+    prefetch_related_objects(cases, "programmes", "agenda_items__meeting")
+    calendar, today = Calendar(), timezone.localdate()
+    for case in cases:
+        case.clock = nearest(case_clocks(case, today, calendar))
+    return cases

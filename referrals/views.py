@@ -14,12 +14,13 @@ from django.contrib.auth import logout as auth_logout
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -27,8 +28,8 @@ from django_otp import login as otp_login
 from directory.models import Category, Organization
 from website.db_router import reads_from_replica
 
-from . import policy, selectors, services
-from .codes import CaseStatus, ProgrammeStatus
+from . import clocks, policy, procedure, selectors, services
+from .codes import CaseGround, CaseStatus, ProgrammeStatus
 from .crypto import decrypt_bytes
 from .forms import (
     AssignForm,
@@ -46,6 +47,7 @@ from .forms import (
     MessageForm,
     NotCompleteForm,
     NotificationPreferenceForm,
+    PostSupportNoteForm,
     ProgrammeDecisionForm,
     ReassignForm,
     ReferralForm,
@@ -125,11 +127,11 @@ def logout_view(request):
 @workspace_view
 def home(request):
     user = request.user
-    context = {"roles": {role for role in policy.memberships(user)}}
+    context = {"can": {rule.replace(".", "_"): policy.can(user, rule) for rule in policy.WORKSPACE_RULES}}
     if policy.can(user, "curator.desk"):
         context["desk"] = selectors.curator_desk(user)
         context["caseload"] = services.caseload(user)
-    if policy.has_role(user, "head"):
+    if policy.can(user, "head.dashboard"):
         context["head"] = selectors.head_dashboard(user)
     if policy.can(user, "partner.inbox"):
         _ids, context["inbox_counts"] = selectors.partner_inbox(user, "new")
@@ -151,7 +153,8 @@ def _page(request, queryset, total: int | None = None):
 def case_list(request):
     require(request.user, "curator.desk")
     page = _page(request, selectors.organisation_cases(request.user))
-    return render(request, "referrals/case_list.html", {"cases": page.object_list, "page_obj": page})
+    cases = selectors.with_nearest_clock(page.object_list)
+    return render(request, "referrals/case_list.html", {"cases": cases, "page_obj": page})
 
 
 # -- Family cases ----------------------------------------------------------------------------------------------
@@ -161,21 +164,49 @@ def _case(request, case_uuid):
     return get_object_or_404(policy.cases_for(request.user).select_related("district", "curator"), uuid=case_uuid)
 
 
+def _help_request(request):
+    """The public request a new case is opened from (`?request=<id>`), if the user may see it."""
+    pk = request.GET.get("request") or request.POST.get("help_request")
+    if not pk or not str(pk).isdigit():
+        return None
+    return get_object_or_404(policy.help_requests_for(request.user).filter(case__isnull=True), pk=pk)
+
+
+def _from_help_request(help_request) -> tuple[dict, list[dict]]:
+    """What the family wrote on the site, carried into the new case's form."""
+    initial = {
+        "registration_date": timezone.localdate(),
+        "applied_on": timezone.localtime(help_request.created_at).date(),
+        "ground": CaseGround.APPLICATION,
+        "district": help_request.district_id,
+        "narrative": help_request.message,
+    }
+    return initial, [{"full_name": help_request.name, "phone": help_request.phone}]
+
+
 @workspace_view
 def case_new(request):
     require(request.user, "curator.desk")
-    orgs = policy.orgs_with(request.user, "curator", "head")
-    form = CaseForm(request.POST or None)
-    formset = MemberFormSet(request.POST or None, prefix="members")
+    organization_id = min(policy.case_organizations(request.user))
+    help_request = _help_request(request)
+    initial, members_initial = {}, []
+    if help_request is not None:
+        organization_id = help_request.organization_id
+        initial, members_initial = _from_help_request(help_request)
+        log(request, help_request, None, ["helprequest.name", "helprequest.phone", "helprequest.message"], "case")
+    form = CaseForm(request.POST or None, initial=initial)
+    if not policy.can(request.user, "caseload.override", organization_id):
+        del form.fields["override_reason"]
+    formset = MemberFormSet(request.POST or None, prefix="members", initial=members_initial)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = [f.cleaned_data for f in formset if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        organization_id = sorted(orgs)[0]
         try:
             case = services.case_open(
                 user=request.user,
                 organization=Organization.objects.get(pk=organization_id),
                 curator=request.user,
                 members=members,
+                help_request=help_request,
                 **form.cleaned_data,
             )
         except services.ServiceError as exc:
@@ -185,7 +216,7 @@ def case_new(request):
         else:
             messages.success(request, _("Семья поставлена на учёт."))
             return redirect("referrals:case", case.uuid)
-    return render(request, "referrals/case_form.html", {"form": form, "formset": formset})
+    return render(request, "referrals/case_form.html", {"form": form, "formset": formset, "help_request": help_request})
 
 
 @workspace_view
@@ -200,8 +231,12 @@ def case_detail(request, case_uuid):
         ["case.address", "case.narrative", "member.full_name", "member.birth_date", "member.phone", "member.address"],
         "case",
     )
+    case_clocks = clocks.case_clocks(case)
     context = {
         "case": case,
+        "clocks": case_clocks,
+        "stages": selectors.case_stages(case),
+        "post_support_notes": case.post_support_notes.select_related("author") if case.post_support_until else (),
         "members": members,
         "consents": case.consents.prefetch_related("organizations"),
         "programmes": case.programmes.prefetch_related("measures__category", "measures__organization"),
@@ -215,12 +250,59 @@ def case_detail(request, case_uuid):
     return render(request, "referrals/case_detail.html", context)
 
 
+STAGE_MARKS = {
+    # step: (service, message)
+    "assessment": (procedure.assessment_done, gettext_lazy("Сбор информации и первичная диагностика отмечены.")),
+    "agreement": (procedure.family_agreement, gettext_lazy("Согласие семьи с ИПСС записано.")),
+    "remove": (services.case_remove_from_register, gettext_lazy("Семья снята с учёта.")),
+}
+
+
+@workspace_view
+@require_POST
+def case_stage(request, case_uuid, step):
+    """One-button stage marks of the case page (the service checks the policy and the stage)."""
+    case = _case(request, case_uuid)
+    if step not in STAGE_MARKS:
+        raise Http404
+    service, text = STAGE_MARKS[step]
+    try:
+        service(user=request.user, case=case)
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from None
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, text)
+    return redirect("referrals:case", case.uuid)
+
+
+@workspace_view
+def post_support_note_new(request, case_uuid):
+    case = _case(request, case_uuid)
+    require(request.user, "postsupport.add", case)
+    form = PostSupportNoteForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            procedure.post_support_note_add(user=request.user, case=case, **form.cleaned_data)
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Запись постсопровождения сохранена."))
+            return redirect("referrals:case", case.uuid)
+    return render(
+        request, "referrals/simple_form.html", {"form": form, "case": case, "title": _("Запись постсопровождения")}
+    )
+
+
 @workspace_view
 def case_edit(request, case_uuid):
     case = _case(request, case_uuid)
     require(request.user, "case.edit", case)
     initial = {name: getattr(case, name) for name in CaseForm.base_fields if hasattr(case, name)}
     form = CaseForm(request.POST or None, initial=initial)
+    if not policy.can(request.user, "caseload.override", case.organization_id):
+        del form.fields["override_reason"]
     if request.method == "POST" and form.is_valid():
         try:
             services.case_update(user=request.user, case=case, **form.cleaned_data)
@@ -684,12 +766,14 @@ def feedback_public(request, token):
 @workspace_view
 def help_requests(request):
     require(request.user, "helprequests.view")
-    if request.method == "POST":
-        taken = policy.help_requests_for(request.user).filter(pk=request.POST.get("take"), status="new")
-        if taken.update(status="taken", taken_by=request.user):
-            messages.success(request, _("Обращение принято в работу."))
-        return redirect("referrals:help_requests")
-    rows = list(policy.help_requests_for(request.user).select_related("district", "taken_by")[:200])
+    rows = list(policy.help_requests_for(request.user).select_related("district", "taken_by", "case")[:200])
+    visible = set(policy.cases_for(request.user).filter(help_request__in=rows).values_list("pk", flat=True))
+    calendar = clocks.Calendar()
+    for row in rows:
+        case = getattr(row, "case", None)
+        row.opened_case = case if case is not None and case.pk in visible else None
+        row.case_id_hidden = case is not None and row.opened_case is None
+        row.clock = None if case is not None else clocks.request_clock(row, calendar=calendar)
     services.log_access_many(
         user=request.user,
         rows=[(row, None, row.organization_id) for row in rows],

@@ -4,10 +4,12 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from referrals.models import AccessLog, HelpRequest
+from referrals.models import AccessLog, FamilyCase, HelpRequest
 
 from .conftest import cabinet_login
+from .test_case_form_browser_post import FormFields
 
 SECRET_NAME = "Заявительница Секретная"
 SECRET_PHONE = "+7 913 444-55-66"
@@ -51,9 +53,25 @@ def test_valid_request_creates_one_record_for_the_district_centre(client, networ
     html = client.get(reverse("referrals:help_requests")).content.decode()
     assert SECRET_NAME in html
     assert AccessLog.objects.filter(object_type="helprequest", object_id=record.pk, user=curator).exists()
-    client.post(reverse("referrals:help_requests"), {"take": record.pk})
+    # One action, «Открыть случай»: the new-case form carries what the family wrote; the curator completes it.
+    assert "Открыть случай" in html
+    url = reverse("referrals:case_new") + f"?request={record.pk}"
+    form = FormFields()
+    form.feed(client.get(url).content.decode())
+    data = form.fields
+    assert data["members-0-full_name"] == SECRET_NAME and "ночевать" in data["narrative"]
+    data.update({"registration_number": "С-77", "members-0-relation": "mother"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
     record.refresh_from_db()
-    assert record.status == "taken" and record.taken_by == curator
+    case = FamilyCase.objects.get(help_request=record)
+    assert record.status == "taken" and record.taken_by == curator and case.curator == curator
+    assert (
+        case.applied_on == timezone.localtime(record.created_at).date() and case.members.get().full_name == SECRET_NAME
+    )
+    html = client.get(reverse("referrals:help_requests")).content.decode()
+    assert "С-77" in html and f"?request={record.pk}" not in html
+    assert client.get(url).status_code == 404  # a request becomes one case only
     cabinet_login(client, network.users["other_intake"])
     assert client.get(reverse("referrals:help_requests")).status_code == 403
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from referrals import policy, procedure, services
 from referrals.crypto import encrypt_bytes
-from referrals.models import AccessLog, Referral
+from referrals.models import AccessLog, FamilyCase, Referral
 
 from .conftest import ACCEPT, FAMILY_NAMES, FAMILY_PHONE, NARRATIVE, SEND, cabinet_login
 
@@ -56,6 +56,25 @@ def build(network, consent_state):
         user=net.users["curator"], referral=objects["accepted"], name="справка.pdf", data=b"%PDF-1.4 test"
     )
     today = timezone.localdate()
+    # A family in post-support (after a positive closure, 001 §5.9).
+    post = services.case_open(
+        user=net.users["curator"],
+        organization=net.support,
+        curator=net.users["curator"],
+        members=[{"full_name": "Семья Постсопровождения", "relation": "mother"}],
+        registration_number="T-POST",
+        registration_date=today - datetime.timedelta(days=300),
+        ground="application",
+        district=net.case.district,
+        categories=["large"],
+        circumstances=["poverty"],
+        support_level="basic",
+    )
+    FamilyCase.objects.filter(pk=post.pk).update(
+        status="post_support", closed_on=today, post_support_until=today + datetime.timedelta(days=90)
+    )
+    post.refresh_from_db()
+    objects["post_case"] = post
     if consent_state == "withdrawn":
         net.consent.withdrawn_on = today
         net.consent.save()
@@ -133,6 +152,9 @@ URLS = [
     ("referrals:case_edit", "get", "case", "case.edit", None, may_case),
     ("referrals:case_close", "get", "case", "case.close", None, may_case),
     ("referrals:case_reassign", "get", "case", "case.reassign", None, lambda r, c: r == "head"),
+    ("referrals:case_stage", "post", "case", "case.edit", {"step": "assessment"}, may_case),
+    ("referrals:case_stage", "post", "post_case", "case.remove", {"step": "remove"}, may_case),
+    ("referrals:post_support_note_new", "get", "post_case", "postsupport.add", None, may_case),
     ("referrals:consent_new", "get", "case", "consent.add", None, may_case),
     ("referrals:member_new", "get", "case", "case.edit", None, may_case),
     ("referrals:programme_new", "post", "case", "programme.edit", {}, may_case),
@@ -229,14 +251,11 @@ URLS = [
 
 # Rules reached through other URLs than the list above (each has its own test elsewhere in this package).
 COVERED_ELSEWHERE = {"referral.complete", "securitylog.view"}
-# Rules of the procedure whose pages are being added (issue 21); each moves into URLS with its page.
-COVERED_ELSEWHERE |= {
-    "case.open",
-    "case.assign",
-    "caseload.override",
-    "case.remove",
-    "postsupport.add",
-}
+# Organisation-level rules of opening and assigning a case (services.case_open, case_reassign; forms hide the
+# override field): tests/referrals/test_region_profiles.py.
+COVERED_ELSEWHERE |= {"case.open", "case.assign", "caseload.override"}
+# The head's block of the home page: tests/referrals/test_lifecycle.py::test_dashboards_show_overdue_due_soon_and_caseload.
+COVERED_ELSEWHERE |= {"head.dashboard"}
 
 
 def test_every_policy_rule_is_in_the_matrix():
@@ -255,7 +274,9 @@ def url_for(spec, objects):
     if key is None:
         return reverse(name)
     obj = objects[key]
-    if key == "case":
+    if name == "referrals:case_stage":
+        return reverse(name, args=[obj.uuid, data["step"]])
+    if key in ("case", "post_case"):
         return reverse(name, args=[obj.uuid])
     if key in ("programme", "consent", "attachment", "measure", "approved_measure", "inspection"):
         return reverse(name, args=[obj.pk])
@@ -274,7 +295,7 @@ def expected_status(spec, role, consent_state):
         return "ok"
     if key is None:
         return 403
-    if key in ("case", "programme", "consent", "measure", "approved_measure", "inspection"):
+    if key in ("case", "post_case", "programme", "consent", "measure", "approved_measure", "inspection"):
         visible = role in CASE_SIDE
     elif key == "attachment":
         visible = sees_referral(role, "accepted")
