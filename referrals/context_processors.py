@@ -2,11 +2,10 @@ from . import policy
 
 
 def cabinet(request):
-    """Unread notices for the bell; only on workspace pages, only for signed-in users."""
+    """Unread notices for the bell and what the menu may offer (policy rules); only on workspace pages."""
     if not request.path.startswith("/cabinet/") or not request.user.is_authenticated:
         return {}
     return {
         "unread_notifications": request.user.notifications.filter(read_at__isnull=True).count(),
-        "can_consilium": policy.can(request.user, "consilium.list"),
-        "can_registers": policy.can(request.user, "registers.view"),
+        "menu": {rule.replace(".", "_"): policy.can(request.user, rule) for rule in policy.WORKSPACE_RULES},
     }

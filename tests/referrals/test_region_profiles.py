@@ -204,3 +204,53 @@ def test_caseload_beyond_the_limit_needs_the_heads_override_with_a_reason(client
 def test_weighted_caseload_counts_levels_together():
     rules = profiles.shipped_rules("federal")
     assert rules.caseload_rule == "weighted"
+
+
+def test_overdue_decision_is_reminded_to_the_curator_and_escalated_to_the_head(network):
+    from referrals import notifications
+    from referrals.models import Notification
+
+    profiles.import_profile(profiles.shipped_data("tatarstan"), valid_from=datetime.date(2000, 1, 2))
+    case = network.case
+    case.applied_on = datetime.date(2031, 3, 3)  # Monday: 10 working days after it → Monday 17 March
+    case.accepted_on = case.family_agreed_on = None
+    case.save()
+    curator, head = network.users["curator"], network.users["head"]
+
+    def decision_notices(user, kind):
+        return Notification.objects.filter(recipient=user, kind=kind, key__contains=f"decision:{case.pk}")
+
+    notifications.run_reminders(datetime.date(2031, 3, 13))  # two working days ahead: nothing yet
+    assert not decision_notices(curator, "decision").exists()
+    notifications.run_reminders(datetime.date(2031, 3, 14))
+    assert decision_notices(curator, "decision").count() == 1
+    assert not decision_notices(head, "escalation").exists()
+    notifications.run_reminders(datetime.date(2031, 3, 18))  # overdue on Tuesday
+    notifications.run_reminders(datetime.date(2031, 3, 18))  # and said once
+    assert decision_notices(head, "escalation").count() == 1
+    text = decision_notices(head, "escalation").get().text
+    assert "17.03.2031" in text and "просрочено" in text
+
+
+def test_administrator_imports_a_profile_file_and_downloads_it(admin_client, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = profiles.shipped_data("tula")
+    upload = SimpleUploadedFile("tula.json", json.dumps(data, ensure_ascii=False).encode(), "application/json")
+    response = admin_client.post(
+        reverse("region_profile_import"), {"upload": upload, "valid_from": "2030-01-01", "shipped": ""}
+    )
+    assert response.status_code == 302
+    profile = RegionProfile.objects.get(valid_from=datetime.date(2030, 1, 1))
+    assert profile.region == "tula"
+    download = admin_client.get(reverse("region_profile_export", args=[profile.pk]))
+    assert download["Content-Disposition"].endswith('tula-2030-01-01.json"')
+    assert json.loads(download.content)["levels"] == profiles.export_profile(profile)["levels"]
+    # A broken file: every reason on the page, nothing stored.
+    broken = SimpleUploadedFile("x.json", b'{"format": 1, "levels": []}', "application/json")
+    page = admin_client.post(reverse("region_profile_import"), {"upload": broken, "shipped": ""})
+    assert page.status_code == 200 and "Профиль не загружен" in page.content.decode()
+    assert "Перечень «levels» пуст" in page.content.decode()
+    assert RegionProfile.objects.count() == 2
+    listing = admin_client.get(reverse("wagtailsnippets_referrals_regionprofile:list")).content.decode()
+    assert "скачать файл" in listing
