@@ -254,7 +254,7 @@ COVERED_ELSEWHERE = {"referral.complete", "securitylog.view"}
 # Organisation-level rules of opening and assigning a case (services.case_open, case_reassign; forms hide the
 # override field): tests/referrals/test_region_profiles.py.
 COVERED_ELSEWHERE |= {"case.open", "case.assign", "caseload.override"}
-# The head's block of the home page: tests/referrals/test_lifecycle.py::test_dashboards_show_overdue_due_soon_and_caseload.
+# The head's block of the home page: test_lifecycle.py::test_dashboards_show_overdue_due_soon_and_caseload.
 COVERED_ELSEWHERE |= {"head.dashboard"}
 
 
