@@ -29,8 +29,9 @@ The rule
    but zeros shown around them, doubling all of them is another solution, so no value is fixed.
 
 3. **Rates and averages.** A percentage is shown only when every count it is computed from is a cell that is
-   shown and its denominator is at least 5: a rate of hidden counts would undo the suppression. An average or
-   a median is shown only when the count of what it summarises is a shown cell of at least 5.
+   shown and its denominator is at least 5: a rate of hidden counts would undo the suppression; the rates of a
+   row whose count is hidden are hidden with it. An average or a median is shown only when the count of what
+   it summarises is a shown cell of at least 5.
 
 4. **Charts** draw shown values only: a hidden week is a gap in the line, marked «<5» or «…»; the report draws
    months instead of weeks when more than a quarter of the non-empty weeks would be hidden.
@@ -71,10 +72,12 @@ class Count:
 
 @dataclass(frozen=True)
 class Rate:
-    """A percentage sum(numerator) / sum(denominator): resolves to an integer percent or None."""
+    """A percentage sum(numerator) / sum(denominator): resolves to an integer percent or None. `requires`: cells
+    that must be shown as well (the row's count: a rate of a hidden row is hidden with it)."""
 
     numerator: tuple
     denominator: tuple
+    requires: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ class Disclosure:
         if isinstance(obj, Hidden):
             return self.hidden(obj.key)
         if isinstance(obj, Rate):
-            keys = (*obj.numerator, *obj.denominator)
+            keys = (*obj.numerator, *obj.denominator, *obj.requires)
             if any(key not in self.values or self.hidden(key) for key in keys):
                 return None
             denominator = sum(self.values[key] for key in obj.denominator)

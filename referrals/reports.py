@@ -6,7 +6,8 @@ hidden), and the figures page, the PDF and the XLSX all show the one resolved re
 returns.
 
 Adding an indicator: write a function of `ReportData` that returns a dict with any of `value` (the headline
-figure), `unit`, `figures` (lines «label: value»), `tables` (see `table`) and `note`, registering each count
+figure), `unit` (what it counts, printed before it: «Семей: 12»), `figures` (lines «label: value»), `tables`
+(see `table`) and `note`, registering each count
 with `data.disclosure` (`count`, or `total` for a total and its rows), and decorate it with `@indicator(...)`.
 An indicator the recorded data cannot support is declared with `not_recorded(...)`: the report lists it as
 «не учитывается в системе» with the reason. Nothing else is needed for the page, the PDF and the XLSX.
@@ -451,6 +452,13 @@ def _breakdown(data: ReportData, key: tuple, dimension: str, items, what: Callab
 # The system sees the families it supports, not the region: these are counted among them.
 
 
+CODE_LIST_OF = {"categories": "family_categories", "circumstances": "circumstances"}  # case field → profile list
+
+
+def _tuple(name) -> tuple:
+    return name if isinstance(name, tuple) else (name,)
+
+
 def _has_mark(marks: dict[str, set]) -> Callable[[dict], bool]:
     """Whether a case record carries one of the marks: {"categories": {...}, "circumstances": {...}}."""
     return lambda case: any(set(case[field] or ()) & codes for field, codes in marks.items())
@@ -461,7 +469,7 @@ def _among_supported(data: ReportData, name: str, marks: dict[str, set], what: s
     of the period, and those whose support ended in it with a positive result. Only the marks the region's
     profile has (or cases still carry) count; with none of them the indicator is not recorded in this region."""
     known = {
-        field: {code for code, _label in data.rules.choices(field)}
+        field: {code for code, _label in data.rules.choices(CODE_LIST_OF[field])}
         | {code for case in data.cases for code in case[field] or ()}
         for field in marks
     }
@@ -473,15 +481,18 @@ def _among_supported(data: ReportData, name: str, marks: dict[str, set], what: s
         }
     d, has = data.disclosure, _has_mark(marks)
     positive = {code for code, _label in data.rules.choices("closure_reasons") if data.rules.is_positive_closure(code)}
-    start = d.count(("families", "start", name), sum(map(has, data.at_start)))
-    end = d.count(("families", "end", name), sum(map(has, data.at_end)))
+    single = [(field, code) for field, codes in marks.items() for code in codes]
+    if len(single) == 1 and single[0][0] == "categories":
+        name = ("category", single[0][1])  # the very cell of B2's table by category
+    start = d.count(("families", "start", *_tuple(name)), sum(map(has, data.at_start)))
+    end = d.count(("families", "end", *_tuple(name)), sum(map(has, data.at_end)))
     reached = d.count(
-        ("families", "positive", name),
+        ("families", "positive", *_tuple(name)),
         sum(1 for case in data.closed if has(case) and case["closure_reason"] in positive),
     )
-    labels = [_label(field, code) for field, codes in marks.items() for code in sorted(codes)]
+    labels = [_label(CODE_LIST_OF[field], code) for field, codes in marks.items() for code in sorted(codes)]
     return {
-        "unit": _("семей"),
+        "unit": _("Семей"),
         "figures": [
             {"label": _("на сопровождении на начало периода"), "value": start},
             {"label": _("на сопровождении на конец периода"), "value": end},
@@ -569,7 +580,7 @@ def accepted(data: ReportData) -> dict:
     )
     return {
         "value": Count(("families", "accepted")),
-        "unit": _("семей"),
+        "unit": _("Семей"),
         "figures": [
             {
                 "label": _("не приняты на сопровождение (решение консилиума)"),
@@ -590,7 +601,8 @@ def on_support(data: ReportData) -> dict:
     by_level = _breakdown(
         data, ("families", "end"), "level", data.at_end, lambda case: data.level_on(case, data.end), "levels"
     )
-    districts = {case["district_id"]: case["district__name"] for case in data.at_end}
+    # Every district with a case in the period, so that a district with none left on support reads 0.
+    districts = {case["district_id"]: case["district__name"] for case in data.cases}
     by_district = _breakdown(
         data,
         ("families", "end"),
@@ -614,7 +626,7 @@ def on_support(data: ReportData) -> dict:
     ]
     return {
         "value": Count(("families", "end")),
-        "unit": _("семей"),
+        "unit": _("Семей"),
         "figures": [
             {
                 "label": _("на постсопровождении на конец периода"),
@@ -640,7 +652,7 @@ def moved(data: ReportData) -> dict:
     rows = _breakdown(data, ("families", "moved"), "level", list(moved_to.values()), lambda level: level, "levels")
     return {
         "value": Count(("families", "moved")),
-        "unit": _("семей"),
+        "unit": _("Семей"),
         "tables": [table(_("По уровню после перевода"), [_("Уровень"), _("Семей")], rows)],
     }
 
@@ -669,7 +681,7 @@ def closed(data: ReportData) -> dict:
     rows = data.once("closed_by_reason", _closed_by_reason)
     return {
         "value": Count(("families", "closed")),
-        "unit": _("семей"),
+        "unit": _("Семей"),
         "tables": [table(_("По основаниям прекращения"), [_("Основание"), _("Семей")], rows)],
         "note": _(
             "Сопровождение прекращено в периоде; после положительного результата семья ещё на постсопровождении."
@@ -688,7 +700,7 @@ def overcame(data: ReportData) -> dict:
     positive = ("families", "closed", "positive")
     return {
         "value": Count(positive),
-        "unit": _("семей"),
+        "unit": _("Семей"),
         "figures": [
             {
                 "label": _("доля среди семей, снятых с сопровождения в периоде, %"),
@@ -706,7 +718,7 @@ def satisfaction(data: ReportData) -> dict:
     total = ("feedback",)
     return {
         "value": Count(total),
-        "unit": _("ответов на анонимный опрос"),
+        "unit": _("Ответов на анонимный опрос"),
         "figures": [
             {"label": _("средняя оценка (1–5)"), "value": Stat(section["average"], total)},
             {"label": _("помощь получена, %"), "value": Rate((("feedback", "helped", True),), (total,))},
@@ -720,43 +732,6 @@ def satisfaction(data: ReportData) -> dict:
             )
         ],
         "note": _("Татарстан, §8: удовлетворённость — доля семей, получивших помощь."),
-    }
-
-
-@indicator("B11", "B", gettext_lazy("Мероприятия ИПСС: выполнено и не выполнено"), REFERENCE)
-def measures(data: ReportData) -> dict:
-    from .models import Measure
-
-    marked = list(
-        Measure.objects.filter(marked_on__gte=data.start, marked_on__lte=data.end)
-        .exclude(status=MeasureStatus.PLANNED)
-        .values_list("status", flat=True)
-    )
-    overdue = Measure.objects.filter(
-        status=MeasureStatus.PLANNED,
-        deadline__gte=data.start,
-        deadline__lte=data.end,
-        programme__status=ProgrammeStatus.APPROVED,
-    ).count()
-    rows = _breakdown(
-        data,
-        ("measures", "marked"),
-        "status",
-        marked,
-        lambda status: status,
-        [(MeasureStatus.DONE, MeasureStatus.DONE.label), (MeasureStatus.NOT_DONE, MeasureStatus.NOT_DONE.label)],
-    )
-    return {
-        "value": Count(("measures", "marked")),
-        "unit": _("мероприятий отмечено"),
-        "figures": [
-            {
-                "label": _("срок в периоде прошёл, отметки нет"),
-                "value": data.disclosure.count(("measures", "overdue"), overdue),
-            }
-        ],
-        "tables": [table(_("Отметки о выполнении в периоде"), [_("Отметка"), _("Мероприятий")], rows)],
-        "note": _("Мероприятия утверждённых ИПСС, отмеченные в периоде; считаются мероприятия, а не семьи."),
     }
 
 
@@ -794,7 +769,7 @@ def referral_outcomes(data: ReportData) -> dict:
     total = [_("Всего"), *[Count(("referrals", "status", code)) for code, _l in columns], Count(("referrals",))]
     return {
         "value": Count(("referrals",)),
-        "unit": _("направлений отправлено"),
+        "unit": _("Направлений отправлено"),
         "tables": [table(_("Направления по видам помощи и результатам"), head, rows, total)],
         "note": _("Направления, отправленные в периоде, по состоянию на сегодня."),
     }
@@ -819,8 +794,45 @@ def referral_declines(data: ReportData) -> dict:
     rows = [[row["label"], row["count"]] for row in data.once("referrals", _referral_section)["declines_by_reason"]]
     return {
         "value": Count(("referrals", "status", "declined")),
-        "unit": _("направлений отклонено"),
+        "unit": _("Направлений отклонено"),
         "tables": [table(_("Отказы по причинам"), [_("Причина"), _("Направлений")], rows)],
+    }
+
+
+@indicator("B11", "B", gettext_lazy("Мероприятия ИПСС: выполнено и не выполнено"), REFERENCE)
+def measures(data: ReportData) -> dict:
+    from .models import Measure
+
+    marked = list(
+        Measure.objects.filter(marked_on__gte=data.start, marked_on__lte=data.end)
+        .exclude(status=MeasureStatus.PLANNED)
+        .values_list("status", flat=True)
+    )
+    overdue = Measure.objects.filter(
+        status=MeasureStatus.PLANNED,
+        deadline__gte=data.start,
+        deadline__lte=data.end,
+        programme__status=ProgrammeStatus.APPROVED,
+    ).count()
+    rows = _breakdown(
+        data,
+        ("measures", "marked"),
+        "status",
+        marked,
+        lambda status: status,
+        [(MeasureStatus.DONE, MeasureStatus.DONE.label), (MeasureStatus.NOT_DONE, MeasureStatus.NOT_DONE.label)],
+    )
+    return {
+        "value": Count(("measures", "marked")),
+        "unit": _("Мероприятий отмечено"),
+        "figures": [
+            {
+                "label": _("срок в периоде прошёл, отметки нет"),
+                "value": data.disclosure.count(("measures", "overdue"), overdue),
+            }
+        ],
+        "tables": [table(_("Отметки о выполнении в периоде"), [_("Отметка"), _("Мероприятий")], rows)],
+        "note": _("Мероприятия утверждённых ИПСС, отмеченные в периоде; считаются мероприятия, а не семьи."),
     }
 
 
@@ -849,7 +861,7 @@ def _partners_by_agency(data: ReportData) -> dict[tuple[str, str], set]:
 def support_organisations(data: ReportData) -> dict:
     return {
         "value": len({case["organization_id"] for case in data.cases}),
-        "unit": _("организаций"),
+        "unit": _("Организаций"),
         "note": _("Организации, в которых в периоде были семьи на сопровождении."),
     }
 
@@ -863,7 +875,7 @@ def other_agencies(data: ReportData) -> dict:
     others = set().union(*[ids for (code, _n), ids in partners.items() if code not in ("social", "ngo")] or [set()])
     return {
         "value": len(others),
-        "unit": _("организаций"),
+        "unit": _("Организаций"),
         "figures": [
             {
                 "label": _("всего организаций-партнёров, получивших направления"),
@@ -904,7 +916,7 @@ def ngos(data: ReportData) -> dict:
     ids = set().union(*[ids for (code, _n), ids in _partners_by_agency(data).items() if code == "ngo"] or [set()])
     return {
         "value": len(ids),
-        "unit": _("организаций"),
+        "unit": _("Организаций"),
         "note": _("Организации с ведомством «НКО», получившие направления в периоде (Татарстан, §8: число НКО)."),
     }
 
@@ -944,7 +956,7 @@ not_recorded(
 def curators(data: ReportData) -> dict:
     return {
         "value": len({case["curator_id"] for case in data.cases}),
-        "unit": _("специалистов"),
+        "unit": _("Специалистов"),
         "note": _("Не показатель §15.1: сотрудники с ролью куратора, у которых в периоде были семьи на сопровождении."),
     }
 
@@ -1032,7 +1044,9 @@ def _referral_section(data: ReportData) -> dict:
                     "label": label(items[0]),
                     "total": Count(row_key),
                     "acceptance_rate": Rate(
-                        ((*row_key, ACCEPTED_ANY),), ((*row_key, ACCEPTED_ANY), (*row_key, "declined"))
+                        ((*row_key, ACCEPTED_ANY),),
+                        ((*row_key, ACCEPTED_ANY), (*row_key, "declined")),
+                        requires=(row_key,),
                     ),
                     "median_days_to_accept": Stat(round(statistics.median(accept_days), 1), row_key)
                     if accept_days
@@ -1274,6 +1288,7 @@ def line_chart(rows: list[dict], value_key: str, *, width: int = 560, height: in
         "width": width,
         "height": height,
         "top": top,
+        "top_label": max(numbers, default=0) or "",  # the axis is labelled with a shown value only
         "baseline": height - pad_bottom,
         "mark_y": height - pad_bottom - 4,
         "pad_left": pad_left,
@@ -1319,7 +1334,7 @@ def _value_text(item: dict) -> str:
         return f"{NOT_RECORDED}: {item['reason']}"
     if item["value"] is None:
         return ""
-    return f"{item['value']} {item['unit']}".strip()
+    return f"{item['unit']}: {item['value']}" if item["unit"] else str(item["value"])
 
 
 def _series_title(report: dict) -> str:
