@@ -41,6 +41,8 @@ class CaseStatus(models.TextChoices):
 
 # Support has ended in these stages: no new measures, referrals or programme versions.
 ENDED_STATUSES = frozenset({CaseStatus.POST_SUPPORT, CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED})
+# Off the register (снята с учёта, не принята): the curator's desk no longer lists them.
+OFF_REGISTER_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED})
 # Stages in which a case counts towards its curator's caseload.
 ACTIVE_STATUSES = frozenset({CaseStatus.INTAKE, CaseStatus.ACCEPTED, CaseStatus.ON_SUPPORT})
 

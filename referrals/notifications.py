@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from . import policy
 from .codes import ENDED_STATUSES, CaseStatus
 from .models import FamilyCase, Measure, Notification, NotificationPreference, OutgoingEmail, Referral
-from .states import State
+from .states import State, late_q
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def run_reminders(today: datetime.date | None = None) -> int:
             url=_referral_url(referral),
         )
     expire_overdue(today)  # each expiry notifies the curator and escalates (on_transition)
-    for referral in Referral.objects.filter(status__in=[State.ACCEPTED, State.IN_PROGRESS], needed_by__lt=today):
+    for referral in Referral.objects.filter(late_q(today)):
         text = _("%(label)s: помощь должна была быть оказана до %(date)s") % {
             "label": _label(referral),
             "date": referral.needed_by.strftime("%d.%m.%Y"),
@@ -176,7 +176,10 @@ def run_reminders(today: datetime.date | None = None) -> int:
             recipients, kind="escalation", key=f"late:{referral.pk}", text=text, url=_referral_url(referral)
         )
     measures = Measure.objects.filter(
-        programme__status="approved", deadline__gte=today, deadline__lte=tomorrow, programme__case__status="on_support"
+        programme__status="approved",
+        deadline__gte=today,
+        deadline__lte=tomorrow,
+        programme__case__status=CaseStatus.ON_SUPPORT,
     ).select_related("programme__case__curator", "category")
     for measure in measures:
         case = measure.programme.case

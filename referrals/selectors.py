@@ -12,11 +12,19 @@ from django.utils.translation import gettext as _
 from directory.models import Settlement
 
 from . import policy
-from .codes import ENDED_STATUSES, AgendaKind, CaseStatus, DataCategory, ProgrammeStatus, Relation
+from .codes import (
+    ACTIVE_STATUSES,
+    ENDED_STATUSES,
+    OFF_REGISTER_STATUSES,
+    AgendaKind,
+    CaseStatus,
+    DataCategory,
+    ProgrammeStatus,
+    Relation,
+)
 from .models import FamilyCase, Measure, Referral
-from .states import CLOSED_STATES, State
+from .states import CLOSED_STATES, WORKING_STATES, State, overdue_q
 
-OPEN_ACCEPTED = [State.ACCEPTED, State.IN_PROGRESS]
 REFERRAL_LIST_RELATED = ("case", "case__district", "organization", "category", "assignee")
 # Lists show no personal data: the encrypted columns are neither read nor decrypted for them.
 REFERRAL_LIST_DEFERRED = ("narrative", "health_notes", "education_notes", "case__address", "case__narrative")
@@ -26,18 +34,8 @@ CASE_LIST_DEFERRED = ("address", "narrative")
 def _overdue_first(queryset):
     today = timezone.localdate()
     return queryset.annotate(
-        overdue=Case(
-            When(status=State.SENT, respond_by__lt=today, then=Value(0)),
-            When(~Q(status__in=CLOSED_STATES) & Q(needed_by__lt=today), then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
+        overdue=Case(When(overdue_q(today), then=Value(0)), default=Value(1), output_field=IntegerField())
     ).order_by("overdue", "respond_by", "-created_at")
-
-
-def overdue_q(today) -> Q:
-    """Overdue: not answered by its response date, or accepted and not done by the date the family needs it."""
-    return Q(status=State.SENT, respond_by__lt=today) | Q(status__in=OPEN_ACCEPTED, needed_by__lt=today)
 
 
 def overdue_count() -> int:
@@ -53,7 +51,7 @@ def curator_desk(user) -> dict:
     cases = (
         policy.cases_for(user)
         .filter(curator=user)
-        .exclude(status=CaseStatus.CLOSED)
+        .exclude(status__in=OFF_REGISTER_STATUSES)
         .select_related("district")
         .defer(*CASE_LIST_DEFERRED)
     )
@@ -63,7 +61,7 @@ def curator_desk(user) -> dict:
         .defer(*REFERRAL_LIST_DEFERRED)
     )
     return {
-        "cases": list(cases[:DESK_ROWS]),
+        "cases": with_nearest_clock(cases[:DESK_ROWS]),
         "referrals": list(referrals[:DESK_ROWS]),
         **measure_overview(policy.cases_for(user).filter(curator=user)),
     }
@@ -82,7 +80,7 @@ def measure_overview(cases) -> dict:
 
     today = timezone.localdate()
     measures = Measure.objects.filter(
-        programme__case__in=cases.exclude(status=CaseStatus.CLOSED).values("pk"),
+        programme__case__in=cases.filter(status__in=ACTIVE_STATUSES).values("pk"),
         programme__status=ProgrammeStatus.APPROVED,
     )
     due_soon = list(
@@ -132,7 +130,7 @@ def organisation_cases(user):
 
 INBOX_TABS = {
     "new": Q(status=State.SENT),
-    "progress": Q(status__in=[State.ACCEPTED, State.IN_PROGRESS]),
+    "progress": Q(status__in=WORKING_STATES),
     "closed": Q(status__in=CLOSED_STATES),
 }
 
@@ -144,12 +142,9 @@ def partner_inbox(user, tab: str):
     no wide rows sorted); `inbox_rows` then reads the one page of rows to show."""
     partner = Referral.objects.filter(policy.partner_referrals_q(user))
     today = timezone.localdate()
-    overdue_q = Q(status=State.SENT, respond_by__lt=today) | (
-        Q(status__in=[State.ACCEPTED, State.IN_PROGRESS]) & Q(needed_by__lt=today)
-    )
-    tabs = {**INBOX_TABS, "overdue": overdue_q}
+    tabs = {**INBOX_TABS, "overdue": overdue_q(today)}
     counts = partner.aggregate(**{name: Count("pk", filter=q) for name, q in tabs.items()})
-    selected = partner.filter(overdue_q if tab == "overdue" else INBOX_TABS.get(tab, INBOX_TABS["new"]))
+    selected = partner.filter(tabs["overdue"] if tab == "overdue" else INBOX_TABS.get(tab, INBOX_TABS["new"]))
     return _overdue_first(selected).values_list("pk", flat=True), counts
 
 
@@ -249,13 +244,13 @@ def coordinator_figures() -> dict:
     """Aggregated, de-identified figures for the interagency working group: counts only, no cases."""
     by_state = dict(Referral.objects.values_list("status").annotate(n=Count("id")).order_by())
     by_level = dict(
-        FamilyCase.objects.exclude(status=CaseStatus.CLOSED)
+        FamilyCase.objects.filter(status__in=ACTIVE_STATUSES)
         .values_list("support_level")
         .annotate(n=Count("id"))
         .order_by()
     )
     by_district = list(
-        FamilyCase.objects.exclude(status=CaseStatus.CLOSED)
+        FamilyCase.objects.filter(status__in=ACTIVE_STATUSES)
         .values("district__name")
         .annotate(n=Count("id"))
         .order_by("district__name")

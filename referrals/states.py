@@ -8,6 +8,7 @@ The mapping follows FHIR R4 `Task.status`, which eReferral profiles (e.g. 360X, 
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,6 +40,18 @@ CLOSED_STATES = frozenset({State.DECLINED, State.COMPLETED, State.NOT_COMPLETED,
 # States in which the partner has taken the family on: personal fields (within consent) are unlocked.
 UNLOCKED_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED, State.NOT_COMPLETED})
 OPEN_STATES = frozenset(set(State) - CLOSED_STATES)
+# The partner has taken the family on and the work is not finished.
+WORKING_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS})
+
+
+def late_q(today) -> Q:
+    """Taken on, and not done by the date the family needs the help."""
+    return Q(status__in=WORKING_STATES, needed_by__lt=today)
+
+
+def overdue_q(today) -> Q:
+    """Overdue, the one definition: not answered by its response date, or late (late_q)."""
+    return Q(status=State.SENT, respond_by__lt=today) | late_q(today)
 
 
 @dataclass(frozen=True)

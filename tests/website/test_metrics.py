@@ -53,7 +53,7 @@ def test_a_failed_engine_counts_a_fallback(client, settings):
 
 def test_overdue_referrals_and_the_task_queue_are_read_at_scrape_time(client):
     from referrals.models import Referral
-    from referrals.selectors import overdue_q
+    from referrals.states import overdue_q
 
     samples = scrape(client)
     today = timezone.localdate()
