@@ -7,10 +7,11 @@ returns.
 
 Adding an indicator: write a function of `ReportData` that returns a dict with any of `value` (the headline
 figure), `unit` (what it counts, printed before it: «Семей: 12»), `figures` (lines «label: value»), `tables`
-(see `table`) and `note`, registering each count
-with `data.disclosure` (`count`, or `total` for a total and its rows), and decorate it with `@indicator(...)`.
-An indicator the recorded data cannot support is declared with `not_recorded(...)`: the report lists it as
-«не учитывается в системе» with the reason. Nothing else is needed for the page, the PDF and the XLSX.
+(see `table`) and `note`, registering each count with `data.disclosure` (`count`, or `total` for a total and
+its rows; the same key for the same count wherever it appears), and decorate it with `@indicator(...)`. It may
+return `recorded: False` with a `reason` when the region's data cannot support it. An indicator the system
+never records is declared with `not_recorded(...)`: the report lists it as «не учитывается в системе» with the
+reason. Nothing else is needed for the page, the PDF and the XLSX.
 """
 
 from __future__ import annotations
