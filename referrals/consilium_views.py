@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from directory.models import Organization
 
 from . import documents, policy, procedure, services
-from .codes import ENDED_STATUSES, Role
+from .codes import ENDED_STATUSES
 from .consilium_forms import (
     KIND_GENITIVE,
     AgendaCaseForm,
@@ -39,7 +39,7 @@ ITEM_FIELDS = ["agenda.conclusion", "member.full_name"]
 
 def _meetings(user):
     """Meetings of the organisations where the user is a head or a curator (rule "consilium.view")."""
-    return ConsiliumMeeting.objects.filter(organization_id__in=policy.orgs_with(user, Role.HEAD, Role.CURATOR))
+    return ConsiliumMeeting.objects.filter(organization_id__in=policy.case_organizations(user))
 
 
 def _meeting(request, meeting_id) -> ConsiliumMeeting:
@@ -98,14 +98,14 @@ def meeting_list(request):
     context = {
         "meetings": page.object_list,
         "page_obj": page,
-        "can_convene": bool(policy.orgs_with(request.user, Role.HEAD)),
+        "can_convene": bool(policy.head_organizations(request.user)),
     }
     return render(request, "referrals/consilium/meeting_list.html", context)
 
 
 @workspace_view
 def meeting_new(request):
-    head_of = sorted(policy.orgs_with(request.user, Role.HEAD))
+    head_of = sorted(policy.head_organizations(request.user))
     if not head_of:
         require(request.user, "consilium.manage", None)
     organizations = Organization.objects.filter(pk__in=head_of).order_by("name")
