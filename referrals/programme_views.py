@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -45,9 +43,13 @@ def measure_edit(request, measure_id):
     programme, case = measure.programme, measure.programme.case
     form = MeasureForm(request.POST or None, instance=measure, case=case)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Мероприятие изменено."))
-        return redirect("referrals:programme", programme.pk)
+        try:
+            services.measure_save(user=request.user, programme=programme, measure=form.save(commit=False))
+        except services.ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Мероприятие изменено."))
+            return redirect("referrals:programme", programme.pk)
     log(request, measure, case, ["member.full_name"], "case")
     context = {"form": form, "measure": measure, "programme": programme, "case": case}
     return render(request, "referrals/documents/measure_form.html", context)
@@ -59,10 +61,9 @@ def measure_delete(request, measure_id):
     programme = measure.programme
     if request.method == "POST":
         try:
-            with transaction.atomic():
-                measure.delete()
-        except ProtectedError:  # a referral names it (not for a draft's own measures, but never a 500)
-            messages.error(request, _("По этому мероприятию есть направления: его нельзя удалить."))
+            services.measure_remove(user=request.user, measure=measure)
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
         else:
             messages.success(request, _("Мероприятие удалено из проекта программы."))
         return redirect("referrals:programme", programme.pk)

@@ -388,6 +388,37 @@ def propose_measures(programme: Programme) -> int:
     return len(measures)
 
 
+def _require_draft(user, programme: Programme) -> None:
+    _require(user, "programme.edit", programme.case)
+    if programme.status != ProgrammeStatus.DRAFT:
+        raise NotAllowed(_("Утверждённую программу изменяют новой редакцией."))
+
+
+@transaction.atomic
+def measure_save(*, user, programme: Programme, measure: Measure) -> Measure:
+    """Add a measure to a draft ИПСС, or save the curator's edit of one (a proposed template measure too)."""
+    _require_draft(user, programme)
+    if measure.pk is not None and measure.programme_id != programme.pk:
+        raise NotAllowed(_("Мероприятие относится к другой программе."))
+    if measure.member_id and measure.member.case_id != programme.case_id:
+        raise ServiceError(_("Выбранный член семьи относится к другому случаю."))
+    measure.programme = programme
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def measure_remove(*, user, measure: Measure) -> None:
+    """Remove a measure from a draft ИПСС (one a referral names stays: PROTECT)."""
+    from django.db.models import ProtectedError
+
+    _require_draft(user, measure.programme)
+    try:
+        measure.delete()
+    except ProtectedError:
+        raise ServiceError(_("По этому мероприятию есть направления: его нельзя удалить.")) from None
+
+
 @transaction.atomic
 def measure_mark(*, user, measure: Measure, status: str, result: str = "", day=None) -> Measure:
     """Отметка о выполнении мероприятия ИПСС (001 §4.7, приложение 2) with its result."""

@@ -458,11 +458,13 @@ def programme_detail(request, programme_id):
         if not editable:
             raise PermissionDenied(_("Утверждённую программу изменяют новой редакцией."))
         if form.is_valid():
-            measure = form.save(commit=False)
-            measure.programme = programme
-            measure.save()
-            messages.success(request, _("Мероприятие добавлено."))
-            return redirect("referrals:programme", programme.pk)
+            try:
+                services.measure_save(user=request.user, programme=programme, measure=form.save(commit=False))
+            except services.ServiceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Мероприятие добавлено."))
+                return redirect("referrals:programme", programme.pk)
     decide = (
         ProgrammeDecisionForm()
         if programme.status == ProgrammeStatus.DRAFT and policy.can(request.user, "programme.decide", case)
