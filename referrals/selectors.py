@@ -240,31 +240,6 @@ def partner_candidates(*, category, case: FamilyCase, limit: int = 20) -> list[d
     return candidates
 
 
-def coordinator_figures() -> dict:
-    """Aggregated, de-identified figures for the interagency working group: counts only, no cases."""
-    by_state = dict(Referral.objects.values_list("status").annotate(n=Count("id")).order_by())
-    by_level = dict(
-        FamilyCase.objects.filter(status__in=ACTIVE_STATUSES)
-        .values_list("support_level")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    by_district = list(
-        FamilyCase.objects.filter(status__in=ACTIVE_STATUSES)
-        .values("district__name")
-        .annotate(n=Count("id"))
-        .order_by("district__name")
-    )
-    from .reports import shown
-
-    return {
-        "referrals_by_state": [(label, shown(by_state.get(code, 0))) for code, label in State.choices],
-        "cases_by_level": {level: shown(count) for level, count in by_level.items()},
-        "cases_by_district": [{**row, "n": shown(row["n"])} for row in by_district],
-        "open_cases": shown(sum(by_level.values())),
-    }
-
-
 def curators_of(organization_id: int):
     """Curators a case can be given to: deactivated accounts are left out."""
     return policy.curators(organization_id)
