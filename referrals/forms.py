@@ -171,7 +171,17 @@ class MemberForm(forms.Form):
         return validate_phone(self.cleaned_data.get("phone", "").strip())
 
 
-MemberFormSet = formset_factory(MemberForm, extra=2, min_num=1, validate_min=True, max_num=20)
+class BaseMemberFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _("Запишите хотя бы одного члена семьи."),
+        "too_many_forms": _("Не больше 20 членов семьи в одной форме."),
+    }
+
+
+MemberFormSet = formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=2, min_num=1, validate_min=True, max_num=20
+)
 
 
 class CloseCaseForm(forms.Form):

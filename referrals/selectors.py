@@ -255,8 +255,17 @@ def case_stages(case: FamilyCase) -> list[dict]:
     first_approved = min((p.decided_on for p in approved if p.decided_on), default=None)
     inspections = case.inspections.count()
     measures = Measure.objects.filter(programme__in=approved[:1]) if approved else Measure.objects.none()
-    measure_counts = Counter(measures.values_list("status", flat=True))
-    reviews = case.agenda_items.filter(decided_at__isnull=False).exclude(kind=AgendaKind.PRIMARY).count()
+    marks = list(measures.values_list("status", "marked_on"))
+    measure_counts = Counter(status for status, _marked in marks)
+    # The stage is reached when every measure has its mark; its date is the last mark's.
+    measures_done_on = (
+        max(marked for _status, marked in marks) if marks and all(marked for _status, marked in marks) else None
+    )
+    reviews = list(
+        case.agenda_items.filter(decided_at__isnull=False, kind=AgendaKind.CONTROL).values_list(
+            "meeting__held_on", flat=True
+        )
+    )
     ended = case.status in ENDED_STATUSES
     stages = [
         {"label": _("Обращение (заявление, сообщение)"), "date": case.applied_on or case.registration_date},
@@ -265,7 +274,7 @@ def case_stages(case: FamilyCase) -> list[dict]:
             "label": _("Сбор информации, первичная диагностика"),
             "date": case.assessment_done_on,
             "detail": _("актов обследования: %(n)s") % {"n": inspections},
-            "action": None if case.assessment_done_on or ended else "assessment",
+            "action": "assessment" if case.status == CaseStatus.INTAKE and not case.assessment_done_on else None,
             "action_label": _("Отметить: информация собрана"),
         },
         {
@@ -283,7 +292,7 @@ def case_stages(case: FamilyCase) -> list[dict]:
         {"label": _("Договор о сопровождении"), "date": case.contract_date},
         {
             "label": _("Мероприятия ИПСС"),
-            "date": None,
+            "date": measures_done_on,
             "detail": _("выполнено %(done)s, не выполнено %(not_done)s, запланировано %(planned)s")
             % {
                 "done": measure_counts.get("done", 0),
@@ -293,7 +302,11 @@ def case_stages(case: FamilyCase) -> list[dict]:
             if approved
             else "",
         },
-        {"label": _("Контрольные рассмотрения"), "date": None, "detail": str(reviews) if reviews else "—"},
+        {
+            "label": _("Контрольные рассмотрения"),
+            "date": max(reviews) if reviews else None,
+            "detail": str(len(reviews)) if reviews else "—",
+        },
         {
             "label": _("Прекращение сопровождения"),
             "date": case.closed_on if case.status != CaseStatus.NOT_ACCEPTED else None,
@@ -304,7 +317,7 @@ def case_stages(case: FamilyCase) -> list[dict]:
         stages.append(
             {
                 "label": _("Постсопровождение"),
-                "date": None,
+                "date": case.removed_on,
                 "detail": _("до %(date)s") % {"date": case.post_support_until.strftime("%d.%m.%Y")},
             }
         )

@@ -586,7 +586,7 @@ def curator_marks_the_measures(j: Journey) -> None:
     assert "Отметка записана:" in page
     assert f"не выполнено {d(j.today)} Результат: Семья не пришла на занятия" in page
     assert f"выполнено {d(j.today)} Результат: Выполнено:" in page
-    stage = f"Мероприятия ИПСС — выполнено {len(measures) - 1}, не выполнено 1, запланировано 0"
+    stage = f"Мероприятия ИПСС: {d(j.today)} — выполнено {len(measures) - 1}, не выполнено 1, запланировано 0"
     assert stage in text(j.case_page())
 
 
@@ -599,7 +599,7 @@ def consilium_reviews_and_closes(j: Journey) -> None:
     case = j.refresh()
     assert case.status == "on_support" and case.closed_on is None
     page = text(j.case_page())
-    assert "Контрольное рассмотрение Продолжить сопровождение" in page and "Контрольные рассмотрения — 1" in page
+    assert "Контрольное рассмотрение Продолжить сопровождение" in page and f"Контрольные рассмотрения: {d(j.today)} — 1" in page
 
     positive = [item.code for item in j.rules.items("closure_reasons") if item.positive]
     assert positive == ["goal_reached"]
