@@ -254,3 +254,23 @@ def test_administrator_imports_a_profile_file_and_downloads_it(admin_client, db)
     assert RegionProfile.objects.count() == 2
     listing = admin_client.get(reverse("wagtailsnippets_referrals_regionprofile:list")).content.decode()
     assert "скачать файл" in listing
+
+
+@pytest.mark.parametrize("role", ["curator", "head", "intake", "specialist", "coordinator", "admin"])
+def test_workspace_roles_cannot_change_or_download_profiles(client, network, role):
+    """Profiles are the network administrator's (Wagtail admin permissions), never a workspace role's."""
+    user = network.users[role]
+    client.force_login(user)
+    profile_pk = profiles.in_force().pk
+    for url in (
+        reverse("region_profile_import"),
+        reverse("region_profile_export", args=[profile_pk]),
+        reverse("wagtailsnippets_referrals_regionprofile:edit", args=[profile_pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403), (role, url, response.status_code)
+        if response.status_code == 302:
+            assert "/login/" in response.url, (role, url, response.url)
+    upload = {"shipped": "tula", "valid_from": "2030-01-01"}
+    client.post(reverse("region_profile_import"), upload)
+    assert not RegionProfile.objects.filter(valid_from=datetime.date(2030, 1, 1)).exists()
