@@ -26,6 +26,17 @@ def admin_client(client, admin_user):
 
 
 @pytest.fixture(autouse=True)
+def fresh_region_profiles():
+    """The region profiles are kept in the process (referrals.profiles); a rolled-back or flushed test's profile
+    must not linger in the next test."""
+    from referrals import profiles
+
+    profiles.clear_cache()
+    yield
+    profiles.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def fresh_facet_names():
     """The facets' names are kept in the process (search.references); a rolled-back test's rows must not linger in
     the next test's facets."""

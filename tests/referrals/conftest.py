@@ -82,11 +82,16 @@ def make_user(username, role=None, organization=None):
 
 def ensure_reference_and_demo_data():
     """Transactional tests (run last by pytest-django) find the tables flushed by an earlier one: reload."""
-    if Organization.objects.filter(is_demo=True).exists():
-        return
     import importlib
 
     from django.apps import apps
+
+    from referrals.models import RegionProfile
+
+    if not RegionProfile.objects.exists():  # the federal profile of migration referrals/0009
+        importlib.import_module("referrals.migrations.0009_federal_profile_and_stage_dates").load_federal(apps, None)
+    if Organization.objects.filter(is_demo=True).exists():
+        return
 
     from directory.demo.databank import load_demo_databank
 
