@@ -599,7 +599,8 @@ def consilium_reviews_and_closes(j: Journey) -> None:
     case = j.refresh()
     assert case.status == "on_support" and case.closed_on is None
     page = text(j.case_page())
-    assert "Контрольное рассмотрение Продолжить сопровождение" in page and f"Контрольные рассмотрения: {d(j.today)} — 1" in page
+    assert "Контрольное рассмотрение Продолжить сопровождение" in page
+    assert f"Контрольные рассмотрения: {d(j.today)} — 1" in page
 
     positive = [item.code for item in j.rules.items("closure_reasons") if item.positive]
     assert positive == ["goal_reached"]
