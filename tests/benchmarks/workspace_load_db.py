@@ -33,7 +33,7 @@ def prepare(n_curators: int, n_partners: int) -> dict:
     from directory.models import Category, Municipality, Organization
     from referrals import services
     from referrals.codes import DataCategory, Relation, Role
-    from referrals.models import Membership
+    from referrals.models import Measure, Membership
 
     load_demo_databank()
     support = Organization.objects.get(short_name=SUPPORT)
@@ -51,6 +51,9 @@ def prepare(n_curators: int, n_partners: int) -> dict:
         users.append({"username": username, "key": key, "role": str(role), "organization": organization.pk})
         return user
 
+    # The head approves the ИПСС; not one of the load's users (they are curators and partners).
+    head = get_user_model().objects.create_user("load-head", "load-head@example.ru", PASSWORD)
+    Membership.objects.create(user=head, organization=support, role=Role.HEAD)
     for i in range(n_curators):
         curator = make(f"load-curator-{i:02d}", Role.CURATOR, support)
         case = services.case_open(
@@ -79,6 +82,22 @@ def prepare(n_curators: int, n_partners: int) -> dict:
             expires_on=today + datetime.timedelta(days=365),
             data_categories=[DataCategory.CONTACTS, DataCategory.COMPOSITION, DataCategory.SOCIAL],
             all_partners=True,
+        )
+        # Planned referrals follow an approved ИПСС (services.referral_create).
+        programme = services.programme_new_version(user=curator, case=case, from_templates=False)
+        Measure.objects.create(
+            programme=programme,
+            category=category,
+            description="Консультации психолога",
+            deadline=today + datetime.timedelta(days=30),
+            zone="partner",
+        )
+        services.programme_decide(
+            user=head,
+            programme=programme,
+            approved=True,
+            decided_on=today - datetime.timedelta(days=8),
+            protocol_number=f"{i + 1}",
         )
         for partner in partners:  # work waiting in every partner's inbox from the start
             referral = services.referral_create(
