@@ -1,8 +1,7 @@
-"""A list of ids in one column of the search table: `bigint[]` on PostgreSQL, a JSON array on SQLite.
+"""List columns of the search table: `text[]` / `bigint[]` on PostgreSQL, a JSON array on SQLite.
 
-The database engine reads such lists with `unnest()` (PostgreSQL) or `json_each()` (SQLite) instead of joining
-a (row, id) table: the facet counts of the family categories and of the category buckets read one narrow
-table. `search.engines.database.elements` writes the SQL that expands a list.
+The database engine reads them with `unnest()` (PostgreSQL) or `json_each()` (SQLite) instead of joining a
+(row, value) table: every facet count comes from one narrow table (`search.engines.database`).
 """
 
 from __future__ import annotations
@@ -12,31 +11,42 @@ import json
 from django.db import models
 
 
-class IdListField(models.Field):
-    description = "список идентификаторов"
+class _ListField(models.Field):
+    postgresql_type = "text[]"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
+    def convert(self, item):
+        return str(item)
+
     def db_type(self, connection):
-        return "bigint[]" if connection.vendor == "postgresql" else "text"
+        return self.postgresql_type if connection.vendor == "postgresql" else "text"
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        ids = [int(item) for item in (value or [])]
-        if connection.vendor == "postgresql":
-            return ids
-        return json.dumps(ids)
+        items = [self.convert(item) for item in (value or [])]
+        return items if connection.vendor == "postgresql" else json.dumps(items, ensure_ascii=False)
 
     def from_db_value(self, value, expression, connection):
         if value is None:
             return []
-        if isinstance(value, str):
-            return json.loads(value)
-        return list(value)
+        return json.loads(value) if isinstance(value, str) else list(value)
 
     def to_python(self, value):
-        if isinstance(value, str):
-            return json.loads(value)
-        return list(value or [])
+        return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+class KeyListField(_ListField):
+    description = "список ключей"
+
+
+class IdListField(_ListField):
+    """Kept for the migrations that created the earlier search table."""
+
+    description = "список идентификаторов"
+    postgresql_type = "bigint[]"
+
+    def convert(self, item):
+        return int(item)

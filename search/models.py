@@ -4,7 +4,7 @@ families' words and the words of danger."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .fields import IdListField
+from .fields import KeyListField
 
 
 class Synonym(models.Model):
@@ -128,86 +128,39 @@ class SearchGap(models.Model):
 
 
 class SearchRow(models.Model):
-    """The database engine's narrow search table: one row per published service at a location.
+    """The database engine's search table: one row per published service at a location.
 
-    A copy of what filters, facets, distance and ranking read, without joins to the wide service table
-    (`search.rows` keeps it in step with the same signals that re-index the distributed engines; `manage.py
-    search_index rebuild` rebuilds it). Ids are plain integers: the table is derived data, never a source.
-    The engine reads the bit sets of `SearchPosting`, not these rows: the rows are what the postings are
-    computed from (and cleared with, when a row changes), and what distance and «open now» read.
+    A copy of what the engine matches, filters, counts and sorts, without joins to the wide service table
+    (`search.rows` keeps it in step; `manage.py search_index rebuild` rebuilds it). Ids are plain integers: the
+    table is derived data, never a source. The database's own full-text index covers the two lemma columns
+    (migration `search.0011`): a stored `tsvector` of each with a GIN index on PostgreSQL, the FTS5 table
+    `search_fts` on SQLite, kept in step by triggers.
     """
 
     sal_id = models.BigIntegerField(primary_key=True)
-    # The row's bit in every `SearchPosting` (kept when the row is written again; new rows take the next one).
-    position = models.IntegerField(unique=True)
     service_id = models.BigIntegerField(db_index=True)
     organization_id = models.BigIntegerField()
-    location_id = models.BigIntegerField()
-    municipality_id = models.BigIntegerField(null=True)
-    settlement_id = models.BigIntegerField(null=True)
-    provider_type_id = models.BigIntegerField(null=True)
-    delivery_in_person = models.BooleanField(default=False)
-    delivery_phone = models.BooleanField(default=False)
-    delivery_online = models.BooleanField(default=False)
-    delivery_home_visit = models.BooleanField(default=False)
-    free = models.BooleanField(default=False)
-    accessible = models.BooleanField(default=False)
-    is_24_7 = models.BooleanField(default=False)
-    is_confidential = models.BooleanField(default=False)
-    # Floating point: the distance is computed from them in SQL (a cast of every numeric would cost more).
+    location_id = models.BigIntegerField(db_index=True)
+    is_24_7 = models.BooleanField(default=False)  # read by «open now» (`directory.selectors.open_now_q`)
+    # The public place: empty when the address is confidential (never a distance to it).
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
     name = models.CharField(max_length=300)  # the service's name: the order by name
     search_name = models.TextField(default="")  # lemmas, as directory.Service.search_name
-    categories = IdListField()  # the service's categories (the category filter)
-    target_groups = IdListField()  # the service's family categories (filter and facet)
-    # The category facet buckets the row counts in: each of its public categories, that category's top-level
-    # group and the group's kinds of help (`search.taxonomy.Taxonomy.buckets`).
-    buckets = IdListField()
+    search_text = models.TextField(default="")  # lemmas, as directory.Service.search_text
+    # What filters and facets read (`search.rows.row_keys`): `m:` district, `s:` settlement, `p:` type of
+    # organisation, `g:` family category, `c:` category, `b:` category facet bucket, `d:` way of getting help,
+    # `x:free`, `x:accessible`.
+    keys = KeyListField()
 
     class Meta:
-        indexes = [models.Index(fields=["name", "sal_id"], name="search_row_name")]
+        indexes = [
+            models.Index(fields=["name", "sal_id"], name="search_row_name"),
+            models.Index(fields=["latitude", "longitude"], name="search_row_place"),
+        ]
 
     def __str__(self):
         return f"{self.sal_id}: {self.name}"
-
-
-class SearchText(models.Model):
-    """The lemmas of a row's service (as `directory.Service.search_text`) as the postings were computed from
-    them: when the row changes, its old words' bits are cleared."""
-
-    sal_id = models.BigIntegerField(primary_key=True)
-    search_text = models.TextField(default="")
-
-    def __str__(self):
-        return str(self.sal_id)
-
-
-class SearchPosting(models.Model):
-    """The set of search rows (by `SearchRow.position`) that have a key: an inverted index kept in the database.
-
-    Keys (`search.postings`): `t:lemma` — a word of the row's text, `n:lemma` — a word of its name; and the
-    facet and filter values: `m:` district, `s:` settlement, `p:` provider type, `g:` family category,
-    `c:` category, `b:` category facet bucket, `d:` way of getting help, `x:free` and the like. `bits` is a
-    bit set (`search.bitsets`), stored in blocks of 4,096 rows: a query ANDs and ORs them and counts the bits
-    of the result, so the cost of a search does not grow with the number of rows it matches."""
-
-    class Kind(models.TextChoices):
-        TEXT = "t", "text"
-        NAME = "n", "name"
-        FACET = "f", "facet"
-
-    kind = models.CharField(max_length=1, choices=Kind.choices)
-    key = models.CharField(max_length=200)
-    block = models.IntegerField(default=0)  # the positions block × 4096 … block × 4096 + 4095 (`search.postings`)
-    bits = models.BinaryField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "block"], name="search_posting_key_block")]
-        indexes = [models.Index(fields=["kind", "key"], name="search_posting_kind")]
-
-    def __str__(self):
-        return self.key
 
 
 class SearchState(models.Model):

@@ -2,8 +2,7 @@
 kept in the process: they change rarely and never change which rows a search finds.
 
 Both engines label their facet counts with these. An edit in this process forgets them at once
-(`reference_changed`); other processes read them again within `TTL` seconds, or as soon as the database
-engine's search table changes (`search.snapshot.current`).
+(`reference_changed`); other processes read them again within `TTL` seconds.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The database engine's search table (`SearchRow`, `SearchText`, `SearchPosting`): build, refresh, rebuild.
+"""The database engine's search table (`SearchRow`): build, refresh, rebuild.
 
-One row per published service at a location, copied from the directory, each with a bit position; and for
-every word, filter and facet value the set of rows that have it (`search.postings`), which the engine reads.
+One row per published service at a location, copied from the directory with its lemma text and its filter and
+facet keys; the database's own full-text index over the lemma columns follows the rows by itself (generated
+`tsvector` columns on PostgreSQL, triggers filling FTS5 on SQLite: migration `search.0011`).
 `directory.signals` refreshes the rows an edit touches at once (in the editing transaction, so the engine
 never lags behind the databank) with the same `search.indexing.sal_ids_for` the distributed engines use, and
 `directory.services.service_refresh_search_text` refreshes a service's rows when its lemma columns change.
@@ -17,13 +18,13 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Model
 
 from directory import selectors
 from directory.models import Location, Organization, Service, ServiceAtLocation
 
-from . import bulk, postings
-from .models import SearchOrganization, SearchPosting, SearchRow, SearchState, SearchText
+from . import bulk
+from .models import SearchOrganization, SearchRow, SearchState
 from .taxonomy import Taxonomy
 
 CHUNK_SIZE = 2000
@@ -50,36 +51,15 @@ _COLUMNS = (
     "service__search_name",
     "service__search_text",
 )
+DELIVERY_MODES = ("in_person", "phone", "online", "home_visit")
 
 
-class _Positions:
-    """Bit positions of rows: a row written again keeps its own; a new one takes the next free number."""
-
-    def __init__(self, kept: dict[int, int] | None = None, start: int | None = 0):
-        self.kept = kept or {}
-        self.next = start  # None: after the last position in the table, read when first needed
-
-    def __call__(self, sal_id: int) -> int:
-        if sal_id in self.kept:
-            return self.kept[sal_id]
-        if self.next is None:
-            last = SearchRow.objects.aggregate(last=Max("position"))["last"]
-            self.next = 0 if last is None else last + 1
-        self.next += 1
-        return self.next - 1
-
-
-def _write(
-    sal_ids: list[int],
-    buckets: dict[int, set[int]] | None,
-    positions: _Positions,
-    organizations: set[int] | None = None,
-) -> list[tuple[int, set[str]]]:
+def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organizations: set[int] | None = None) -> int:
     """Insert the rows of the given ids that are public (the old rows must be gone); add their organisations
-    to `organizations`. Returns the written rows' positions and keys (`search.postings`)."""
+    to `organizations`. Returns the number of rows written."""
     values = list(selectors.public_service_at_locations().filter(pk__in=sal_ids).values_list(*_COLUMNS))
     if not values:
-        return []
+        return 0
     if buckets is None:
         buckets = Taxonomy.load().bucket_map()
     service_ids = {row[1] for row in values}
@@ -91,7 +71,7 @@ def _write(
     target_groups = bulk.grouped(
         Service.target_groups.through.objects.filter(service_id__in=service_ids), "service_id", "targetgroup_id"
     )
-    rows, texts, written = [], [], []
+    rows = []
     for (
         pk,
         service_id,
@@ -100,10 +80,7 @@ def _write(
         municipality_id,
         settlement_id,
         provider_type_id,
-        in_person,
-        phone,
-        online,
-        home_visit,
+        *delivery,
         cost,
         accessible,
         is_24_7,
@@ -115,42 +92,38 @@ def _write(
         search_text,
     ) in values:
         service_categories = categories.get(service_id, [])
-        row = SearchRow(
-            sal_id=pk,
-            position=positions(pk),
-            service_id=service_id,
-            organization_id=organization_id,
-            location_id=location_id,
-            municipality_id=municipality_id,
-            settlement_id=settlement_id,
-            provider_type_id=provider_type_id,
-            delivery_in_person=in_person,
-            delivery_phone=phone,
-            delivery_online=online,
-            delivery_home_visit=home_visit,
-            free=cost == Service.Cost.FREE,
-            accessible=bool(accessible),
-            is_24_7=bool(is_24_7),
-            is_confidential=bool(confidential),
-            latitude=latitude,
-            longitude=longitude,
-            name=name,
-            search_name=search_name,
-            categories=sorted(service_categories),
-            target_groups=sorted(target_groups.get(service_id, ())),
-            buckets=sorted({bucket for category in service_categories for bucket in buckets.get(category, ())}),
+        keys = [
+            f"{prefix}:{value}"
+            for prefix, value in (("m", municipality_id), ("s", settlement_id), ("p", provider_type_id))
+            if value is not None
+        ]
+        keys += [f"g:{pk}" for pk in sorted(target_groups.get(service_id, ()))]
+        keys += [f"c:{pk}" for pk in sorted(service_categories)]
+        keys += [f"b:{pk}" for pk in sorted({b for category in service_categories for b in buckets.get(category, ())})]
+        keys += [f"d:{mode}" for mode, offered in zip(DELIVERY_MODES, delivery, strict=True) if offered]
+        keys += ["x:free"] * (cost == Service.Cost.FREE) + ["x:accessible"] * bool(accessible)
+        placed = not confidential and latitude is not None and longitude is not None
+        rows.append(
+            SearchRow(
+                sal_id=pk,
+                service_id=service_id,
+                organization_id=organization_id,
+                location_id=location_id,
+                is_24_7=bool(is_24_7),
+                latitude=float(latitude) if placed else None,
+                longitude=float(longitude) if placed else None,
+                name=name,
+                search_name=search_name,
+                search_text=search_text,
+                keys=keys,
+            )
         )
-        rows.append(row)
-        texts.append(SearchText(sal_id=pk, search_text=search_text))
-        written.append((row.position, postings.row_keys(row, search_text)))
     bulk.insert(SearchRow, rows)
-    bulk.insert(SearchText, texts)
-    return written
+    return len(rows)
 
 
 def _delete(sal_ids: list[int]) -> None:
-    # Raw deletes: these tables have no dependants, and the project's delete signals are not about them.
-    SearchText.objects.filter(sal_id__in=sal_ids)._raw_delete(SearchText.objects.db)
+    # A raw delete: the table has no dependants, and the project's delete signals are not about it.
     SearchRow.objects.filter(sal_id__in=sal_ids)._raw_delete(SearchRow.objects.db)
 
 
@@ -164,20 +137,12 @@ def refresh(sal_ids: Iterable[int], organization_ids: Iterable[int] = ()) -> int
     buckets = Taxonomy.load().bucket_map() if len(ids) > CHUNK_SIZE else None  # else only when a row is public
     written = 0
     with transaction.atomic():
-        # First: the state row's lock serialises refreshes, so two editors never take the same new position.
         bump()
-        positions = _Positions(start=None)
         for start in range(0, len(ids), CHUNK_SIZE):
             chunk = ids[start : start + CHUNK_SIZE]
-            old = list(SearchRow.objects.filter(sal_id__in=chunk))
-            texts = dict(SearchText.objects.filter(sal_id__in=chunk).values_list("sal_id", "search_text"))
-            organizations.update(row.organization_id for row in old)
-            positions.kept = {row.sal_id: row.position for row in old}
-            removed = [(row.position, postings.row_keys(row, texts.get(row.sal_id, ""))) for row in old]
+            organizations.update(SearchRow.objects.filter(sal_id__in=chunk).values_list("organization_id", flat=True))
             _delete(chunk)
-            added = _write(chunk, buckets, positions, organizations)
-            postings.apply(postings.changes_of(removed, added))
-            written += len(added)
+            written += _write(chunk, buckets, organizations)
         refresh_organizations(organizations)
     return written
 
@@ -258,28 +223,21 @@ def rebuild() -> dict:
     started = time.perf_counter()
     buckets = Taxonomy.load().bucket_map()
     ids = list(selectors.public_service_at_locations().order_by("pk").values_list("pk", flat=True))
-    written = []
-    positions = _Positions()
+    written = 0
     with transaction.atomic():
         bump()
-        for model in (SearchText, SearchRow, SearchOrganization, SearchPosting):
+        for model in (SearchRow, SearchOrganization):
             model.objects.all()._raw_delete(model.objects.db)
         for start in range(0, len(ids), CHUNK_SIZE):
-            written += _write(ids[start : start + CHUNK_SIZE], buckets, positions)
-        keys = postings.write_all(written)
+            written += _write(ids[start : start + CHUNK_SIZE], buckets)
         organizations = _write_organizations(Organization.objects.all())
     if connection.vendor == "postgresql":
-        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchText, SearchOrganization, SearchPosting))
+        tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchOrganization))
         # Fresh statistics for the planner after a bulk change; outside a transaction also the space of the old
         # rows (the rebuild doubles the tables until autovacuum comes, and index scans visit the dead rows).
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}" if connection.in_atomic_block else f"VACUUM ANALYZE {tables}")
-    return {
-        "rows": len(written),
-        "keys": keys,
-        "organizations": organizations,
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    return {"rows": written, "organizations": organizations, "seconds": round(time.perf_counter() - started, 2)}
 
 
 def fill_if_empty() -> dict | None:
@@ -290,8 +248,8 @@ def fill_if_empty() -> dict | None:
 
 
 def bump() -> None:
-    """Mark the search table (or the hours «open now» reads) as changed: the engine's snapshot
-    (`search.snapshot`) of this process and of the others is read again at their next search."""
+    """Mark the search table (or the hours «open now» reads) as changed: what the engine keeps in each process
+    (the counts of the query-less call, the words' weights) is computed again at its next search."""
     now = time.time_ns()
     if not SearchState.objects.filter(pk=1).update(generation=now):
         SearchState.objects.update_or_create(pk=1, defaults={"generation": now})

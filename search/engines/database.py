@@ -1,192 +1,289 @@
-"""The embedded engine, on SQLite or PostgreSQL: an inverted index of bit sets kept in the database.
+"""The embedded engine, on the database's own full-text index: FTS5 on SQLite, `tsvector` + GIN on PostgreSQL.
 
-`search.rows` keeps one row per published service at a location (`SearchRow`) and, for every word of the
-rows' lemma text and names and for every filter and facet value, the set of rows that have it
-(`SearchPosting`, kept in step in the editing transaction). A search reads the postings of its words (one
-statement), ANDs and ORs them with the filter and facet sets this process keeps (`search.snapshot`, read
-again when the table changes) and counts bits: the cost no longer grows with the number of rows matched.
+The search table (`search.rows`) holds one row per published service at a location with the lemmas of its name
+and text (pymorphy3 on both sides, `search.text`, so «ребёнка», «детей» and «ребёнок» meet) and its filter and
+facet keys. A search is three statements: the matched rows' facet counts and total, the page, and the cards.
 
-Text: every query lemma (or one of its synonyms) must start a word of the service's lemma text (the words of
-the vocabulary with that beginning, OR-ed); a lemma found in the name weighs more. Dictionary forms come from
-`pymorphy3` on both sides (`search.text`), so «ребёнка», «детей» and «ребёнок» meet.
+Text: every query lemma (or one of its synonyms, every word of it) must start a word of the lemma text —
+`'lemma':*` in a tsquery, `"lemma"*` in FTS5. Ranking, as the distributed engines do it: each word found counts
+`MATCHED` (more words found always rank first) and, times the word's weight (a rare word says more), 4 more when
+it starts a word of the name, 3 for a synonym there, 2 when it names one of the service's kinds of help, 1
+elsewhere in the text; then the order of names. A list by relevance shows each service name once before its
+other places (`once_per_service`).
 
-Distance: the places of the rows, sorted by latitude, give a bounding box; the spherical (haversine) distance
-decides, and the exact geodesic distance (geopy) where the sphere could disagree with the ellipsoid (a band
-of ±1 % around the radius, and the rows near the last one of a page sorted by distance). The rows found,
-their order and the distances shown are those of geopy.
+Facets are disjunctive: each is counted with the *other* active filters, all in one grouped statement over the
+matched rows' keys (`unnest()` on PostgreSQL, `json_each()` on SQLite).
 
-Facets are disjunctive: each facet is counted with all the *other* active filters applied.
+Distance: the sphere orders the rows in SQL, geopy's geodesic (`search.geometry`) decides the page's order near
+its edge and every radius near its border; a radius is first a bounding box on the indexed coordinates.
 """
 
 from __future__ import annotations
+
+import json
+import threading
+
+from django.db import connection
 
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import ServiceAtLocation
 
-from .. import bitsets, postings
-from .. import snapshot as snapshots
-from ..geometry import geodesic_km
+from .. import references
+from .. import rows as search_rows
+from ..geometry import DEGREE, SPHERE_MARGIN, box, decisive_keys, geodesic_km, key_km, km_key, sphere_key
 from ..highlight import snippet
-from ..models import SearchPosting
+from ..models import SearchRow
 from ..query import ParsedQuery
 from ..query import parse as parse_query
-from ..snapshot import Snapshot
 from ..text import match_prefix
 from .base import FacetValue, GeoPoint, Hit, Results, once_per_service
 
-FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
-# The facets and filters of many-valued fields: name → key prefix of their postings.
+TABLE = SearchRow._meta.db_table
+MATCHED = 1000  # the score of a query word found at all: above any sum of where and how rare
 KEYED = {"target_group": "g", "municipality": "m", "settlement": "s", "provider_type": "p"}
 FLAGS = {"free": "x:free", "accessible": "x:accessible"}
-MATCHED = 1000  # the score of a query word found at all: above any sum of where and how rare (`Words.by_score`)
+FACET_PREFIX = {"category": "b", **KEYED, "delivery": "d"}
+TRUE, FALSE = ("1 = 1", []), ("1 = 0", [])
+
+_kept = threading.local()  # per process and generation of the table: words' row counts, the query-less counts
 
 
-def _distance_km(point: GeoPoint, latitude, longitude) -> float | None:
-    """Exact geodesic distance; rounded only where it is shown."""
-    if latitude is None or longitude is None:
-        return None
-    return geodesic_km(point.latitude, point.longitude, float(latitude), float(longitude))
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def _active(cleaned: dict) -> dict:
-    return {name: value for name, value in cleaned.items() if value}
+def _kept_for(generation: int) -> dict:
+    """What this thread keeps of the table as it is at `generation`: forgotten when the table changes."""
+    key = (str(connection.settings_dict["NAME"]), generation)
+    if getattr(_kept, "key", None) != key:
+        _kept.key, _kept.data = key, {}
+    return _kept.data
 
 
-def _all(sets) -> int | None:
-    """The intersection of bit sets; None for no set at all (no condition)."""
-    result = None
-    for bits in sets:
-        result = bits if result is None else result & bits
-    return result
+# ---------------------------------------------------------------------------------------------- conditions
 
 
-# ---------------------------------------------------------------------------------------------- words
+def _and(*parts):
+    parts = [part for part in parts if part is not TRUE]
+    if not parts:
+        return TRUE
+    return " AND ".join(f"({sql})" for sql, _ in parts), [p for _, params in parts for p in params]
+
+
+def _or(parts):
+    parts = list(parts)
+    if not parts:
+        return FALSE
+    return " OR ".join(f"({sql})" for sql, _ in parts), [p for _, params in parts for p in params]
+
+
+def _words(alternatives: list[list[str]]) -> list[list[str]]:
+    return [[word for word in words if word] for words in alternatives if any(words)]
+
+
+def text_match(column: str, alternatives: list[list[str]]):
+    """Rows where, for one of the alternatives, every word starts a word of the `name` or `text` lemma column."""
+    alternatives = _words(alternatives)
+    if not alternatives:
+        return FALSE
+    if _postgresql():
+        query = " | ".join("(" + " & ".join(f"'{word}':*" for word in words) + ")" for words in alternatives)
+        return f"r.{column}_vector @@ to_tsquery('simple', %s)", [query]
+    query = " OR ".join("(" + " AND ".join(f'"{word}"*' for word in words) + ")" for words in alternatives)
+    return "r.sal_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)", [f"search_{column} : ({query})"]
+
+
+def keys_any(keys: list[str]):
+    """Rows with at least one of these filter and facet keys."""
+    if not keys:
+        return FALSE
+    if _postgresql():
+        return "r.keys && %s::text[]", [sorted(keys)]
+    return "EXISTS (SELECT 1 FROM json_each(r.keys) AS k WHERE k.value IN (SELECT value FROM json_each(%s)))", [
+        json.dumps(sorted(keys), ensure_ascii=False)
+    ]
+
+
+def among(sal_ids: list[int]):
+    """Rows with these ids, as one parameter (SQLite allows at most 32,766 in a statement)."""
+    if not sal_ids:
+        return FALSE
+    if _postgresql():
+        return "r.sal_id = ANY(%s::bigint[])", [sal_ids]
+    return "r.sal_id IN (SELECT value FROM json_each(%s))", [json.dumps(sal_ids)]
+
+
+def open_now():
+    """Rows open at this minute, by the directory's own rule (`selectors.open_now_q`) in a sub-select."""
+    rows = SearchRow.objects.filter(selectors.open_now_q(prefix="", location_field="location_id")).values("sal_id")
+    sql, params = rows.query.sql_with_params()
+    return f"r.sal_id IN ({sql})", list(params)
+
+
+def filter_conditions(active: dict) -> dict:
+    """One condition per active filter, as DirectoryFilterSet applies it to ServiceAtLocation."""
+    taxonomy = references.get("taxonomy")
+    conditions = {}
+    for name, value in active.items():
+        if name == "category":
+            conditions[name] = keys_any([f"c:{pk}" for pk in taxonomy.descendants(c.pk for c in value)])
+        elif name in KEYED:
+            conditions[name] = keys_any([f"{KEYED[name]}:{item.pk}" for item in value])
+        elif name == "delivery":
+            conditions[name] = keys_any([f"d:{mode}" for mode in value])
+        elif name in FLAGS:
+            conditions[name] = keys_any([FLAGS[name]])
+        elif name == "open_now":
+            conditions[name] = open_now()
+        else:  # a filter this engine does not know yet
+            raise ValueError(f"unknown filter {name}")
+    return conditions
 
 
 class Words:
-    """The rows of each query word: as the word starts a word of the name, as it or a synonym does, and as it
-    or a synonym starts a word of the text. One statement reads every posting the query needs."""
+    """The conditions of each query lemma: it starts a word of the name, it or a synonym does, one of them names
+    a kind of help of the row, one of them starts a word of the text."""
 
-    def __init__(self, parsed: ParsedQuery, snap: Snapshot):
-        self.parsed = parsed
-        self.snap = snap
-        wanted: set[str] = set()
+    def __init__(self, parsed: ParsedQuery):
+        taxonomy = references.get("taxonomy")
+        self.lemmas = parsed.lemmas
+        self.expanded = set(parsed.expansions)
+        self.per_lemma = []
         for lemma in parsed.lemmas:
-            for alternative in parsed.alternatives(lemma):
-                for word in alternative.split():
-                    prefix = match_prefix(word)
-                    wanted.update(postings.text_key(found) for found in snap.words(SearchPosting.Kind.TEXT, prefix))
-                    wanted.update(postings.name_key(found) for found in snap.words(SearchPosting.Kind.NAME, prefix))
-        self.postings = snapshots.text_postings(wanted)
-        self.taxonomy = snap.reference("taxonomy")
-        self.per_lemma = [self._sets(lemma) for lemma in parsed.lemmas]
+            alternatives = parsed.alternatives(lemma)
+            words = [[match_prefix(word) for word in alternative.split()] for alternative in alternatives]
+            named: set[int] = set()
+            for alternative in alternatives:
+                named |= taxonomy.named(alternative.split())
+            kinds = keys_any([f"c:{pk}" for pk in taxonomy.descendants(named)]) if named else FALSE
+            exact = text_match("name", [[match_prefix(lemma)]])
+            self.per_lemma.append((exact, text_match("name", words), kinds, text_match("text", words)))
 
-    def _starting(self, kind: str, word: str) -> int:
-        key = postings.text_key if kind == SearchPosting.Kind.TEXT else postings.name_key
-        found_words = self.snap.words(kind, match_prefix(word))
-        return bitsets.union(self.postings.get(key(found), 0) for found in found_words)
-
-    def _alternatives(self, kind: str, lemma: str) -> int:
-        result = 0
-        for alternative in self.parsed.alternatives(lemma):
-            result |= _all(self._starting(kind, word) for word in alternative.split()) or 0
-        return result
-
-    def _in_kinds(self, lemma: str) -> int:
-        """Rows of the kinds of help the word (or a synonym) names: the categories named, and their descendants."""
-        named: set[int] = set()
-        for alternative in self.parsed.alternatives(lemma):
-            named |= self.taxonomy.named(alternative.split())
-        facets = self.snap.facets
-        return bitsets.union(facets.get(f"c:{pk}", 0) for pk in self.taxonomy.descendants(named)) if named else 0
-
-    def _sets(self, lemma: str) -> tuple[int, int, int, int]:
-        exact_in_name = self._starting(SearchPosting.Kind.NAME, lemma)
-        in_name = self._alternatives(SearchPosting.Kind.NAME, lemma)
-        in_kinds = self._in_kinds(lemma)
-        in_text = self._alternatives(SearchPosting.Kind.TEXT, lemma)
-        return exact_in_name, in_name, in_kinds, in_text
-
-    def matched(self, match: str | int = "all") -> int:
-        """Rows with every word («all»), with at least one of them («any»: `search.services` asks for it when no
-        row has them all), or with at least `match` of them."""
+    def matched(self, match: str | int = "all"):
+        """Rows with every word («all»), with at least one («any»), or with at least `match` of them."""
         texts = [sets[3] for sets in self.per_lemma]
         if match == "any":
-            return bitsets.union(texts)
+            return _or(texts)
         if isinstance(match, int) and match < len(texts):
-            at_least = [-1] + [0] * len(texts)  # at_least[j]: rows with j words or more among those seen so far
-            for rows in texts:
-                for j in range(len(texts), 0, -1):
-                    at_least[j] |= at_least[j - 1] & rows
-            return at_least[max(1, match)]
-        return _all(texts) or 0
+            found = " + ".join(f"(CASE WHEN {sql} THEN 1 ELSE 0 END)" for sql, _ in texts)
+            return f"{found} >= %s", [p for _, params in texts for p in params] + [max(1, match)]
+        return _and(*texts)
 
-    def focused(self) -> int:
+    def focused(self):
         """Rows with a word of the query (or a synonym) in the name or in the name of a kind of help."""
-        return bitsets.union(in_name | in_kinds for _exact, in_name, in_kinds, _text in self.per_lemma)
+        return _or(part for _exact, name, kinds, _text in self.per_lemma for part in (name, kinds))
 
-    def weights(self) -> list[int]:
-        """How much each query word says, 1 to 6: a word most services have («ребёнок», «помощь») weighs 1, a rare
-        one («логопед», «нарколог») 4 — the inverse document frequency of its rows, in four steps — and a word the
-        dictionaries expand 2 more."""
-        rows = max(1, self.snap.rows.bit_count())
-        found = []
-        for lemma, sets in zip(self.parsed.lemmas, self.per_lemma, strict=True):
-            share = sets[3].bit_count() / rows
+    def weights(self, kept: dict) -> list[int]:
+        """How much each word says, 1 to 6: by the share of rows it is found in (a word most services have —
+        «ребёнок», «помощь» — 1, a rare one — «логопед» — 4), 2 more for a word a dictionary expands (it carries
+        the need: «нет еды», «ЦЗН»)."""
+        texts = [sets[3] for sets in self.per_lemma]
+        missing = [text for text in texts if text[1] and repr(text) not in kept]
+        if missing or "#rows" not in kept:
+            selects = [f"(SELECT count(*) FROM {TABLE} r WHERE {sql})" for sql, _ in missing]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {', '.join([f'(SELECT count(*) FROM {TABLE})', *selects])}",
+                    [p for _, params in missing for p in params],
+                )
+                counts = cursor.fetchone()
+            kept["#rows"] = counts[0]
+            kept.update((repr(text), count) for text, count in zip(missing, counts[1:], strict=True))
+        rows = max(1, kept["#rows"])
+        weights = []
+        for lemma, text in zip(self.lemmas, texts, strict=True):
+            share = kept.get(repr(text), 0) / rows
             weight = 1 if share > 0.25 else 2 if share > 0.05 else 3 if share > 0.01 else 4
-            # A word a dictionary expands carries the need («нет еды», «ЦЗН»); the words around it, the setting.
-            found.append(weight + 2 if lemma in self.parsed.expansions else weight)
-        return found
+            weights.append(weight + 2 if lemma in self.expanded else weight)
+        return weights
 
-    def by_score(self, bits: int) -> list[tuple[int, int]]:
-        """`bits` split by relevance, best first: each word found counts `MATCHED` (so that more words found always
-        rank first), and, times the word's weight (`weights`), the word itself in the name 4 more, a synonym of it
-        there 3, either in the name of one of the service's kinds of help 2, elsewhere in the text 1."""
-        groups = {0: bits}
-        for (exact_in_name, in_name, in_kinds, in_text), weight in zip(self.per_lemma, self.weights(), strict=True):
-            in_kinds &= in_text & ~in_name
-            levels = (
-                (MATCHED + 4 * weight, exact_in_name),
-                (MATCHED + 3 * weight, in_name & ~exact_in_name),
-                (MATCHED + 2 * weight, in_kinds),
-                (MATCHED + weight, in_text & ~in_name & ~in_kinds),
-                (0, ~(in_text | in_name)),
+    def score(self, kept: dict):
+        levels = []
+        for (exact, name, kinds, text), weight in zip(self.per_lemma, self.weights(kept), strict=True):
+            cases = ((exact, 4), (name, 3), (_and(kinds, text), 2), (text, 1))
+            sql = " ".join(f"WHEN {condition} THEN {MATCHED + level * weight}" for (condition, _), level in cases)
+            levels.append((f"CASE {sql} ELSE 0 END", [p for (_, params), _level in cases for p in params]))
+        return " + ".join(sql for sql, _ in levels), [p for _, params in levels for p in params]
+
+
+# ---------------------------------------------------------------------------------------------- distance
+
+
+def sphere_sql(near: GeoPoint):
+    """The haversine of the central angle to `near`, in SQL (as `search.geometry.sphere_key`)."""
+    half = DEGREE / 2
+    sql = (
+        f"sin((r.latitude - %s) * {half}) * sin((r.latitude - %s) * {half}) + "
+        f"cos(%s) * cos(r.latitude * {DEGREE}) * sin((r.longitude - %s) * {half}) * sin((r.longitude - %s) * {half})"
+    )
+    lat, lon = near.latitude, near.longitude
+    return sql, [lat, lat, lat * DEGREE, lon, lon]
+
+
+def within(near: GeoPoint, base):
+    """The rows of `base` within `near.radius_km` (geodesic): a box on the coordinates, then the sphere, geopy
+    only where the sphere could be wrong."""
+    radius = near.radius_km
+    surely, maybe = decisive_keys(near.latitude, radius)
+    lat_delta, lon_delta = box(near.latitude, key_km(maybe) + 0.001)
+    sql, params = _and(base, ("r.latitude BETWEEN %s AND %s", [near.latitude - lat_delta, near.latitude + lat_delta]))
+    if lon_delta < 180 and abs(near.longitude) + lon_delta < 180:
+        sql, params = _and(
+            (sql, params), ("r.longitude BETWEEN %s AND %s", [near.longitude - lon_delta, near.longitude + lon_delta])
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT r.sal_id, r.latitude, r.longitude FROM {TABLE} r WHERE {sql}", params)
+        found = cursor.fetchall()
+    inside = []
+    for sal_id, latitude, longitude in found:
+        key = sphere_key(near.latitude, near.longitude, latitude, longitude)
+        if key <= surely or (
+            key <= maybe and geodesic_km(near.latitude, near.longitude, latitude, longitude) <= radius
+        ):
+            inside.append(sal_id)
+    return among(sorted(inside))
+
+
+def nearest(near: GeoPoint, where, offset: int, limit: int) -> list[tuple[int, float | None]]:
+    """The rows of `where` from `offset`, `limit` of them, by geodesic distance then name; rows without a public
+    place last, by name. (sal_id, km or None) each."""
+    needed = offset + limit
+    key_sql, key_params = sphere_sql(near)
+    sql, params = _and(where, ("r.latitude IS NOT NULL", []))
+    fetch = needed + 20
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.sal_id, r.latitude, r.longitude, r.name, {key_sql} AS k FROM {TABLE} r "
+                f"WHERE {sql} ORDER BY k, r.name, r.sal_id LIMIT %s",
+                [*key_params, *params, fetch],
             )
-            scored: dict[int, int] = {}
-            for score, rows in groups.items():
-                for weight, level in levels:
-                    part = rows & level
-                    if part:
-                        scored[score + weight] = scored.get(score + weight, 0) | part
-            groups = scored
-        return sorted(groups.items(), reverse=True)
+            found = cursor.fetchall()
+        if len(found) < fetch:  # every placed row
+            break
+        # Rows farther on the sphere than this cannot be nearer on the ellipsoid than the page's last row.
+        reach = km_key(key_km(found[needed - 1][4]) * (1 + 2 * SPHERE_MARGIN) + 0.001)
+        if found[-1][4] > reach:
+            found = [row for row in found if row[4] <= reach]
+            break
+        fetch *= 4
+    measured = sorted(
+        (geodesic_km(near.latitude, near.longitude, lat, lon), name, sal_id) for sal_id, lat, lon, name, _key in found
+    )
+    window = [(sal_id, km) for km, _name, sal_id in measured[offset:needed]]
+    if len(found) < needed:  # the page reaches the rows without a public place
+        sql, params = _and(where, ("r.latitude IS NULL", []))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.sal_id FROM {TABLE} r WHERE {sql} ORDER BY r.name, r.sal_id LIMIT %s OFFSET %s",
+                [*params, limit - len(window), max(0, offset - len(found))],
+            )
+            window += [(row[0], None) for row in cursor.fetchall()]
+    return window
 
 
-# ---------------------------------------------------------------------------------------------- filters
-
-
-def filter_sets(active: dict, snap: Snapshot) -> dict[str, int]:
-    """One set of rows per active filter, as DirectoryFilterSet applies it to ServiceAtLocation."""
-    facets = snap.facets
-    conditions: dict[str, int] = {}
-    for name, value in active.items():
-        if name == "category":
-            taxonomy = snap.reference("taxonomy")
-            keys = [f"c:{pk}" for pk in taxonomy.descendants(c.pk for c in value)]
-        elif name in KEYED:
-            keys = [f"{KEYED[name]}:{item.pk}" for item in value]
-        elif name == "delivery":
-            keys = [f"d:{mode}" for mode in value]
-        elif name in FLAGS:
-            keys = [FLAGS[name]]
-        elif name == "open_now":
-            conditions[name] = snap.open_now()
-            continue
-        else:  # a filter this engine does not know yet
-            raise ValueError(f"unknown filter {name}")
-        conditions[name] = bitsets.union(facets.get(key, 0) for key in keys)
-    return conditions
+# ---------------------------------------------------------------------------------------------- engine
 
 
 class DatabaseEngine:
@@ -205,68 +302,40 @@ class DatabaseEngine:
         focus: bool = False,
     ) -> Results:
         parsed = parse_query(query)
-        snap = snapshots.current()
-        base = snap.rows
+        kept = _kept_for(search_rows.stamp())
+        base = TRUE
         words = None
         if parsed.lemmas:
-            words = Words(parsed, snap)
-            base &= words.matched(match)
-            if focus:
-                base &= words.focused()
-        places = None
+            words = Words(parsed)
+            base = _and(base, words.matched(match), words.focused() if focus else TRUE)
         if near is not None and near.radius_km:
-            places = snap.places_within(near.latitude, near.longitude, near.radius_km)
-            base &= snap.rows_of(places)
+            base = _and(base, within(near, base))
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
         valid = filterset.form.is_valid()
         # The list applies every valid parameter; the facets, as they always did, only a fully valid form.
-        listed = filter_sets(_active(filterset.form.cleaned_data), snap)
-        selection = base & (_all(listed.values()) if listed else base)
-        total = selection.bit_count()
+        listed = filter_conditions({name: value for name, value in filterset.form.cleaned_data.items() if value})
         cleaned = filterset.form.cleaned_data if valid else {}
-        conditions = listed if valid else {}
-        facets = self._facets(snap, base, cleaned, conditions)
+        total, facets = self._counts(base, listed, cleaned, listed if valid else {}, kept)
+        where = _and(base, *listed.values())
 
         offset = (page - 1) * per_page
         distances: dict[int, float | None] = {}
         if sort == "distance" and near is not None:
-            window = snap.nearest(near.latitude, near.longitude, selection, offset, per_page, places)
-            positions = [position for position, _km in window]
-            distances = {snap.sal_ids[position]: km for position, km in window}
-        elif words is not None and sort != "name":
-            groups = words.by_score(selection)
-            if once_per_service(filterset.form.cleaned_data, near):
-                repeated = snap.repeated_names(selection)
-                groups = [(score, bits & ~repeated) for score, bits in groups] + [
-                    (score, bits & repeated) for score, bits in groups
-                ]
-            positions = self._page(snap, groups, offset, per_page)
+            window = nearest(near, where, offset, per_page)
+            ids = [sal_id for sal_id, _km in window]
+            distances = dict(window)
         else:
-            positions = self._page(snap, [(0, selection)], offset, per_page)
-        ids = [snap.sal_ids[position] for position in positions]
-        # Hydrated only while still public: a row the table has not caught up with (a raw `QuerySet.update`
-        # bypasses the signals) never shows a draft.
-        public = selectors.public_service_at_locations().filter(pk__in=ids)
-        rows = {row.pk: row for row in selectors.hydrate(public)} if ids else {}
-        hits = []
-        shown = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
-        for pk in ids:
-            row = rows.get(pk)
-            if row is None:
-                continue
-            distance = distances.get(pk)
-            if near is not None and distance is None and not row.location.is_confidential:
-                distance = _distance_km(near, row.location.latitude, row.location.longitude)
-            hits.append(
-                Hit(
-                    service_at_location=row,
-                    distance_km=distance,
-                    snippet=snippet(row.service.description, shown) if shown else "",
-                )
+            ids = self._page(
+                words if sort != "name" else None,
+                where,
+                once_per_service(filterset.form.cleaned_data, near),
+                kept,
+                offset,
+                per_page,
             )
-
+        shown = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
         return Results(
-            hits=hits,
+            hits=self._hits(ids, distances, near, shown),
             total=total,
             page=page,
             per_page=per_page,
@@ -279,70 +348,120 @@ class DatabaseEngine:
         )
 
     @staticmethod
-    def _page(snap: Snapshot, groups: list[tuple[int, int]], offset: int, limit: int) -> list[int]:
-        """Positions `offset` … `offset + limit` of the groups (best first), each group in the order of names."""
-        page: list[int] = []
-        for _score, bits in groups:
-            count = bits.bit_count()
-            if offset >= count:
-                offset -= count
+    def _page(words: Words | None, where, once: bool, kept: dict, offset: int, limit: int) -> list[int]:
+        """The ids of the page: by score (each name once first, with `once`), then by name; by name alone
+        without words."""
+        sql, params = where
+        if words is None:
+            statement = f"SELECT r.sal_id FROM {TABLE} r WHERE {sql} ORDER BY r.name, r.sal_id LIMIT %s OFFSET %s"
+        else:
+            score, score_params = words.score(kept)
+            params = [*score_params, *params]
+            nth, first = "", ""
+            if once:
+                nth, first = ", ROW_NUMBER() OVER (PARTITION BY r.name ORDER BY r.sal_id) AS nth", "q.nth > 1, "
+            statement = (
+                f"SELECT q.sal_id FROM (SELECT r.sal_id, r.name, {score} AS score{nth} FROM {TABLE} r WHERE {sql}) q "
+                f"ORDER BY {first}q.score DESC, q.name, q.sal_id LIMIT %s OFFSET %s"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*params, limit, offset])
+            return [row[0] for row in cursor.fetchall()]
+
+    @staticmethod
+    def _hits(ids: list[int], distances: dict, near: GeoPoint | None, shown: list[str]) -> list[Hit]:
+        # Hydrated only while still public: a row the table has not caught up with (a raw `QuerySet.update`
+        # bypasses the signals) never shows a draft.
+        public = selectors.public_service_at_locations().filter(pk__in=ids)
+        rows = {row.pk: row for row in selectors.hydrate(public)} if ids else {}
+        hits = []
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None:
                 continue
-            page += snap.first_by_name(bits, offset + limit - len(page))[offset:]
-            offset = 0
-            if len(page) >= limit:
-                break
-        return page[:limit]
+            distance = distances.get(pk)
+            if near is not None and distance is None and not row.location.is_confidential:
+                latitude, longitude = row.location.latitude, row.location.longitude
+                if latitude is not None and longitude is not None:
+                    distance = geodesic_km(near.latitude, near.longitude, float(latitude), float(longitude))
+            text = snippet(row.service.description, shown) if shown else ""
+            hits.append(Hit(service_at_location=row, distance_km=distance, snippet=text))
+        return hits
 
-    # ------------------------------------------------------------------ facets
+    # ------------------------------------------------------------------ counts
 
-    def _facets(
-        self, snap: Snapshot, base: int, cleaned: dict, conditions: dict[str, int]
-    ) -> dict[str, list[FacetValue]]:
-        """Every facet's counts: the rows of `base` with the other facets' active filters, per value."""
-        selected = {name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])} for name in FACET_FIELDS}
-        facets_bits = snap.facets
-
-        def others(skip: str | None) -> int:
-            rows = base
-            for name, bits in conditions.items():
-                if name != skip:
-                    rows &= bits
-            return rows
-
-        taxonomy = snap.reference("taxonomy")
+    @staticmethod
+    def _counts(base, listed: dict, cleaned: dict, conditions: dict, kept: dict):
+        """The total of `base` with every listed filter, and every facet's counts: the rows of `base` with the
+        other facets' active filters, per value — one statement."""
+        plain = base is TRUE and not listed
+        minute = f"{selectors.local_now():%Y-%m-%dT%H:%M}"
+        if plain and kept.get("#plain", (None,))[0] == minute:
+            counts = kept["#plain"][1]
+        else:
+            counts = _count(base, listed, conditions)
+            if plain:  # the query-less page: the same counts until the table changes or the minute does
+                kept["#plain"] = (minute, counts)
+        total = counts.get("#total", 0)
+        selected = {name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])} for name in FACET_PREFIX}
+        taxonomy = references.get("taxonomy")
         public = taxonomy.public
         # Buckets shown: the top-level groups and the kinds of help, and the selected categories.
         shown = [pk for pk in taxonomy.order if public[pk][2] is None and public[pk][0] != "other"]
         shown += [pk for pk in taxonomy.order if public[pk][0] in selected["category"] and pk not in shown]
-        rows = others("category")
-        facets: dict[str, list[FacetValue]] = {
+        facets = {
             "category": [
                 FacetValue(
                     public[pk][0],
                     public[pk][1],
-                    (rows & facets_bits.get(f"b:{pk}", 0)).bit_count(),
+                    counts.get(f"b:{pk}", 0),
                     public[pk][0] in selected["category"],
                 )
                 for pk in sorted(shown, key=lambda pk: (public[pk][3] != "kind", public[pk][4]))
             ]
         }
         for name, prefix in KEYED.items():
-            rows = others(name)
-            values = []
-            for obj in snap.reference(name):
-                count = (rows & facets_bits.get(f"{prefix}:{obj.pk}", 0)).bit_count() if rows else 0
-                if count or obj.code in selected[name]:
-                    values.append(FacetValue(obj.code, str(obj), count, obj.code in selected[name]))
-            facets[name] = values
-        rows = others("delivery")
+            facets[name] = [
+                FacetValue(obj.code, str(obj), counts.get(f"{prefix}:{obj.pk}", 0), obj.code in selected[name])
+                for obj in references.get(name)
+                if counts.get(f"{prefix}:{obj.pk}", 0) or obj.code in selected[name]
+            ]
         facets["delivery"] = [
-            FacetValue(
-                code, str(label), (rows & facets_bits.get(f"d:{code}", 0)).bit_count(), code in selected["delivery"]
-            )
+            FacetValue(code, str(label), counts.get(f"d:{code}", 0), code in selected["delivery"])
             for code, label in DELIVERY_CHOICES
         ]
-        rows = others(None)
         for name in CHECKBOX_FACETS:
-            flag = snap.open_now() if name == "open_now" else facets_bits.get(FLAGS[name], 0)
-            facets[name] = [FacetValue("on", name, (rows & flag).bit_count(), bool(cleaned.get(name)))]
-        return facets
+            count = counts.get("#open" if name == "open_now" else FLAGS[name], 0)
+            facets[name] = [FacetValue("on", name, count, bool(cleaned.get(name)))]
+        return total, facets
+
+
+def _count(base, listed: dict, conditions: dict) -> dict[str, int]:
+    """{key: count} of the facets, `#total` and `#open`, in one statement."""
+    names = list(listed)
+    columns = [(f"{sql} AS f{i}", params) for i, (sql, params) in enumerate(listed.values())]
+    open_sql, open_params = open_now()
+    columns.append((f"{open_sql} AS o", open_params))
+
+    def flags(skip: str | None, among_names) -> str:
+        parts = [f"m.f{names.index(name)}" for name in among_names if name != skip]
+        return " AND ".join(parts) or "1 = 1"
+
+    every = flags(None, names)
+    others = flags(None, conditions)
+    cases = [
+        f"(substr(k.value, 1, 1) = '{prefix}' AND {flags(name, conditions)})" for name, prefix in FACET_PREFIX.items()
+    ]
+    cases.append(f"(substr(k.value, 1, 1) = 'x' AND {others})")
+    elements = "unnest(m.keys) AS k(value)" if _postgresql() else "json_each(m.keys) AS k"
+    base_sql, base_params = base
+    sql = (
+        f"WITH m AS (SELECT r.keys, {', '.join(sql for sql, _ in columns)} FROM {TABLE} r WHERE {base_sql}) "
+        f"SELECT k.value, SUM(CASE WHEN {' OR '.join(cases)} THEN 1 ELSE 0 END) FROM m, {elements} "
+        "WHERE substr(k.value, 1, 1) <> 'c' GROUP BY k.value "
+        f"UNION ALL SELECT '#total', SUM(CASE WHEN {every} THEN 1 ELSE 0 END) FROM m "
+        f"UNION ALL SELECT '#open', SUM(CASE WHEN {others} AND m.o THEN 1 ELSE 0 END) FROM m"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p for _, params in columns for p in params] + base_params)
+        return {key: int(count or 0) for key, count in cursor.fetchall()}
