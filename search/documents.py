@@ -52,10 +52,10 @@ from elasticsearch.dsl import (
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, FACET_FIELDS
 from directory.models import Category, Location, Schedule, ScheduleException, Service, ServiceAtLocation
-from directory.services import lemma_texts
 
 from . import bulk, geometry, references
 from .engines.base import once_per_service
+from .lemmas import lemma_texts
 from .text import match_prefix
 
 SECONDS_PER_DAY = 86_400
@@ -258,7 +258,7 @@ class Taxonomy:
         return {top.code, row.code, *(self.rows[kind].code for kind in self.kinds.get(top.pk, []))}
 
     def related(self, category_ids: list[int]) -> list[_CategoryRow]:
-        """The categories of a service and, in the same order, what `directory.services.service_refresh_search_text`
+        """The categories of a service and, in the same order, what `search.lemmas.service_columns`
         adds: each one's parents, then its kinds of help."""
         result = [self.rows[pk] for pk in category_ids]
         for pk in category_ids:

@@ -1,5 +1,5 @@
-"""Background re-indexing of edited rows (django-tasks). Signals call `schedule_reindex`; nothing here
-runs when search works on the database engine."""
+"""Background re-indexing of edited rows (django-tasks). `search.sync` calls `schedule_reindex` after an edit and
+`schedule_reindex_everything` after a bulk write; nothing here runs when search works on the database engine."""
 
 from __future__ import annotations
 
@@ -33,6 +33,17 @@ def reindex_service_at_locations(sal_ids: list[int]) -> dict:
         raise
 
 
+@task()
+def reindex_everything() -> dict:
+    """Index every public row again and drop the documents of rows that are gone (after a bulk write)."""
+    engine = distributed_engine()
+    if engine is None:
+        return {"indexed": 0, "deleted": 0, "skipped": "database engine"}
+    from .indexing import update_all
+
+    return update_all(engine)
+
+
 def schedule_reindex(sal_ids: Iterable[int], *, using: str | None = None) -> None:
     """Enqueue a re-index of the rows once the current transaction commits (at once outside a transaction)."""
     if distributed_engine() is None:
@@ -40,3 +51,9 @@ def schedule_reindex(sal_ids: Iterable[int], *, using: str | None = None) -> Non
     ids = sorted({int(pk) for pk in sal_ids if pk is not None})
     if ids:
         transaction.on_commit(lambda: enqueue(reindex_service_at_locations, ids), using=using)
+
+
+def schedule_reindex_everything() -> None:
+    """Enqueue a re-index of the whole databank once the current transaction commits."""
+    if distributed_engine() is not None:
+        transaction.on_commit(lambda: enqueue(reindex_everything))

@@ -20,10 +20,9 @@ so each response carries its own nonce and the body matches the header.
 Invalidation: every entry stores the generation it was made in; `bump()` increments the generation, so every
 entry becomes stale at once. `bump()` is called (at once and again after the transaction commits, so that a page
 rendered from the old rows between the two cannot survive) by Wagtail's publish / unpublish / move / delete of a
-page and by every save or delete of a databank row and of the other content that public pages show — the same
-edits that re-index search (website/page_cache_signals.py). Bulk writes that bypass the signals (`bulk_create` in
-the spreadsheet and HSDS imports, the generators) are visible after at most `PUBLIC_PAGE_CACHE_SECONDS`, unless
-they call `bump()`.
+page and by every save or delete of the other content that public pages show (website/page_cache_signals.py),
+and by `search.sync` after every write of the databank — row by row, in the imports or in bulk — together with
+the search table and the re-index.
 
 HTTP caching: a cacheable response carries `Cache-Control: public, no-cache` (browsers and proxies may keep it
 but must revalidate) and an `ETag`; a revalidation with a matching `If-None-Match` gets a 304 from the cache.

@@ -1,6 +1,7 @@
 """What makes the cached public pages stale (website/page_cache.py): publication of Wagtail pages and every edit
-of the content public pages show — the databank (the same edits that re-index search, directory/signals.py), the
-site's pages, settings and snippets, images and documents, kiosks, search synonyms."""
+of the content public pages show — the site's pages, settings and snippets, images and documents, kiosks, search
+synonyms. Edits of the databank (the `directory` app) bump the cache through `search.sync.databank_changed`, with
+the search table and the re-index, whether they come through signals (directory/signals.py) or in bulk."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import page_cache
 
-CONTENT_APPS = {"directory", "website", "wagtailcore", "wagtailimages", "wagtaildocs", "wagtailredirects"}
+CONTENT_APPS = {"website", "wagtailcore", "wagtailimages", "wagtaildocs", "wagtailredirects"}
 CONTENT_MODELS = {("search", "synonym")}
 # Written while public pages are served or by the workspace; never shown on a cached page.
 IGNORED_MODELS = {

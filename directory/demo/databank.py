@@ -41,7 +41,7 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
-from search import rows
+from search import sync
 
 from . import geography
 
@@ -3630,8 +3630,8 @@ def load_demo_databank(*, stdout=None) -> dict:
     unused = [row["code"] for row in reference_data.PROVIDER_TYPES if row["code"] not in used_types]
     assert not unused, f"provider types without a demo organisation: {unused}"
 
-    # The database engine's search table is rebuilt once after the load (search.rows), not row by row.
-    with rows.rebuilt_after(), transaction.atomic():
+    # Search is brought up to date once after the load (search.sync.bulk), not row by row.
+    with sync.bulk(), transaction.atomic():
         loader = _Loader(rng)
         with disable_reference_index_auto_update():
             loader.load_geography()
@@ -3642,7 +3642,7 @@ def load_demo_databank(*, stdout=None) -> dict:
             loader.delete_stale_children()
         loader.delete_stale_organizations()  # with the signals: their index entries go too
         loader.update_reference_index()
-    # The search columns are refreshed on commit (directory.signals), so count after the block.
+    # The search columns are written at the end of the bulk block, so count after it.
     counts = demo_counts()
     if stdout is not None:
         stdout.write(f"Демо-банк данных Республики Тыва загружен за {perf_counter() - started:.1f} с.\n")

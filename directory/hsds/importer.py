@@ -10,8 +10,7 @@ here, and the database enforces its constraints), then the new rows are inserted
 existing ones updated with `bulk_update`, with their phones, hours and category links replaced in bulk. If the
 database refuses a batch, that batch is written again row by row, each in its own savepoint, so that the bad
 row is reported as before. No per-row signals are sent: the search columns of the services are computed here
-(as `directory.services.service_refresh_search_text` computes them) and the search table and a distributed
-index are refreshed once, for the rows the import touched.
+(`search.lemmas.SearchColumns`) and search is told once, for the rows the import touched (`search.sync`).
 """
 
 from __future__ import annotations
@@ -633,7 +632,7 @@ class Importer:
     # ------------------------------------------------------------ services
 
     def _search_columns(self):
-        from directory.management.commands.generate_databank import SearchColumns
+        from search.lemmas import SearchColumns
 
         return SearchColumns()
 
@@ -764,16 +763,10 @@ class Importer:
     # ------------------------------------------------------------ search
 
     def refresh_search(self) -> None:
-        """The database engine's search table and a distributed index, for the rows the import touched."""
-        from search import rows as search_rows
-        from search.tasks import schedule_reindex
-        from website import page_cache
+        """Search (`search.sync`) for the rows the import touched; the columns of services not in the package
+        whose organisation changed (they name it) are computed there."""
+        from search import sync
 
-        sal_ids = set(self.touched_sals)
-        for chunk in _chunks(sorted(pk for pk in self.touched_organizations if pk)):
-            sal_ids.update(
-                ServiceAtLocation.objects.filter(service__organization_id__in=chunk).values_list("pk", flat=True)
-            )
         imported = {service.pk for service in self.services.values()}
         others = []
         for chunk in _chunks(sorted(self.updated_organizations)):
@@ -782,17 +775,9 @@ class Importer:
                 for pk in Service.objects.filter(organization_id__in=chunk).values_list("pk", flat=True)
                 if pk not in imported
             )
-        if others:  # services not in the package whose organisation changed: their search columns name it
-            from directory.services import services_refresh_search_text
-
-            services_refresh_search_text(
-                services=Service.objects.filter(pk__in=others)
-                .select_related("organization__provider_type")
-                .prefetch_related("categories__parent__parent", "categories__kinds", "target_groups")
-            )
-        search_rows.refresh(sal_ids, self.touched_organizations)
-        schedule_reindex(sal_ids)
-        page_cache.bump()  # bulk writes send no signals: the cached public pages would show the old rows
+        sync.databank_changed(
+            services=others, organizations=self.touched_organizations, service_at_locations=self.touched_sals
+        )
 
 
 FOREIGN_KEYS = ["provider_type", "agency", "municipality", "settlement"]

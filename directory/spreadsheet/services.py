@@ -19,11 +19,8 @@ from django.utils import timezone
 from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from directory import services as directory_services
 from directory.models import Location, Organization, Phone, Service, ServiceAtLocation
-from search.query import vocabulary_reset
-from search.tasks import schedule_reindex
-from website import page_cache
+from search import sync
 
 from .models import SpreadsheetImport
 from .parse import Table, read_table
@@ -87,8 +84,8 @@ class _Writer:
 
     New organisations, places, services, services at a place, phones and category links are created with
     `bulk_create`; a service that already exists is updated with an ordinary `save()` after its snapshot is
-    kept. The search columns of every touched service are then computed once (`services_refresh_search_text`)
-    and a distributed search index, if any, is re-indexed after commit.
+    kept. Search is then told once about every touched service (`search.sync.databank_changed`): their search
+    columns, the search table, a distributed index after commit and the cached public pages.
     """
 
     def __init__(self):
@@ -103,16 +100,8 @@ class _Writer:
         services = self._services(rows, organizations)
         self._links(rows, organizations, locations, services)
         touched = [*self.created.get("service", []), *self.updated]
-        service_refresh = Service.objects.filter(pk__in=touched).select_related("organization__provider_type")
-        directory_services.services_refresh_search_text(
-            services=service_refresh.prefetch_related(
-                "categories__parent__parent", "categories__kinds", "target_groups"
-            )
-        )
-        schedule_reindex(
-            ServiceAtLocation.objects.filter(service_id__in=touched).values_list("pk", flat=True).iterator()
-        )
-        page_cache.bump()  # bulk writes send no signals: the cached public pages would show the old rows
+        # Bulk writes send no signals: search computes the columns and writes the rows of every touched service.
+        sync.databank_changed(services=touched, organizations=self.created.get("organization", []))
 
     def _bulk(self, kind: str, objects: list) -> list:
         created = MODELS[kind].objects.bulk_create(objects, batch_size=BATCH_SIZE)
@@ -304,7 +293,6 @@ def import_commit(*, record: SpreadsheetImport, mode: str, user) -> tuple[Spread
         record.committed_by = user
         record.duration_ms = int((perf_counter() - started) * 1000)
         record.save()
-        transaction.on_commit(vocabulary_reset)
     return record, check
 
 
@@ -335,7 +323,8 @@ def import_roll_back(*, record: SpreadsheetImport, user) -> SpreadsheetImport:
                         keys = [str(pk) for pk in chunk]
                         ReferenceIndex.objects.filter(base_content_type=content_type, object_id__in=keys).delete()
                         ReferenceIndex.objects.filter(to_content_type=content_type, to_object_id__in=keys).delete()
-            transaction.on_commit(vocabulary_reset)
+            # The restored links were written without signals: their services' columns and rows.
+            sync.databank_changed(services=record.previous_values.keys())
             record.status = SpreadsheetImport.Status.ROLLED_BACK
             record.rolled_back_at = timezone.now()
             record.rolled_back_by = user

@@ -88,19 +88,19 @@ def load_average() -> str:
 # ------------------------------------------------------------------------------------------ the databank
 
 
-def database_urls() -> tuple[str, str]:
+def database_urls(name: str = DB_NAME) -> tuple[str, str]:
     """(the server's maintenance database URL, the benchmark database URL)."""
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("postgres://", "postgresql://")):
         base = DEFAULT_SERVER
     parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path="/" + DB_NAME))
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path="/" + name))
 
 
-def postgres_or_skip() -> tuple[str, str]:
+def postgres_or_skip(name: str = DB_NAME) -> tuple[str, str]:
     import psycopg
 
-    admin, url = database_urls()
+    admin, url = database_urls(name)
     try:
         with psycopg.connect(admin, connect_timeout=5):
             pass
@@ -130,54 +130,59 @@ def _marker(url: str) -> tuple[int, int] | None:
     return tuple(row) if row else None
 
 
-def prepare_env(url: str) -> dict:
+def prepare_env(url: str, app: Path = APP) -> dict:
     """The environment of the manage.py commands that fill the databank (test settings: fast and quiet)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_LIVE"))}
-    env.update(DJANGO_SETTINGS_MODULE="website.settings_test", DATABASE_URL=url, PYTHONPATH=str(APP), **KEYS)
+    env.update(DJANGO_SETTINGS_MODULE="website.settings_test", DATABASE_URL=url, PYTHONPATH=str(app), **KEYS)
     return env
 
 
 def manage(env: dict, *args: str, timeout: float = 3600) -> str:
+    """manage.py of the checkout on the environment's PYTHONPATH (this one unless prepare_env was given another)."""
+    app = env.get("PYTHONPATH", str(APP))
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=APP, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [PYTHON, "manage.py", *args], cwd=app, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
 
 
-def ensure_databank(services: int = SERVICES, seed: int = SEED) -> tuple[str, dict]:
+def ensure_databank(
+    services: int = SERVICES, seed: int = SEED, name: str = DB_NAME, app: Path = APP
+) -> tuple[str, dict]:
     """The URL of a PostgreSQL database holding the demo databank, the demo kiosk and `services` synthetic
-    services (seed `seed`), and facts about how it was obtained."""
+    services (seed `seed`), and facts about how it was obtained. `name` and `app`: another database, filled by the
+    commands (and migrations) of another checkout (e.g. a git worktree of an older commit)."""
     import psycopg
 
-    admin, url = postgres_or_skip()
+    admin, url = postgres_or_skip(name)
     facts: dict = {"database": url.rsplit("@", 1)[-1]}
     with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     wanted = (services, seed)
     if exists and _marker(url) == wanted and os.environ.get("BENCH_PUBLIC_REBUILD") != "1":
-        env = prepare_env(url)
+        env = prepare_env(url, app)
         out = manage(env, "migrate", "--noinput")
         facts["reused"] = True
         if "No migrations to apply" not in out:  # new migrations (e.g. search tables): refill what they need
             facts["migrated"] = True
             rebuild = subprocess.run(
-                [PYTHON, "manage.py", "search_index", "rebuild"], cwd=APP, env=env, capture_output=True, text=True
+                [PYTHON, "manage.py", "search_index", "rebuild"], cwd=app, env=env, capture_output=True, text=True
             )
             facts["search_index_rebuild"] = rebuild.returncode == 0
         return url, facts
     started = time.monotonic()
     if exists:
-        _admin(admin, f'DROP DATABASE "{DB_NAME}" WITH (FORCE)')
-    _admin(admin, f'CREATE DATABASE "{DB_NAME}"')
-    env = prepare_env(url)
-    print(f"\nFilling {DB_NAME}: demo databank + {services} synthetic services (seed {seed}); this takes minutes.")
+        _admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)')
+    _admin(admin, f'CREATE DATABASE "{name}"')
+    env = prepare_env(url, app)
+    print(f"\nFilling {name}: demo databank + {services} synthetic services (seed {seed}); this takes minutes.")
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     manage(env, "load_demo_kiosk")
     manage(env, "generate_databank", "--services", str(services), "--seed", str(seed))
     # the database engine's own index, when `search_index rebuild` has one (no error otherwise)
-    subprocess.run([PYTHON, "manage.py", "search_index", "rebuild"], cwd=APP, env=env, capture_output=True)
+    subprocess.run([PYTHON, "manage.py", "search_index", "rebuild"], cwd=app, env=env, capture_output=True)
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
         connection.execute(f"CREATE TABLE {MARKER} (services integer, seed integer, filled_at timestamptz)")

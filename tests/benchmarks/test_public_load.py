@@ -167,9 +167,9 @@ def prime(base: str, paths: list[str], times: int) -> None:
                 response.read()
 
 
-def run_wrk(wrk: str, base: str, script: Path, seconds: float) -> dict:
+def run_wrk(wrk: str, base: str, script: Path, seconds: float, connections: int = CONNECTIONS) -> dict:
     command = [
-        wrk, "--latency", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds:g}s", "--timeout", "10s",
+        wrk, "--latency", "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
         "-s", str(script), base,
     ]  # fmt: skip
     before = stack.load_average()

@@ -32,6 +32,7 @@ from directory.models import (
 )
 from search import documents, indexing
 from search import query as query_parser
+from search import sync as search_sync
 from search.engines.base import GeoPoint
 from search.engines.database import DatabaseEngine
 from search.engines.errors import SearchEngineUnavailable
@@ -470,7 +471,7 @@ class SearchContract:
         assert run(fresh_engine, query="астрономов").total == 0
         service.name = "Кружок юных астрономов"
         service.save()
-        directory_services.service_refresh_search_text(service=service)  # what directory.signals does on commit
+        search_sync.databank_changed(services=[service.pk])  # what directory.signals have done by the commit
         query_parser.vocabulary_reset()  # the query parser learns the new words (it caches them for minutes)
         sync(fresh_engine, indexing.sal_ids_for(service))
         results = run(fresh_engine, query="астрономов")

@@ -7,8 +7,9 @@ when missing). The same seed gives the same rows.
 
 Everything is written with `bulk_create` in batches, in one transaction: no per-row `full_clean()` and no
 signals; a sample of every model is validated afterwards, and the lemmatised search columns
-(`Service.search_name`, `Service.search_text`) are computed here exactly as
-`directory.services.service_refresh_search_text` computes them (checked on a sample).
+(`Service.search_name`, `Service.search_text`) are computed here with `search.lemmas.SearchColumns`, exactly as
+`search.lemmas.service_columns` computes them (checked on a sample). Search is brought up to date once at the end
+(`search.sync.bulk`: the search table rebuilt, a distributed index re-indexed, the cached public pages bumped).
 
 Generated organisations are marked `is_demo=True` and their names end with « (синт.)»: `--clear` deletes
 exactly them (with their places, services, hours and phones). `load_demo` treats them as stale demo
@@ -61,9 +62,8 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
-from search import rows as search_rows
-from search.text import index_text
-from website import page_cache
+from search import sync
+from search.lemmas import SearchColumns, service_columns
 
 SYNTHETIC_SUFFIX = " (синт.)"
 SYNTHETIC_NAMESPACE = uuid.UUID("6f1c0b9e-2d4a-5e3f-8a7b-1c9d0e2f3a4b")
@@ -203,56 +203,6 @@ def synthetic_organizations():
 
 
 # ------------------------------------------------------------------------------------------ search columns
-
-
-class SearchColumns:
-    """`directory.services.service_refresh_search_text` over categories and groups held in memory."""
-
-    def __init__(self):
-        self.categories = {c.pk: c for c in Category.objects.all()}
-        kinds: dict[int, list[Category]] = {}
-        for group_id, kind_id in Category.kinds.through.objects.values_list("from_category_id", "to_category_id"):
-            kinds.setdefault(group_id, []).append(self.categories[kind_id])
-        # The order of `category.kinds.all()` and `service.categories.all()`: Category.Meta.ordering.
-        self.kinds = {pk: sorted(rows, key=self.order) for pk, rows in kinds.items()}
-
-    @staticmethod
-    def order(category: Category):
-        return (category.sort_order, category.code)
-
-    def columns(
-        self,
-        *,
-        name: str,
-        organization: Organization,
-        provider_type: ProviderType,
-        categories: list[Category],
-        target_groups: list[TargetGroup],
-        description: str,
-        eligibility: str,
-    ) -> tuple[str, str]:
-        categories = sorted(categories, key=self.order)
-        ancestors = []
-        for category in categories:
-            parent_id = category.parent_id
-            while parent_id is not None:
-                parent = self.categories[parent_id]
-                ancestors.append(parent)
-                parent_id = parent.parent_id
-            ancestors.extend(self.kinds.get(category.pk, []))
-        groups = sorted(target_groups, key=lambda t: (t.sort_order, t.name))
-        full_text = index_text(
-            name,
-            organization.name,
-            organization.short_name,
-            provider_type.name,
-            " ".join(c.name for c in categories + ancestors),
-            " ".join(c.short_name for c in categories + ancestors),
-            " ".join(t.name for t in groups),
-            description,
-            eligibility,
-        )
-        return index_text(name), full_text
 
 
 # ------------------------------------------------------------------------------------------------ plan
@@ -411,9 +361,6 @@ class Generator:
             self.bulk(Phone, phones)
             self.validate_sample(organizations, locations, service_rows, sals, schedules, exceptions, phones)
 
-        from search.query import vocabulary_reset
-
-        vocabulary_reset()
         self.counts["seconds"] = round(perf_counter() - started, 1)
         return self.counts
 
@@ -669,8 +616,6 @@ class Generator:
 
     def validate_sample(self, *groups) -> None:
         """full_clean() on a sample of every model, and the search columns against the real refresh."""
-        from directory.services import service_refresh_search_text
-
         rng = random.Random(self.seed + 1)
         errors = []
         for rows in groups:
@@ -681,10 +626,9 @@ class Generator:
                     errors.append(f"{row._meta.verbose_name} {row.pk}: {error.message_dict}")
         services = groups[2]
         for service in rng.sample(services, min(SAMPLE_SIZE, len(services))):
-            service_refresh_search_text(service=Service.objects.get(pk=service.pk))
-            stored = Service.objects.values_list("search_name", "search_text").get(pk=service.pk)
-            if stored != (service.search_name, service.search_text):
-                errors.append(f"услуга {service.pk}: поисковые колонки отличаются от service_refresh_search_text")
+            computed = service_columns(Service.objects.get(pk=service.pk))
+            if computed != (service.search_name, service.search_text):
+                errors.append(f"услуга {service.pk}: поисковые колонки отличаются от search.lemmas.service_columns")
         if errors:
             raise CommandError("Проверка выборки не пройдена:\n" + "\n".join(errors[:20]))
         self.say(f"  Выборка проверена (full_clean и поисковые колонки, по {SAMPLE_SIZE} записей каждой модели).")
@@ -716,8 +660,13 @@ def clear_synthetic(stdout=None) -> int:
 
     Rows only these organisations own (phones, hours, category links…) are deleted with plain SQL in
     batches; the organisations, places, services and «service at a place» rows go through the ORM, so
-    anything else that refers to them (other apps) is handled by its `on_delete`.
+    anything else that refers to them (other apps) is handled by its `on_delete`. Search follows once at the end.
     """
+    with sync.bulk():
+        return _clear_synthetic(stdout)
+
+
+def _clear_synthetic(stdout) -> int:
     organization_ids = list(synthetic_organizations().values_list("pk", flat=True))
     if not organization_ids:
         return 0
@@ -755,9 +704,6 @@ def clear_synthetic(stdout=None) -> int:
                 Organization.objects.filter(pk__in=chunk).delete()
                 _remove_references({Organization: chunk, ServiceAtLocation: sal_ids})
         _remove_references({Location: location_ids, Service: service_ids})
-    from search.query import vocabulary_reset
-
-    vocabulary_reset()
     if stdout is not None:
         stdout.write(f"Удалено синтетических организаций: {len(organization_ids)} за {perf_counter() - started:.1f} с.")
     return len(organization_ids)
@@ -795,10 +741,9 @@ class Command(BaseCommand):
             raise CommandError("Укажите --services больше нуля (или --services 0 --clear, чтобы только удалить).")
         if batch_size < 1:
             raise CommandError("--batch-size: размер пакета должен быть положительным.")
-        # The database engine's search table is rebuilt once at the end, not row by row.
-        with search_rows.rebuilt_after():
+        # Bulk writes send no signals: search is brought up to date once at the end (search.sync.bulk).
+        with sync.bulk():
             self._generate(services=services, seed=seed, clear=clear, batch_size=batch_size)
-        page_cache.bump()  # bulk writes send no signals: the cached public pages would show the old databank
 
     def _generate(self, *, services, seed, clear, batch_size):
         if clear:
