@@ -21,6 +21,7 @@ its edge and every radius near its border; a radius is first a bounding box on t
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 from django.db import connection
@@ -79,7 +80,9 @@ def _or(parts):
 
 
 def _words(alternatives: list[list[str]]) -> list[list[str]]:
-    return [[word for word in words if word] for words in alternatives if any(words)]
+    """Letters and digits only (an editor's synonym may hold anything): never the syntax of a text query."""
+    cleaned = [[re.sub(r"\W+", "", word) for word in words] for words in alternatives]
+    return [[word for word in words if word] for words in cleaned if any(words)]
 
 
 def text_match(column: str, alternatives: list[list[str]]):
