@@ -3,11 +3,9 @@
 One row per published service at a location, copied from the directory with its lemma text and its filter and
 facet keys; the database's own full-text index over the lemma columns follows the rows by itself (generated
 `tsvector` columns on PostgreSQL, triggers filling FTS5 on SQLite: migration `search.0011`).
-`directory.signals` refreshes the rows an edit touches at once (in the editing transaction, so the engine
-never lags behind the databank) with the same `search.indexing.sal_ids_for` the distributed engines use, and
-`directory.services.service_refresh_search_text` refreshes a service's rows when its lemma columns change.
-Bulk writers that bypass the signals (`generate_databank`) call `rebuild()`; so does `manage.py search_index
-rebuild`; `rebuilt_after()` wraps such writers.
+Every writer of the databank reaches it through `search.sync`: the rows an edit touches are written again at
+once, in the editing transaction, so the engine never lags behind the databank; bulk writers get one
+`rebuild()` at the end (`rebuilt_after`), as does `manage.py search_index rebuild`.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from .tasks import schedule_reindex, schedule_reindex_everything
 INDEXED_MODELS = (Organization, Location, Service, ServiceAtLocation, Schedule, ScheduleException, Category)
 # Edits of these change the database engine's search table.
 SEARCH_TABLE_MODELS = (Organization, Location, Service, ServiceAtLocation, Category)
-# «Open now» is counted from the hours, read live by the engine: a change makes it read its snapshot again.
+# «Open now» is counted from the hours, read live by the engine: a change makes it count the query-less page again.
 HOURS_MODELS = (Schedule, ScheduleException, Holiday)
 CHUNK_SIZE = 2000
 
@@ -110,7 +110,7 @@ def databank_changed(
             transaction.on_commit(lambda instance=instance: schedule_reindex(sal_ids_for(_target(instance))))
     _columns_later(edited)
     if table_ids or organizations or hours:
-        rows.refresh(table_ids, organizations)  # an empty refresh still makes the engine read its snapshot again
+        rows.refresh(table_ids, organizations)  # an empty refresh still marks the table changed (`rows.bump`)
     schedule_reindex(sal_ids)
     if services or sal_ids:
         transaction.on_commit(vocabulary_reset)
