@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.db.models import Model
 
 from directory import selectors
-from directory.models import Location, Organization, Service, ServiceAtLocation
+from directory.models import Organization, Service, ServiceAtLocation
 
 from . import bulk
 from .models import SearchOrganization, SearchRow, SearchState
@@ -27,92 +26,59 @@ from .taxonomy import Taxonomy
 
 CHUNK_SIZE = 2000
 _bulk = threading.local()
-_COLUMNS = (
-    "pk",
-    "service_id",
-    "service__organization_id",
-    "location_id",
-    "location__municipality_id",
-    "location__settlement_id",
-    "service__organization__provider_type_id",
-    "service__delivery_in_person",
-    "service__delivery_phone",
-    "service__delivery_online",
-    "service__delivery_home_visit",
-    "service__cost",
-    "location__wheelchair_accessible",
-    "location__is_24_7",
-    "location__is_confidential",
-    "location__latitude",
-    "location__longitude",
-    "service__name",
-    "service__search_name",
-    "service__search_text",
-)
-DELIVERY_MODES = ("in_person", "phone", "online", "home_visit")
+_COLUMNS = {
+    "sal_id": "pk",
+    "service_id": "service_id",
+    "organization_id": "service__organization_id",
+    "location_id": "location_id",
+    "m": "location__municipality_id",
+    "s": "location__settlement_id",
+    "p": "service__organization__provider_type_id",
+    **{f"d:{mode}": f"service__delivery_{mode}" for mode in ("in_person", "phone", "online", "home_visit")},
+    "cost": "service__cost",
+    "x:accessible": "location__wheelchair_accessible",
+    "is_24_7": "location__is_24_7",
+    "confidential": "location__is_confidential",
+    "latitude": "location__latitude",
+    "longitude": "location__longitude",
+    "name": "service__name",
+    "search_name": "service__search_name",
+    "search_text": "service__search_text",
+}
 
 
 def _write(sal_ids: list[int], buckets: dict[int, set[int]] | None, organizations: set[int] | None = None) -> int:
     """Insert the rows of the given ids that are public (the old rows must be gone); add their organisations
     to `organizations`. Returns the number of rows written."""
-    values = list(selectors.public_service_at_locations().filter(pk__in=sal_ids).values_list(*_COLUMNS))
+    found = selectors.public_service_at_locations().filter(pk__in=sal_ids).values_list(*_COLUMNS.values())
+    values = [dict(zip(_COLUMNS, row, strict=True)) for row in found]
     if not values:
         return 0
-    if buckets is None:
-        buckets = Taxonomy.load().bucket_map()
-    service_ids = {row[1] for row in values}
+    buckets = buckets if buckets is not None else Taxonomy.load().bucket_map()
+    service_ids = {row["service_id"] for row in values}
     if organizations is not None:
-        organizations.update(row[2] for row in values)
-    categories = bulk.grouped(
-        Service.categories.through.objects.filter(service_id__in=service_ids), "service_id", "category_id"
-    )
-    target_groups = bulk.grouped(
-        Service.target_groups.through.objects.filter(service_id__in=service_ids), "service_id", "targetgroup_id"
-    )
+        organizations.update(row["organization_id"] for row in values)
+    links = Service.categories.through.objects.filter(service_id__in=service_ids)
+    categories = bulk.grouped(links, "service_id", "category_id")
+    links = Service.target_groups.through.objects.filter(service_id__in=service_ids)
+    target_groups = bulk.grouped(links, "service_id", "targetgroup_id")
     rows = []
-    for (
-        pk,
-        service_id,
-        organization_id,
-        location_id,
-        municipality_id,
-        settlement_id,
-        provider_type_id,
-        *delivery,
-        cost,
-        accessible,
-        is_24_7,
-        confidential,
-        latitude,
-        longitude,
-        name,
-        search_name,
-        search_text,
-    ) in values:
-        service_categories = categories.get(service_id, [])
-        keys = [
-            f"{prefix}:{value}"
-            for prefix, value in (("m", municipality_id), ("s", settlement_id), ("p", provider_type_id))
-            if value is not None
-        ]
-        keys += [f"g:{pk}" for pk in sorted(target_groups.get(service_id, ()))]
-        keys += [f"c:{pk}" for pk in sorted(service_categories)]
-        keys += [f"b:{pk}" for pk in sorted({b for category in service_categories for b in buckets.get(category, ())})]
-        keys += [f"d:{mode}" for mode, offered in zip(DELIVERY_MODES, delivery, strict=True) if offered]
-        keys += ["x:free"] * (cost == Service.Cost.FREE) + ["x:accessible"] * bool(accessible)
-        placed = not confidential and latitude is not None and longitude is not None
+    for row in values:
+        own = categories.get(row["service_id"], [])
+        keys = [f"{prefix}:{row[prefix]}" for prefix in "msp" if row[prefix] is not None]
+        keys += [f"g:{pk}" for pk in sorted(target_groups.get(row["service_id"], ()))]
+        keys += [f"c:{pk}" for pk in sorted(own)]
+        keys += [f"b:{pk}" for pk in sorted({bucket for pk in own for bucket in buckets.get(pk, ())})]
+        keys += [key for key in _COLUMNS if ":" in key and row[key]]  # ways of getting help, step-free access
+        keys += ["x:free"] * (row["cost"] == Service.Cost.FREE)
+        placed = not row["confidential"] and row["latitude"] is not None and row["longitude"] is not None
+        fields = ("sal_id", "service_id", "organization_id", "location_id", "name", "search_name", "search_text")
         rows.append(
             SearchRow(
-                sal_id=pk,
-                service_id=service_id,
-                organization_id=organization_id,
-                location_id=location_id,
-                is_24_7=bool(is_24_7),
-                latitude=float(latitude) if placed else None,
-                longitude=float(longitude) if placed else None,
-                name=name,
-                search_name=search_name,
-                search_text=search_text,
+                **{name: row[name] for name in fields},
+                is_24_7=bool(row["is_24_7"]),
+                latitude=float(row["latitude"]) if placed else None,
+                longitude=float(row["longitude"]) if placed else None,
                 keys=keys,
             )
         )
@@ -186,21 +152,6 @@ def rebuilt_after():
         _bulk.depth = depth
     if depth == 0:
         rebuild()
-
-
-def refresh_for(instance: Model, sal_ids: Iterable[int] | None = None) -> int:
-    """Refresh what an edit of an organisation, place, service, service-at-location or category touches
-    (`sal_ids`: collected before a delete)."""
-    from .indexing import sal_ids_for
-
-    if in_bulk():
-        return 0
-    organizations = []
-    if isinstance(instance, Organization):
-        organizations = [instance.pk]
-    elif isinstance(instance, Service | Location):
-        organizations = [instance.organization_id]
-    return refresh(sal_ids_for(instance) if sal_ids is None else sal_ids, organizations)
 
 
 def refresh_services(service_ids: Iterable[int]) -> int:
