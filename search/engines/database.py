@@ -20,20 +20,18 @@ Facets are disjunctive: each facet is counted with all the *other* active filter
 
 from __future__ import annotations
 
-from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import ServiceAtLocation
 
 from .. import bitsets, postings
 from .. import snapshot as snapshots
 from ..geometry import geodesic_km
-from ..highlight import snippet
 from ..models import SearchPosting
 from ..query import ParsedQuery
 from ..query import parse as parse_query
 from ..snapshot import Snapshot
 from ..text import match_prefix
-from .base import FacetValue, GeoPoint, Hit, Results, once_per_service
+from .base import FacetValue, GeoPoint, Results, once_per_service
 
 FACET_FIELDS = ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
 # The facets and filters of many-valued fields: name → key prefix of their postings.
@@ -244,26 +242,12 @@ class DatabaseEngine:
         else:
             positions = self._page(snap, [(0, selection)], offset, per_page)
         ids = [snap.sal_ids[position] for position in positions]
-        # Hydrated only while still public: a row the table has not caught up with (a raw `QuerySet.update`
+        from .. import cards  # the cards of the page (search.cards)
+
+        # Cards only for rows still public: a row the table has not caught up with (a raw `QuerySet.update`
         # bypasses the signals) never shows a draft.
-        public = selectors.public_service_at_locations().filter(pk__in=ids)
-        rows = {row.pk: row for row in selectors.hydrate(public)} if ids else {}
-        hits = []
         shown = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
-        for pk in ids:
-            row = rows.get(pk)
-            if row is None:
-                continue
-            distance = distances.get(pk)
-            if near is not None and distance is None and not row.location.is_confidential:
-                distance = _distance_km(near, row.location.latitude, row.location.longitude)
-            hits.append(
-                Hit(
-                    service_at_location=row,
-                    distance_km=distance,
-                    snippet=snippet(row.service.description, shown) if shown else "",
-                )
-            )
+        hits = cards.hits(ids, near=near, distances=distances, words=shown)
 
         return Results(
             hits=hits,
