@@ -74,15 +74,20 @@ lint: install-test
 # 127.0.0.1:5432 (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/bench: pytest-django makes test_bench; the
 # public-page and HSDS benchmarks keep their 50,000-service databank in bench_public, filled on the first run),
 # else SQLite for the in-process ones, and those that need PostgreSQL skip saying why. Sizes and durations can be
-# overridden: make bench BENCH_SIZES=10000,50000 BENCH_OPENSEARCH=1 LOAD_SECONDS=120.
+# overridden: make bench BENCH_SIZES=10000,50000 BENCH_OPENSEARCH=1 LOAD_SECONDS=120. The database search engines side
+# by side (test_search_engines_side_by_side.py) compare this checkout's engine with BENCH_BASELINE_COMMIT's (a git
+# worktree, its own databank, dropped after the run) at BENCH_SEARCH_SIZE services: make bench BENCH_SEARCH_SIZE=5000.
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),$(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo postgres://postgres@127.0.0.1:5432/bench))
 BENCH_SIZES ?= 50000
 BENCH_OPENSEARCH ?= 0
 LOAD_SECONDS ?= 20
+BENCH_SEARCH_SIZE ?= 50000
+BENCH_BASELINE_COMMIT ?= 2d51065
 
 bench: install-test chromium
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SIZES=$(BENCH_SIZES) BENCH_OPENSEARCH=$(BENCH_OPENSEARCH) \
-	  LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m pytest tests/benchmarks -s
+	  LOAD_SECONDS=$(LOAD_SECONDS) BENCH_SEARCH_SIZE=$(BENCH_SEARCH_SIZE) BENCH_BASELINE_COMMIT=$(BENCH_BASELINE_COMMIT) \
+	  $(BIN)/python -m pytest tests/benchmarks -s
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

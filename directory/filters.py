@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .kept_fields import KeptMultipleChoiceField
 from .models import Category, Municipality, ProviderType, Service, ServiceAtLocation, Settlement, TargetGroup
 
 DELIVERY_CHOICES = [
@@ -36,36 +37,58 @@ def only_when_ticked(method):
     return wrapper
 
 
+def kept(name: str, *, public: bool = False):
+    """The objects of `search.references` named `name` (only the public ones with `public`)."""
+
+    def objects():
+        from search import references
+
+        return [obj for obj in references.get(name) if not public or obj.is_public]
+
+    return objects
+
+
+class KeptMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Checks the chosen codes against the reference lists kept in the process, not with a query per request."""
+
+    field_class = KeptMultipleChoiceField
+
+
 class DirectoryFilterSet(django_filters.FilterSet):
     """Filters over published service-at-location rows. Parameter values are stable codes, not ids
     (django-filter compares `to_field_name` values, hence the `__code` lookups)."""
 
-    category = django_filters.ModelMultipleChoiceFilter(
+    category = KeptMultipleChoiceFilter(
+        kept=kept("category", public=True),
         label=_("Вид помощи"),
         queryset=Category.objects.filter(is_public=True),
         to_field_name="code",
         method="filter_category",
     )
-    target_group = django_filters.ModelMultipleChoiceFilter(
+    target_group = KeptMultipleChoiceFilter(
+        kept=kept("target_group", public=True),
         label=_("Категория семьи"),
         queryset=TargetGroup.objects.filter(is_public=True),
         to_field_name="code",
         field_name="service__target_groups__code",
         distinct=True,
     )
-    municipality = django_filters.ModelMultipleChoiceFilter(
+    municipality = KeptMultipleChoiceFilter(
+        kept=kept("municipality"),
         label=_("Район"),
         queryset=Municipality.objects.all(),
         to_field_name="code",
         field_name="location__municipality__code",
     )
-    settlement = django_filters.ModelMultipleChoiceFilter(
+    settlement = KeptMultipleChoiceFilter(
+        kept=kept("settlement"),
         label=_("Населённый пункт"),
         queryset=Settlement.objects.all(),
         to_field_name="code",
         field_name="location__settlement__code",
     )
-    provider_type = django_filters.ModelMultipleChoiceFilter(
+    provider_type = KeptMultipleChoiceFilter(
+        kept=kept("provider_type"),
         label=_("Тип организации"),
         queryset=ProviderType.objects.all(),
         to_field_name="code",

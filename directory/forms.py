@@ -3,13 +3,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from search import references
 from search.engines.base import GeoPoint
 
+from .kept_fields import KeptChoiceField
 from .models import Settlement
 
 
 class NearForm(forms.Form):
-    near = forms.ModelChoiceField(
+    near = KeptChoiceField(
+        kept=lambda: references.get("settlement"),  # kept in the process: no query to check or list them
         label=_("Рядом с"),
         queryset=Settlement.objects.order_by("name"),
         to_field_name="code",

@@ -268,16 +268,25 @@ def opening_status(location: Location, *, now: datetime | None = None, holiday: 
         return OpeningStatus(is_open=True, is_24_7=True, today_hours=[])
     today = now.date()
     exception = next((e for e in location.schedule_exceptions.all() if e.date == today), None)
+    if exception is None and holiday is None:
+        holiday = is_holiday(today)
+    hours = [(s.opens_at, s.closes_at) for s in location.schedules.all() if s.weekday == today.weekday()]
+    return status_today(now, is_24_7=False, exception=exception, holiday=bool(holiday), hours=hours)
+
+
+def status_today(now: datetime, *, is_24_7: bool, exception, holiday: bool, hours) -> OpeningStatus:
+    """The opening status from what is already read: 24/7, then today's exception (anything with `is_closed`,
+    `opens_at`, `closes_at`, `note`), then the holiday, then the weekday's `hours` ((opens, closes) pairs)."""
+    if is_24_7:
+        return OpeningStatus(is_open=True, is_24_7=True, today_hours=[])
     if exception is not None:
         if exception.is_closed:
             return OpeningStatus(False, False, [], closed_today_reason=_("не работает"), note=exception.note)
         hours = [(exception.opens_at, exception.closes_at)]
         return OpeningStatus(_within(now.time(), hours), False, hours, note=exception.note)
-    if holiday is None:
-        holiday = is_holiday(today)
     if holiday:
         return OpeningStatus(False, False, [], closed_today_reason=_("праздничный день, не работает"))
-    hours = sorted((s.opens_at, s.closes_at) for s in location.schedules.all() if s.weekday == today.weekday())
+    hours = sorted(hours)
     return OpeningStatus(_within(now.time(), hours), False, hours)
 
 

@@ -41,16 +41,6 @@ def search_results(request):
             record_search(query=query, filters=request.GET, total=results.strict_total or 0)
         else:
             record_search(query=results.query_run or query, filters=request.GET, total=results.total)
-    now = timezone.localtime()
-    holiday = selectors.is_holiday(now.date())
-    cards = [
-        {
-            "hit": hit,
-            "sal": hit.service_at_location,
-            "status": selectors.opening_status(hit.service_at_location.location, now=now, holiday=holiday),
-        }
-        for hit in results.hits
-    ]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -59,7 +49,6 @@ def search_results(request):
         {
             "query": query,
             "results": results,
-            "cards": cards,
             "filterset": filterset,
             "facets": results.facets,
             "near_form": near_form,

@@ -221,6 +221,7 @@ def partner_candidates(*, category, case: FamilyCase, limit: int = 20) -> list[d
 
     Uses the directory's search service, as the public site does, then keeps network partners only.
     """
+    from search.cards import with_rows
     from search.engines.base import GeoPoint
     from search.services import search
 
@@ -228,7 +229,7 @@ def partner_candidates(*, category, case: FamilyCase, limit: int = 20) -> list[d
     near = GeoPoint(float(centre.latitude), float(centre.longitude), label=centre.name) if centre else None
     results = search(filters={"category": [category.code]}, near=near, per_page=200)
     seen, candidates = set(), []
-    for hit in results.hits:
+    for hit in with_rows(results.hits):  # the models, read for the page at once
         sal = hit.service_at_location
         service, organization = sal.service, sal.service.organization
         if not (service.accepts_referrals and organization.is_network_partner) or organization.pk in seen:

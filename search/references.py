@@ -30,12 +30,16 @@ _kept_at = 0.0
 
 
 def get(name: str):
-    """`taxonomy` (search.taxonomy.Taxonomy) or the objects of a facet, in the model's order."""
+    """`taxonomy` (search.taxonomy.Taxonomy), or the objects of a facet or of `category`, in the model's order."""
     global _kept, _kept_at
     kept = _kept
     if not kept or time.monotonic() - _kept_at > TTL:
         with _lock:
-            kept = {"taxonomy": Taxonomy.load(), **{key: list(model.objects.all()) for key, model in LISTS.items()}}
+            kept = {
+                "taxonomy": Taxonomy.load(),
+                "category": list(Category.objects.all()),  # the filters' choices (`directory.kept_fields`)
+                **{key: list(model.objects.all()) for key, model in LISTS.items()},
+            }
             _kept, _kept_at = kept, time.monotonic()
     return kept[name]
 

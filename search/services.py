@@ -170,9 +170,9 @@ def _without_hidden_groups(filters, hidden: set[str]):
 
 
 def _workspace_only_target_groups() -> set[str]:
-    from directory.models import TargetGroup
+    from . import references
 
-    return set(TargetGroup.objects.filter(is_public=False).values_list("code", flat=True))
+    return {group.code for group in references.get("target_group") if not group.is_public}
 
 
 def search_pages(query: str, *, limit: int = 5):
@@ -183,7 +183,8 @@ def search_pages(query: str, *, limit: int = 5):
     if not query:
         return []
     try:
-        return list(Page.objects.live().public().specific().search(query)[:limit])
+        # Base pages: the list shows only the title, the description and the address (no query per page type).
+        return list(Page.objects.live().public().search(query)[:limit])
     except Exception:
         logger.warning("Page search failed", exc_info=True)
         return []

@@ -41,32 +41,24 @@ def linked_services(service_ids, *, request=None, limit: int | None = 10):
     """The published places of the given services: nearest first when a point was chosen (within its radius).
     Without a point every service shows its first place (in the editors' order of the services) before any
     shows its second, so that one service with many offices does not fill the list. `limit=None`: all."""
+    from search import cards
     from search.engines.base import Hit
-    from search.geometry import geodesic_km
 
     near = near_point(request)
     order = {pk: position for position, pk in enumerate(service_ids)}
-    rows = list(
-        selectors.hydrate(
-            selectors.public_service_at_locations().filter(service_id__in=order).order_by("location_id", "pk")
-        )
-    )
     hits = []
-    for row in rows:
-        distance = None
-        location = row.location
-        if near is not None and not location.is_confidential and location.latitude is not None:
-            distance = geodesic_km(near.latitude, near.longitude, float(location.latitude), float(location.longitude))
-            if near.radius_km is not None and distance > near.radius_km:
-                continue
-        hits.append(Hit(row, distance_km=distance))
+    for card in cards.cards_of_services(order):
+        distance = cards.distance_km(card, near) if near is not None else None
+        if near is not None and near.radius_km is not None and distance is not None and distance > near.radius_km:
+            continue
+        hits.append(Hit(card, distance_km=distance))
     if near is not None:
         hits.sort(key=lambda hit: (hit.distance_km is None, hit.distance_km or 0.0))
     else:
         seen: dict[int, int] = {}  # places of each service so far
         keyed = []
         for hit in hits:
-            service_id = hit.service_at_location.service_id
+            service_id = hit.card.service_id
             keyed.append(((seen.get(service_id, 0), order[service_id]), hit))
             seen[service_id] = seen.get(service_id, 0) + 1
         hits = [hit for _key, hit in sorted(keyed, key=lambda pair: pair[0])]

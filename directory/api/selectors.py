@@ -19,7 +19,7 @@ SEARCH_LIMIT = 1000  # the most hits one API query takes from the search service
 def search_sal_ids(query: str, filters: dict, near: GeoPoint | None) -> list[int]:
     """Ids of published service-at-location rows, in the search service's order."""
     results = search_services.search(query=query, filters=filters, near=near, sort="", page=1, per_page=SEARCH_LIMIT)
-    return [hit.service_at_location.pk for hit in results.hits]
+    return [hit.pk for hit in results.hits]
 
 
 def term_filter(term_id: str) -> tuple[str, int] | None:

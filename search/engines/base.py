@@ -16,10 +16,27 @@ class GeoPoint:
 
 @dataclass
 class Hit:
-    service_at_location: Any  # directory.models.ServiceAtLocation, hydrated for display
+    card: Any  # search.cards.Card: what a result card shows, as plain values
     score: float = 0.0
     distance_km: float | None = None
     snippet: str = ""  # HTML-safe text with the matched words in <mark>, when there is a text query
+    _row: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def pk(self) -> int:
+        """The service at location's id."""
+        return self.card.id
+
+    @property
+    def service_at_location(self):
+        """The model row, for code that needs more than the card: read on first use (a query per hit; see
+        `search.cards.with_rows` for a page at once)."""
+        if self._row is None:
+            from directory import selectors
+            from directory.models import ServiceAtLocation
+
+            self._row = selectors.hydrate(ServiceAtLocation.objects.filter(pk=self.card.id)).get()
+        return self._row
 
 
 @dataclass

@@ -30,15 +30,14 @@ from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import ServiceAtLocation
 
-from .. import references
+from .. import cards, references
 from .. import rows as search_rows
 from ..geometry import DEGREE, SPHERE_MARGIN, box, decisive_keys, geodesic_km, key_km, km_key, sphere_key
-from ..highlight import snippet
 from ..models import SearchRow
 from ..query import ParsedQuery
 from ..query import parse as parse_query
 from ..text import match_prefix
-from .base import FacetValue, GeoPoint, Hit, Results, once_per_service
+from .base import FacetValue, GeoPoint, Results, once_per_service
 
 TABLE = SearchRow._meta.db_table
 MATCHED = 1000  # the score of a query word found at all: above any sum of where and how rare
@@ -338,7 +337,7 @@ class DatabaseEngine:
             )
         shown = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
         return Results(
-            hits=self._hits(ids, distances, near, shown),
+            hits=cards.hits(ids, near=near, distances=distances, words=shown),
             total=total,
             page=page,
             per_page=per_page,
@@ -370,26 +369,6 @@ class DatabaseEngine:
         with connection.cursor() as cursor:
             cursor.execute(statement, [*params, limit, offset])
             return [row[0] for row in cursor.fetchall()]
-
-    @staticmethod
-    def _hits(ids: list[int], distances: dict, near: GeoPoint | None, shown: list[str]) -> list[Hit]:
-        # Hydrated only while still public: a row the table has not caught up with (a raw `QuerySet.update`
-        # bypasses the signals) never shows a draft.
-        public = selectors.public_service_at_locations().filter(pk__in=ids)
-        rows = {row.pk: row for row in selectors.hydrate(public)} if ids else {}
-        hits = []
-        for pk in ids:
-            row = rows.get(pk)
-            if row is None:
-                continue
-            distance = distances.get(pk)
-            if near is not None and distance is None and not row.location.is_confidential:
-                latitude, longitude = row.location.latitude, row.location.longitude
-                if latitude is not None and longitude is not None:
-                    distance = geodesic_km(near.latitude, near.longitude, float(latitude), float(longitude))
-            text = snippet(row.service.description, shown) if shown else ""
-            hits.append(Hit(service_at_location=row, distance_km=distance, snippet=text))
-        return hits
 
     # ------------------------------------------------------------------ counts
 

@@ -17,10 +17,9 @@ from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import ServiceAtLocation
 
-from .. import documents, geometry, references
-from ..highlight import snippet
+from .. import cards, documents, references
 from ..query import parse as parse_query
-from .base import FacetValue, GeoPoint, Hit, Results
+from .base import FacetValue, GeoPoint, Results
 from .errors import SearchEngineNotConfigured
 
 logger = logging.getLogger(__name__)
@@ -121,24 +120,18 @@ class DistributedEngine:
         )
         response = self._send(body)
 
-        ids = [int(hit["_id"]) for hit in response["hits"]["hits"]]
-        rows = {row.pk: row for row in selectors.hydrate(ServiceAtLocation.objects.filter(pk__in=ids))}
+        items = response["hits"]["hits"]
+        ids = [int(item["_id"]) for item in items]
         words = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
-        hits = []
-        for item in response["hits"]["hits"]:
-            row = rows.get(int(item["_id"]))
-            if row is None:  # deleted since it was indexed; the next update removes it
-                logger.info("Search index %s holds a deleted row %s", documents.alias_name(), item["_id"])
-                continue
-            distance = None
-            if near is not None and not row.location.is_confidential and row.location.has_coordinates:
-                distance = geometry.geodesic_km(
-                    near.latitude, near.longitude, float(row.location.latitude), float(row.location.longitude)
-                )
-            text = _snippet(item, row, words)
-            hits.append(
-                Hit(service_at_location=row, score=item.get("_score") or 0.0, distance_km=distance, snippet=text)
-            )
+        hits = cards.hits(
+            ids,
+            near=near,
+            words=words,
+            scores={int(item["_id"]): item.get("_score") or 0.0 for item in items},
+            highlights={int(item["_id"]): _highlight(item) for item in items},
+        )
+        if len(hits) < len(ids):  # deleted or unpublished since it was indexed; the next update removes it
+            logger.info("Search index %s holds rows no longer public", documents.alias_name())
 
         return Results(
             hits=hits,
@@ -159,13 +152,11 @@ def _total(response: dict) -> int:
     return total["value"] if isinstance(total, dict) else int(total)
 
 
-def _snippet(item: dict, row, words: list[str]) -> str:
-    """The engine's highlight of the description (the html encoder escaped the source text), or the
-    database engine's snippet when only the lemma fields matched."""
+def _highlight(item: dict) -> str:
+    """The engine's highlight of the description (the html encoder escaped the source text); without one (only
+    the lemma fields matched) the card marks the description as the database engine does."""
     fragments = (item.get("highlight") or {}).get("description") or []
-    if fragments:
-        return mark_safe(fragments[0])  # noqa: S308
-    return snippet(row.service.description, words) if words else ""
+    return mark_safe(fragments[0]) if fragments else ""  # noqa: S308
 
 
 def facets_from(aggregations: dict, cleaned: dict) -> dict[str, list[FacetValue]]:

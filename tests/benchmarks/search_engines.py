@@ -6,9 +6,11 @@
 * run as a script in a subprocess whose PYTHONPATH is another checkout (the old engine, from a git worktree of
   BENCH_BASELINE_COMMIT, or this one for a fresh process):
 
-      python tests/benchmarks/search_engines.py warm|cold WORKLOAD.json
+      python tests/benchmarks/search_engines.py serve|cold WORKLOAD.json
 
-  with DJANGO_SETTINGS_MODULE and DATABASE_URL set; the script prints one line `RESULT:{json}`.
+  with DJANGO_SETTINGS_MODULE and DATABASE_URL set. `cold` times the first calls of a fresh process and prints one
+  line `RESULT:{json}`; `serve` answers commands on stdin (warmup, sql, round, after_edits, quit), one
+  `RESULT:{json}` line each, so that the benchmark can alternate the engines' rounds.
 
 Only the standard library at import time: the script must import the project (search, directory, website) from
 the checkout on its PYTHONPATH, never from this one.
@@ -28,7 +30,7 @@ from pathlib import Path
 
 
 def stats(values: list[float]) -> dict:
-    ordered = sorted(values)
+    ordered = sorted(values) or [0.0]
     p95 = statistics.quantiles(ordered, n=100, method="inclusive")[94] if len(ordered) > 1 else ordered[0]
     return {
         "p50": round(statistics.median(ordered), 2),
@@ -86,31 +88,54 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, answer
 
 
-def warm(workload: dict, function=None) -> dict:
-    """Per query: p50/p95 of `runs` calls after `warmup` calls (the queries interleaved), the SQL statements of one
-    call and the number found. `function(**arguments)` is `search.services.search` unless given."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+class Engine:
+    """One engine's calls of the workload in this process: `function(**arguments)` is `search.services.search`
+    unless given (plain FTS)."""
 
-    if function is None:
-        from search.services import search as function
-    calls = workload["queries"]
-    places = places_of(calls)
-    kwargs = [arguments(call, places) for call in calls]
-    for _ in range(workload["warmup"]):
-        for item in kwargs:
-            function(**item)
-    figures = []
-    for item in kwargs:
-        with CaptureQueriesContext(connection) as queries:
-            answer = function(**item)
-        figures.append({"sql": len(queries), "total": answer.total, "hits": len(answer.hits), "ms": []})
-    for _ in range(workload["runs"]):
-        for index, item in enumerate(kwargs):
-            figures[index]["ms"].append(timed(function, **item)[0])
-    return {
-        "queries": [{**figure, "ms": stats(figure["ms"]), "raw": figure["ms"]} for figure in figures],
-    }
+    def __init__(self, workload: dict, function=None):
+        if function is None:
+            from search.services import search as function
+        self.function = function
+        self.workload = workload
+        places = places_of(workload["queries"])
+        self.kwargs = [arguments(call, places) for call in workload["queries"]]
+
+    def warmup(self) -> None:
+        for _ in range(self.workload["warmup"]):
+            for item in self.kwargs:
+                self.function(**item)
+
+    def sql(self) -> list[dict]:
+        """The SQL statements of one call of each query, and what it found."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        figures = []
+        for item in self.kwargs:
+            with CaptureQueriesContext(connection) as queries:
+                answer = self.function(**item)
+            figures.append({"sql": len(queries), "total": answer.total, "hits": len(answer.hits)})
+        return figures
+
+    def round(self) -> list[float]:
+        """One timed call of each query, ms."""
+        return [timed(self.function, **item)[0] for item in self.kwargs]
+
+    def after_edits(self) -> dict:
+        return after_edits(self.workload)
+
+
+def serve(workload: dict) -> None:
+    """The engine of this process answering the benchmark's commands, one JSON line in, one `RESULT:` line out:
+    the benchmark alternates rounds of the engines so that a busy moment of the machine falls on all of them."""
+    engine = Engine(workload)
+    print("RESULT:" + json.dumps(where(), ensure_ascii=False), flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "quit":
+            break
+        answer = getattr(engine, command)()
+        print("RESULT:" + json.dumps(answer, ensure_ascii=False), flush=True)
 
 
 def first_calls(workload: dict) -> dict:
@@ -270,12 +295,10 @@ def main(mode: str, workload_path: str) -> None:
     django.setup()
     workload = json.loads(Path(workload_path).read_text())
     prepare_process()
-    result: dict = {"where": where()}
-    if mode == "cold":
-        result["first"] = first_calls(workload)
-    else:
-        result["warm"] = warm(workload)
-        result["after_edit"] = after_edits(workload)
+    if mode == "serve":
+        serve(workload)
+        return
+    result = {"where": where(), "first": first_calls(workload)}
     print("RESULT:" + json.dumps(result, ensure_ascii=False))
 
 

@@ -11,7 +11,9 @@ What runs where:
 * old — `git worktree add --detach` of BENCH_BASELINE_COMMIT (default 2d51065, the last commit before PostgreSQL's
   own full-text search replaced the bit-set index) in a temporary folder; its `manage.py migrate`, `load_demo`,
   `load_demo_kiosk`, `generate_databank --services N --seed S` fill a database of its own
-  (`bench_search_old_<commit>_<N>`: the old code's tables are the old migrations'); then
+  (`bench_search_old_<commit>_<N>`: the old code's tables are the old migrations') — or, when the migrations, the
+  demo and the generator are the same in both checkouts, a copy of the new databank (BENCH_SEARCH_COPY=0: always
+  filled by the old checkout); then
   tests/benchmarks/search_engines.py runs in a subprocess with the worktree on PYTHONPATH (the printed
   `search` package path shows it is the worktree's);
 * new and FTS — in this process (website.settings_test, as the subprocess), the default connection pointed at
@@ -133,24 +135,142 @@ def default_database(url: str, django_db_blocker):
             connections["default"] = previous
 
 
+# What fills a databank: when none of it differs between the baseline commit and this checkout (the migrations,
+# the demo and the generator), the old engine's databank is a copy of the new one (CREATE DATABASE … TEMPLATE,
+# seconds instead of minutes) — the same rows the old checkout's commands would write.
+DATABANK_PATHS = [
+    ":(glob)**/migrations/**",
+    "directory/demo/",
+    "directory/management/commands/load_demo.py",
+    "directory/management/commands/generate_databank.py",
+    "website/management/commands/load_demo_kiosk.py",
+]
+
+
+def same_databank(commit: str) -> bool:
+    if os.environ.get("BENCH_SEARCH_COPY", "1") == "0":
+        return False
+    changed = subprocess.run(["git", "diff", "--quiet", commit, "--", *DATABANK_PATHS], cwd=stack.APP)
+    untracked = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--", *DATABANK_PATHS],
+        cwd=stack.APP,
+        capture_output=True,
+        text=True,
+    )
+    return changed.returncode == 0 and untracked.returncode == 0 and not untracked.stdout.strip()
+
+
+def copy_database(source: str, target: str) -> None:
+    admin, _url = stack.database_urls(target)
+    stack._admin(admin, f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+    stack._admin(admin, f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
 def drop_database(name: str) -> None:
     admin, _url = stack.database_urls(name)
     stack._admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def probe_env(app: Path, url: str) -> dict:
+    return stack.prepare_env(url, app)
+
+
 def run_probe(app: Path, url: str, mode: str, workload_path: Path) -> dict:
-    env = stack.prepare_env(url, app)
-    script = Path(probe.__file__).resolve()
     result = subprocess.run(
-        [stack.PYTHON, str(script), mode, str(workload_path)],
+        [stack.PYTHON, str(Path(probe.__file__).resolve()), mode, str(workload_path)],
         cwd=app,
-        env=env,
+        env=probe_env(app, url),
         capture_output=True,
         text=True,
         timeout=3600,
     )
     assert result.returncode == 0 and "RESULT:" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads(result.stdout.rsplit("RESULT:", 1)[1].splitlines()[0])
+
+
+class Remote:
+    """The engine of another checkout in a subprocess (search_engines.py serve), with the methods of
+    search_engines.Engine."""
+
+    def __init__(self, app: Path, url: str, workload_path: Path, log: Path):
+        self.log = log
+        self.stderr = log.open("w")
+        self.process = subprocess.Popen(
+            [stack.PYTHON, str(Path(probe.__file__).resolve()), "serve", str(workload_path)],
+            cwd=app,
+            env=probe_env(app, url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+        )
+        self.where = self._read()
+
+    def _read(self):
+        for line in self.process.stdout:
+            if line.startswith("RESULT:"):
+                return json.loads(line.removeprefix("RESULT:"))
+        raise AssertionError("the engine's process ended:\n" + self.log.read_text()[-3000:])
+
+    def _call(self, command: str):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def warmup(self) -> None:
+        self._call("warmup")
+
+    def sql(self) -> list[dict]:
+        return self._call("sql")
+
+    def round(self) -> list[float]:
+        return self._call("round")
+
+    def after_edits(self) -> dict:
+        return self._call("after_edits")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.write("quit\n")
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.stderr.close()
+
+
+def measure(engines: dict, queries: int) -> dict:
+    """Warm-up, the SQL of one call per query, then RUNS rounds of every engine (each round: every query once),
+    the engines alternating and their order rotating from round to round."""
+    for engine in engines.values():
+        engine.warmup()
+    sql = {name: engine.sql() for name, engine in engines.items()}
+    timings = {name: [[] for _ in range(queries)] for name in engines}
+    names = list(engines)
+    for run in range(RUNS):
+        shift = run % len(names)
+        for name in names[shift:] + names[:shift]:
+            for index, ms in enumerate(engines[name].round()):
+                timings[name][index].append(ms)
+    return {
+        name: {
+            "queries": [
+                {**sql[name][index], "ms": probe.stats(values), "raw": values}
+                for index, values in enumerate(timings[name])
+            ]
+        }
+        for name in engines
+    }
+
+
+def settle(url: str) -> None:
+    """After filling databanks: the dirty pages written out, so that no checkpoint falls on one engine's turn."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CHECKPOINT")
 
 
 def cold_starts(app: Path, url: str, workload_path: Path) -> dict:
@@ -199,6 +319,9 @@ def test_search_engines_side_by_side(tmp_path, baseline_worktree, django_db_bloc
     }
     try:
         new_url, report["new_databank"] = stack.ensure_databank(SIZE, stack.SEED, new_name, stack.APP)
+        if same_databank(commit) and stack._marker(stack.database_urls(old_name)[1]) != (SIZE, stack.SEED):
+            copy_database(new_name, old_name)
+            report["old_databank_copied_from"] = new_name
         old_url, report["old_databank"] = stack.ensure_databank(SIZE, stack.SEED, old_name, worktree)
         report["published"] = {"new": published(new_url), "old": published(old_url)}
         print(f"\nОпубликовано (услуг, услуг по адресам): {report['published']}")
@@ -206,26 +329,30 @@ def test_search_engines_side_by_side(tmp_path, baseline_worktree, django_db_bloc
         workload_path = tmp_path / "workload.json"
         workload_path.write_text(json.dumps(work, ensure_ascii=False))
 
-        # the old engine: the worktree's code on its own database, in a subprocess
-        report["old"] = run_probe(worktree, old_url, "warm", workload_path)
-        assert Path(report["old"]["where"]["search_package"]).resolve().is_relative_to(worktree.resolve()), report[
-            "old"
-        ]["where"]
-        report["old"]["cold"] = cold_starts(worktree, old_url, workload_path)
-        print(f"… old: {report['old']['where']}")
-        # the new engine: fresh processes for the cold start, then this process
+        settle(new_url)
+        # stalls: the first calls in fresh processes, the worktree's code on its database and this checkout's on its
+        report["old"] = {"cold": cold_starts(worktree, old_url, workload_path)}
         report["new"] = {"cold": cold_starts(stack.APP, new_url, workload_path)}
-        with default_database(new_url, django_db_blocker):
-            probe.prepare_process()
-            report["new"]["where"] = probe.where()
-            try:
-                report["fts"] = {"table": probe.build_plain_fts()}
-                report["new"]["warm"] = probe.warm(work)
-                report["fts"]["warm"] = probe.warm(work, probe.plain_fts)
-                report["new"]["after_edit"] = probe.after_edits(work)
-            finally:
-                probe.drop_plain_fts()
-        print(f"… new: {report['new']['where']}")
+        # warm: the old engine in a subprocess of the worktree's code, the new one and plain FTS in this process
+        old = Remote(worktree, old_url, workload_path, tmp_path / "old-engine.log")
+        try:
+            report["old"]["where"] = old.where
+            assert Path(old.where["search_package"]).resolve().is_relative_to(worktree.resolve()), old.where
+            with default_database(new_url, django_db_blocker):
+                probe.prepare_process()
+                report["new"]["where"] = probe.where()
+                try:
+                    report["fts"] = {"table": probe.build_plain_fts()}
+                    engines = {"new": probe.Engine(work), "old": old, "fts": probe.Engine(work, probe.plain_fts)}
+                    for name, figures in measure(engines, len(work["queries"])).items():
+                        report[name]["warm"] = figures
+                    report["old"]["after_edit"] = old.after_edits()
+                    report["new"]["after_edit"] = engines["new"].after_edits()
+                finally:
+                    probe.drop_plain_fts()
+        finally:
+            old.close()
+        print(f"… old: {report['old']['where']}\n… new: {report['new']['where']}")
         report["page"] = page_throughput(wrk, new_url, tmp_path)
         report["load_average"]["end"] = stack.load_average()
     finally:
@@ -351,7 +478,7 @@ def _stall(first: float | None, warm: float, extra: list[float]) -> str:
     worst = max(extra) if extra else 0.0
     mark = "" if worst <= STALL_TARGET_MS else " !"
     head = f"{first:.0f} / " if first is not None else ""
-    return f"{head}{warm:.0f} / +{statistics.median(extra):.0f} (макс +{worst:.0f}){mark}"
+    return f"{head}{warm:.0f} / {statistics.median(extra):+.0f} (макс {worst:+.0f}){mark}"
 
 
 def _pair_max(figures: dict) -> str:

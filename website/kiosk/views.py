@@ -147,16 +147,6 @@ def results(request, kiosk):
     if page == 1 and query:
         strict_total = found.strict_total if found.relaxed_words else found.total  # a relaxed search found nothing
         services.count(kiosk, *(["searches"] if strict_total else ["searches", "zero_result_searches"]))
-    now = timezone.localtime()
-    holiday = directory_selectors.is_holiday(now.date())
-    cards = [
-        {
-            "hit": hit,
-            "sal": hit.service_at_location,
-            "status": directory_selectors.opening_status(hit.service_at_location.location, now=now, holiday=holiday),
-        }
-        for hit in found.hits
-    ]
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("tap", None)
@@ -165,7 +155,6 @@ def results(request, kiosk):
         "query": query,
         "heading": heading,
         "results": found,
-        "cards": cards,
         "querystring": params.urlencode(),
         "crisis_contacts": directory_selectors.crisis_contacts() if found.crisis else [],
     }
