@@ -27,17 +27,24 @@ warm call makes no database query.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
-from django.db import DatabaseError, transaction
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Q
 
 from . import text as textmod
 
-SYNONYMS_TTL = 60.0  # seconds; edits in this process clear it at once (signals in apps.py)
-VOCABULARY_TTL = 300.0  # seconds; the indexed words change only when services are edited
+# Seconds after which the dictionaries and the databank's words are read again — in the background, while searches
+# go on with the ones kept (`_sources`); edits in this process take effect at once (`synonyms_changed`,
+# `vocabulary_learn`).
+SYNONYMS_TTL = 60.0
+VOCABULARY_TTL = 300.0
 
 
 @dataclass
@@ -289,15 +296,61 @@ def phrase_keys(text: str) -> tuple[str, ...]:
     return tuple(key for key, _lemma in keyed_words(text))
 
 
+_refreshing = threading.Lock()
+
+
 def _sources() -> tuple[_Vocabulary, _Dictionary]:
+    """The databank's words and the dictionaries: read now when there are none (the first search of a process —
+    `website.process.warm_search` makes it happen before the worker takes requests — or after a reset); when they
+    are only old, read again by a thread of their own while searches go on with the kept ones."""
     global _vocabulary, _dictionary
     now = time.monotonic()
     vocabulary, dictionary = _vocabulary, _dictionary
-    if vocabulary is None or vocabulary.expires < now:
+    if vocabulary is None:
         vocabulary = _vocabulary = _load_vocabulary(now)
-    if dictionary is None or dictionary.expires < now:
+    if dictionary is None:
         dictionary = _dictionary = _load_dictionary(now)
+    if min(vocabulary.expires, dictionary.expires) < now and _refreshing.acquire(blocking=False):
+        if getattr(settings, "SEARCH_REFRESH_IN_BACKGROUND", True):
+            threading.Thread(target=_refresh, daemon=True, name="search-vocabulary").start()
+        else:
+            _refresh(close=False)
+            vocabulary, dictionary = _vocabulary, _dictionary
     return vocabulary, dictionary
+
+
+def _refresh(close: bool = True) -> None:
+    global _vocabulary, _dictionary
+    try:
+        now = time.monotonic()
+        if _vocabulary is not None and _vocabulary.expires < now:
+            _vocabulary = _load_vocabulary(now)
+        if _dictionary is not None and _dictionary.expires < now:
+            _dictionary = _load_dictionary(now)
+        _lexicon()  # built here too, not by the next search
+    finally:
+        if close:
+            connections.close_all()  # this thread's own connection
+        _refreshing.release()
+
+
+def vocabulary_learn(service_ids: Iterable[int], sal_ids: Iterable[int] = ()) -> None:
+    """The words of services just written become known to this process's parser at once (a new word is not
+    «repaired» into an old one), and the lexicon is built again now, by the writer, not by the next search. Words
+    no longer used and other processes' edits come with the next full read (`VOCABULARY_TTL`)."""
+    global _vocabulary
+    from directory.models import Service
+
+    vocabulary = _vocabulary
+    if vocabulary is None:
+        return  # read whole by the next search
+    written = Q(pk__in=list(service_ids)) | Q(service_at_locations__pk__in=list(sal_ids))
+    texts = Service.objects.filter(written, status=Service.Status.PUBLISHED).distinct()
+    new = {word for text in texts.values_list("search_text", flat=True) for word in text.split()}
+    new -= vocabulary.frequency.keys()
+    if new:
+        _vocabulary = replace(vocabulary, frequency=vocabulary.frequency + Counter(new))
+        _lexicon()
 
 
 def _lexicon() -> tuple[_Lexicon, _Dictionary]:

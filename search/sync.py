@@ -39,7 +39,7 @@ from website import page_cache
 from . import rows
 from .indexing import sal_ids_for
 from .lemmas import service_columns
-from .query import vocabulary_reset
+from .query import vocabulary_learn, vocabulary_reset
 from .tasks import schedule_reindex, schedule_reindex_everything
 
 # Edits of these change index documents (a category's names are copied into the documents below it).
@@ -113,7 +113,8 @@ def databank_changed(
         rows.refresh(table_ids, organizations)  # an empty refresh still marks the table changed (`rows.bump`)
     schedule_reindex(sal_ids)
     if services or sal_ids:
-        transaction.on_commit(vocabulary_reset)
+        learned = (set(services), set(sal_ids))
+        transaction.on_commit(lambda: vocabulary_learn(*learned))
     page_cache.bump()
 
 
@@ -173,7 +174,7 @@ def _write_pending() -> None:
     elif services:
         _write_columns(services)
         rows.refresh_services(services)
-        vocabulary_reset()  # the query parser of this process learns the new words at once
+        vocabulary_learn(services)  # the query parser of this process learns the new words at once
 
 
 def _write_columns(service_ids: Iterable[int]) -> None:

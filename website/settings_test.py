@@ -19,6 +19,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 SEARCH_URL = ""
 SEARCH_ENGINE = "database"
 SEARCH_INDEX_PREFIX = "test"
+# Old vocabularies are read again by the search that finds them old, not by a thread of its own: a thread's
+# connection would not see a test's uncommitted rows (tests/search/test_vocabulary.py turns it on).
+SEARCH_REFRESH_IN_BACKGROUND = False
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # The whole-page cache would make tests see each other's pages: off unless the environment asks (benchmarks);
 # tests/website/test_page_cache.py turns it on.

@@ -23,15 +23,16 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 
 from django.db import connection
 
 from directory import selectors
 from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
 from directory.models import ServiceAtLocation
+from website import page_cache
 
 from .. import cards, references
-from .. import rows as search_rows
 from ..geometry import DEGREE, SPHERE_MARGIN, box, decisive_keys, geodesic_km, key_km, km_key, sphere_key
 from ..models import SearchRow
 from ..query import ParsedQuery
@@ -45,8 +46,9 @@ KEYED = {"target_group": "g", "municipality": "m", "settlement": "s", "provider_
 FLAGS = {"free": "x:free", "accessible": "x:accessible"}
 FACET_PREFIX = {"category": "b", **KEYED, "delivery": "d"}
 TRUE, FALSE = ("1 = 1", []), ("1 = 0", [])
+KEPT_SECONDS = 60
 
-_kept = threading.local()  # per process and generation of the table: words' row counts, the query-less counts
+_kept = threading.local()  # the words' row counts, the query-less page's counts (`_kept_for`)
 
 
 def _postgresql() -> bool:
@@ -54,8 +56,10 @@ def _postgresql() -> bool:
 
 
 def _kept_for(generation: int) -> dict:
-    """What this thread keeps of the table as it is at `generation`: forgotten when the table changes."""
-    key = (str(connection.settings_dict["NAME"]), generation)
+    """What this thread keeps of the table: forgotten when the databank changes (the public pages' generation,
+    `website.page_cache`, bumped by every write through `search.sync`) and at least every `KEPT_SECONDS` (a
+    deployment without a shared cache has a generation of its own in each process)."""
+    key = (str(connection.settings_dict["NAME"]), generation, int(time.monotonic() // KEPT_SECONDS))
     if getattr(_kept, "key", None) != key:
         _kept.key, _kept.data = key, {}
     return _kept.data
@@ -116,14 +120,18 @@ def among(sal_ids: list[int]):
     return "r.sal_id IN (SELECT value FROM json_each(%s))", [json.dumps(sal_ids)]
 
 
-def open_now():
-    """Rows open at this minute, by the directory's own rule (`selectors.open_now_q`) in a sub-select."""
-    rows = SearchRow.objects.filter(selectors.open_now_q(prefix="", location_field="location_id")).values("sal_id")
-    sql, params = rows.query.sql_with_params()
-    return f"r.sal_id IN ({sql})", list(params)
+def open_now(kept: dict):
+    """Rows open at this minute, by the directory's own rule (`selectors.open_now_q`) in a sub-select (kept for
+    the minute: an edit of hours or holidays starts a new generation)."""
+    minute = f"{selectors.local_now():%Y-%m-%dT%H:%M}"
+    if kept.get("#open-sql", (None,))[0] != minute:
+        rows = SearchRow.objects.filter(selectors.open_now_q(prefix="", location_field="location_id"))
+        sql, params = rows.values("sal_id").query.sql_with_params()
+        kept["#open-sql"] = (minute, (f"r.sal_id IN ({sql})", list(params)))
+    return kept["#open-sql"][1]
 
 
-def filter_conditions(active: dict) -> dict:
+def filter_conditions(active: dict, kept: dict) -> dict:
     """One condition per active filter, as DirectoryFilterSet applies it to ServiceAtLocation."""
     taxonomy = references.get("taxonomy")
     conditions = {}
@@ -137,7 +145,7 @@ def filter_conditions(active: dict) -> dict:
         elif name in FLAGS:
             conditions[name] = keys_any([FLAGS[name]])
         elif name == "open_now":
-            conditions[name] = open_now()
+            conditions[name] = open_now(kept)
         else:  # a filter this engine does not know yet
             raise ValueError(f"unknown filter {name}")
     return conditions
@@ -176,25 +184,20 @@ class Words:
         """Rows with a word of the query (or a synonym) in the name or in the name of a kind of help."""
         return _or(part for _exact, name, kinds, _text in self.per_lemma for part in (name, kinds))
 
+    def frequencies(self, kept: dict) -> dict:
+        """The counts `weights` needs that are not kept yet: {key: condition}, counted with the facets."""
+        wanted = {repr(sets[3]): sets[3] for sets in self.per_lemma if sets[3][1] and repr(sets[3]) not in kept}
+        if wanted and "#rows" not in kept:
+            wanted["#rows"] = TRUE
+        return wanted
+
     def weights(self, kept: dict) -> list[int]:
         """How much each word says, 1 to 6: by the share of rows it is found in (a word most services have —
         «ребёнок», «помощь» — 1, a rare one — «логопед» — 4), 2 more for a word a dictionary expands (it carries
         the need: «нет еды», «ЦЗН»)."""
-        texts = [sets[3] for sets in self.per_lemma]
-        missing = [text for text in texts if text[1] and repr(text) not in kept]
-        if missing or "#rows" not in kept:
-            selects = [f"(SELECT count(*) FROM {TABLE} r WHERE {sql})" for sql, _ in missing]
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {', '.join([f'(SELECT count(*) FROM {TABLE})', *selects])}",
-                    [p for _, params in missing for p in params],
-                )
-                counts = cursor.fetchone()
-            kept["#rows"] = counts[0]
-            kept.update((repr(text), count) for text, count in zip(missing, counts[1:], strict=True))
-        rows = max(1, kept["#rows"])
+        rows = max(1, kept.get("#rows", 0))
         weights = []
-        for lemma, text in zip(self.lemmas, texts, strict=True):
+        for lemma, (_exact, _name, _kinds, text) in zip(self.lemmas, self.per_lemma, strict=True):
             share = kept.get(repr(text), 0) / rows
             weight = 1 if share > 0.25 else 2 if share > 0.05 else 3 if share > 0.01 else 4
             weights.append(weight + 2 if lemma in self.expanded else weight)
@@ -304,7 +307,7 @@ class DatabaseEngine:
         focus: bool = False,
     ) -> Results:
         parsed = parse_query(query)
-        kept = _kept_for(search_rows.stamp())
+        kept = _kept_for(page_cache.current_generation())
         base = TRUE
         words = None
         if parsed.lemmas:
@@ -315,9 +318,10 @@ class DatabaseEngine:
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
         valid = filterset.form.is_valid()
         # The list applies every valid parameter; the facets, as they always did, only a fully valid form.
-        listed = filter_conditions({name: value for name, value in filterset.form.cleaned_data.items() if value})
+        listed = filter_conditions({name: value for name, value in filterset.form.cleaned_data.items() if value}, kept)
         cleaned = filterset.form.cleaned_data if valid else {}
-        total, facets = self._counts(base, listed, cleaned, listed if valid else {}, kept)
+        wanted = words.frequencies(kept) if words is not None and sort != "name" else {}
+        total, facets = self._counts(base, listed, cleaned, listed if valid else {}, kept, wanted)
         where = _and(base, *listed.values())
 
         offset = (page - 1) * per_page
@@ -373,15 +377,16 @@ class DatabaseEngine:
     # ------------------------------------------------------------------ counts
 
     @staticmethod
-    def _counts(base, listed: dict, cleaned: dict, conditions: dict, kept: dict):
+    def _counts(base, listed: dict, cleaned: dict, conditions: dict, kept: dict, wanted: dict):
         """The total of `base` with every listed filter, and every facet's counts: the rows of `base` with the
         other facets' active filters, per value — one statement."""
-        plain = base is TRUE and not listed
+        plain = base is TRUE and not listed and not wanted
         minute = f"{selectors.local_now():%Y-%m-%dT%H:%M}"
         if plain and kept.get("#plain", (None,))[0] == minute:
             counts = kept["#plain"][1]
         else:
-            counts = _count(base, listed, conditions)
+            counts = _count(base, listed, conditions, wanted, open_now(kept))
+            kept.update((key, counts.pop(key, 0)) for key in wanted)
             if plain:  # the query-less page: the same counts until the table changes or the minute does
                 kept["#plain"] = (minute, counts)
         total = counts.get("#total", 0)
@@ -418,11 +423,12 @@ class DatabaseEngine:
         return total, facets
 
 
-def _count(base, listed: dict, conditions: dict) -> dict[str, int]:
-    """{key: count} of the facets, `#total` and `#open`, in one statement."""
+def _count(base, listed: dict, conditions: dict, wanted: dict, open_rows) -> dict[str, int]:
+    """{key: count} of the facets, `#total` and `#open`, and of the whole table's rows with each `wanted`
+    condition, in one statement."""
     names = list(listed)
     columns = [(f"{sql} AS f{i}", params) for i, (sql, params) in enumerate(listed.values())]
-    open_sql, open_params = open_now()
+    open_sql, open_params = open_rows
     columns.append((f"{open_sql} AS o", open_params))
 
     def flags(skip: str | None, among_names) -> str:
@@ -444,6 +450,9 @@ def _count(base, listed: dict, conditions: dict) -> dict[str, int]:
         f"UNION ALL SELECT '#total', SUM(CASE WHEN {every} THEN 1 ELSE 0 END) FROM m "
         f"UNION ALL SELECT '#open', SUM(CASE WHEN {others} AND m.o THEN 1 ELSE 0 END) FROM m"
     )
+    for condition, _params in wanted.values():
+        sql += f" UNION ALL SELECT CAST(%s AS text), (SELECT count(*) FROM {TABLE} r WHERE {condition})"
+    extra = [p for key, (_sql, params) in wanted.items() for p in (key, *params)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [p for _, params in columns for p in params] + base_params)
+        cursor.execute(sql, [p for _, params in columns for p in params] + base_params + extra)
         return {key: int(count or 0) for key, count in cursor.fetchall()}

@@ -1,0 +1,52 @@
+"""The query parser's words of the databank follow edits without a stall: the writer teaches its own process the
+new words and builds the lexicon; an old vocabulary is read again by a thread while searches go on."""
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from directory.models import Service
+from search import query
+from search.query import parse
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    query.vocabulary_reset()
+    yield
+    query.vocabulary_reset()
+
+
+@pytest.mark.django_db
+def test_a_new_word_of_an_edited_service_is_known_at_once_and_the_lexicon_is_built_by_the_writer(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    assert parse("шмыгалко").corrected is False  # the vocabulary is read; the word is far from every other
+    service = Service.objects.filter(status=Service.Status.PUBLISHED).first()
+    service.description += " Курс «шмыгалка» для малышей."
+    with django_capture_on_commit_callbacks(execute=True):  # the lemma columns and the parser follow on commit
+        service.save()
+
+    lexicon = query._lexicon_cache
+    assert lexicon is not None and lexicon[0] is query._vocabulary  # built by the writer, not by the next search
+    with django_assert_num_queries(0):
+        parsed = parse("шмыгалко")
+    assert parsed.text == "шмыгалка"  # the typo is repaired towards the new word
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_vocabulary_is_read_again_by_a_thread_while_searches_go_on(settings):
+    settings.SEARCH_REFRESH_IN_BACKGROUND = True
+    parse("психолог")
+    service = Service.objects.filter(status=Service.Status.PUBLISHED).first()
+    Service.objects.filter(pk=service.pk).update(search_text=service.search_text + " шмыгалка")  # no signals
+    stale = query._vocabulary = replace(query._vocabulary, expires=0.0)
+
+    parse("психолог")  # answered with the kept words; the reading starts
+    reader = next((t for t in threading.enumerate() if t.name == "search-vocabulary"), None)
+    if reader is not None:
+        reader.join(timeout=30)
+    assert query._vocabulary is not stale and query._vocabulary.expires > 0
+    assert "шмыгалка" in query._vocabulary.frequency
+    assert query._lexicon_cache[0] is query._vocabulary  # the lexicon too was built by the thread
