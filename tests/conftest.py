@@ -47,6 +47,17 @@ def fresh_facet_names():
     references.forget()
 
 
+@pytest.fixture(autouse=True)
+def fresh_kept_values():
+    """What every public page shows is kept in the process (website/kept.py) per generation of the page cache; a
+    rolled-back test's rows leave the generation moved and must not show in the next test."""
+    from website import kept
+
+    kept.forget()
+    yield
+    kept.forget()
+
+
 @pytest.fixture
 def still_clock(monkeypatch):
     """For tests that compare the query counts of two requests: what the process keeps for a while (the minute's

@@ -6,6 +6,8 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from directory import selectors
 
+from . import page_values
+
 
 def near_point(request):
     """The point a visitor chose (`?near=<settlement code>` or `?lat=&lon=`), or None."""
@@ -145,7 +147,7 @@ class HotlinesBlock(blocks.StructBlock):
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
-        context["hotline_items"] = selectors.hotline_list()
+        context["hotline_items"] = page_values.hotline_list()
         return context
 
 

@@ -15,6 +15,7 @@ from wagtail.search import index
 from directory import selectors
 
 from . import blocks as website_blocks
+from . import page_values
 
 QUICK_EXIT_HELP = _("Показать кнопку «Быстрый выход» (и выход по Esc): для страниц о насилии и жестоком обращении.")
 
@@ -361,7 +362,7 @@ class ContactsPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["hotline_items"] = selectors.hotline_list() if self.show_hotlines else []
+        context["hotline_items"] = page_values.hotline_list() if self.show_hotlines else []
         return context
 
 
