@@ -40,6 +40,7 @@ def test_service_page_query_count_does_not_grow_with_locations_and_phones(client
     few = min(services, key=lambda s: s.service_at_locations.count())
     many = max(services, key=lambda s: s.service_at_locations.count() + s.phones.count())
     assert many.service_at_locations.count() > few.service_at_locations.count()
+    client.get(few.get_absolute_url())  # the values every page keeps in the process (site, hotlines) are read
     assert count_queries(client, few.get_absolute_url()) == count_queries(client, many.get_absolute_url()) <= 20
 
 
@@ -47,6 +48,7 @@ def test_organization_page_query_count_does_not_grow(client):
     organizations = Organization.objects.filter(services__status="published").distinct()
     small = min(organizations, key=lambda o: o.services.count() + o.locations.count())
     big = max(organizations, key=lambda o: o.services.count() + o.locations.count())
+    client.get(small.get_absolute_url())  # the values every page keeps in the process (site, hotlines) are read
     assert count_queries(client, small.get_absolute_url()) == count_queries(client, big.get_absolute_url()) <= 20
 
 
