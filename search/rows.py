@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 
 from directory import selectors
-from directory.models import Organization, Service, ServiceAtLocation
+from directory.models import Service, ServiceAtLocation
 
-from . import bulk
+from . import autocomplete, bulk
 from .models import SearchOrganization, SearchRow, SearchState
 from .taxonomy import Taxonomy
 
@@ -107,33 +107,8 @@ def refresh(sal_ids: Iterable[int], organization_ids: Iterable[int] = ()) -> int
             organizations.update(SearchRow.objects.filter(sal_id__in=chunk).values_list("organization_id", flat=True))
             _delete(chunk)
             written += _write(chunk, buckets, organizations)
-        refresh_organizations(organizations)
+        autocomplete.refresh(organizations)
     return written
-
-
-def _organization_text(name: str, short_name: str) -> str:
-    from .selectors import normalise
-
-    return normalise(f"{name} {short_name}")
-
-
-def refresh_organizations(organization_ids: Iterable[int]) -> None:
-    """The autocomplete entries of these organisations: present while one of their services is published."""
-    ids = sorted({int(pk) for pk in organization_ids if pk is not None})
-    for start in range(0, len(ids), CHUNK_SIZE):
-        chunk = ids[start : start + CHUNK_SIZE]
-        SearchOrganization.objects.filter(organization_id__in=chunk)._raw_delete(SearchOrganization.objects.db)
-        _write_organizations(Organization.objects.filter(pk__in=chunk))
-
-
-def _write_organizations(organizations) -> int:
-    published = selectors.public_services().values("organization_id")
-    entries = [
-        SearchOrganization(organization_id=pk, text=_organization_text(name, short_name))
-        for pk, name, short_name in organizations.filter(pk__in=published).values_list("pk", "name", "short_name")
-    ]
-    SearchOrganization.objects.bulk_create(entries, batch_size=1000)
-    return len(entries)
 
 
 def in_bulk() -> bool:
@@ -175,11 +150,10 @@ def rebuild() -> dict:
     written = 0
     with transaction.atomic():
         bump()
-        for model in (SearchRow, SearchOrganization):
-            model.objects.all()._raw_delete(model.objects.db)
+        SearchRow.objects.all()._raw_delete(SearchRow.objects.db)
         for start in range(0, len(ids), CHUNK_SIZE):
             written += _write(ids[start : start + CHUNK_SIZE], buckets)
-        organizations = _write_organizations(Organization.objects.all())
+        organizations = autocomplete.rebuild()
     if connection.vendor == "postgresql":
         tables = ", ".join(model._meta.db_table for model in (SearchRow, SearchOrganization))
         # Fresh statistics for the planner after a bulk change; outside a transaction also the space of the old

@@ -28,17 +28,18 @@ import time
 from django.db import connection
 
 from directory import selectors
-from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
+from directory.filters import DirectoryFilterSet
 from directory.models import ServiceAtLocation
 from website import page_cache
 
 from .. import cards, references
+from ..facets import facet_values
 from ..geometry import DEGREE, SPHERE_MARGIN, box, decisive_keys, geodesic_km, key_km, km_key, sphere_key
 from ..models import SearchRow
 from ..query import ParsedQuery
 from ..query import parse as parse_query
 from ..text import match_prefix
-from .base import FacetValue, GeoPoint, Results, once_per_service
+from .base import GeoPoint, Results, once_per_service
 
 TABLE = SearchRow._meta.db_table
 MATCHED = 1000  # the score of a query word found at all: above any sum of where and how rare
@@ -390,36 +391,9 @@ class DatabaseEngine:
             if plain:  # the query-less page: the same counts until the table changes or the minute does
                 kept["#plain"] = (minute, counts)
         total = counts.get("#total", 0)
-        selected = {name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])} for name in FACET_PREFIX}
-        taxonomy = references.get("taxonomy")
-        public = taxonomy.public
-        # Buckets shown: the top-level groups and the kinds of help, and the selected categories.
-        shown = [pk for pk in taxonomy.order if public[pk][2] is None and public[pk][0] != "other"]
-        shown += [pk for pk in taxonomy.order if public[pk][0] in selected["category"] and pk not in shown]
-        facets = {
-            "category": [
-                FacetValue(
-                    public[pk][0],
-                    public[pk][1],
-                    counts.get(f"b:{pk}", 0),
-                    public[pk][0] in selected["category"],
-                )
-                for pk in sorted(shown, key=lambda pk: (public[pk][3] != "kind", public[pk][4]))
-            ]
-        }
-        for name, prefix in KEYED.items():
-            facets[name] = [
-                FacetValue(obj.code, str(obj), counts.get(f"{prefix}:{obj.pk}", 0), obj.code in selected[name])
-                for obj in references.get(name)
-                if counts.get(f"{prefix}:{obj.pk}", 0) or obj.code in selected[name]
-            ]
-        facets["delivery"] = [
-            FacetValue(code, str(label), counts.get(f"d:{code}", 0), code in selected["delivery"])
-            for code, label in DELIVERY_CHOICES
-        ]
-        for name in CHECKBOX_FACETS:
-            count = counts.get("#open" if name == "open_now" else FLAGS[name], 0)
-            facets[name] = [FacetValue("on", name, count, bool(cleaned.get(name)))]
+        keys = {"category": "b:{}", **{name: prefix + ":{.pk}" for name, prefix in KEYED.items()}, "delivery": "d:{}"}
+        keys |= {**FLAGS, "open_now": "#open"}
+        facets = facet_values(cleaned, lambda name, value: counts.get(keys[name].format(value), 0))
         return total, facets
 
 

@@ -14,10 +14,11 @@ from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from directory import selectors
-from directory.filters import CHECKBOX_FACETS, DELIVERY_CHOICES, DirectoryFilterSet
+from directory.filters import DirectoryFilterSet
 from directory.models import ServiceAtLocation
 
 from .. import cards, documents, references
+from ..facets import LISTED, facet_values
 from ..query import parse as parse_query
 from .base import FacetValue, GeoPoint, Results
 from .errors import SearchEngineNotConfigured
@@ -168,35 +169,16 @@ def facets_from(aggregations: dict, cleaned: dict) -> dict[str, list[FacetValue]
         buckets = aggregations[f"facet_{name}"]["values"]["buckets"]
         return {str(bucket["key"]): bucket["doc_count"] for bucket in buckets}
 
-    selected = {
-        name: {getattr(item, "code", item) for item in (cleaned.get(name) or [])}
-        for name in ("category", "target_group", "municipality", "settlement", "provider_type", "delivery")
-    }
-    facets: dict[str, list[FacetValue]] = {}
-
+    buckets = {name: counts(name) for name in ("category", *LISTED, "delivery")}
     taxonomy = references.get("taxonomy")
-    public = taxonomy.public  # pk → (code, label, parent, scheme, sort_order)
-    shown = [pk for pk in taxonomy.order if public[pk][2] is None and public[pk][0] != "other"]
-    shown += [pk for pk in taxonomy.order if public[pk][0] in selected["category"] and pk not in shown]
-    category_counts = counts("category")
-    facets["category"] = [
-        FacetValue(
-            public[pk][0], public[pk][1], category_counts.get(public[pk][0], 0), public[pk][0] in selected["category"]
-        )
-        for pk in sorted(shown, key=lambda pk: (public[pk][3] != "kind", public[pk][4]))
-    ]
-    for name in ("target_group", "municipality", "settlement", "provider_type"):
-        found = counts(name)
-        facets[name] = [
-            FacetValue(obj.code, str(obj), found.get(obj.code, 0), obj.code in selected[name])
-            for obj in references.get(name)
-            if found.get(obj.code) or obj.code in selected[name]
-        ]
-    delivery_counts = counts("delivery")
-    facets["delivery"] = [
-        FacetValue(code, str(label), delivery_counts.get(code, 0), code in selected["delivery"])
-        for code, label in DELIVERY_CHOICES
-    ]
-    for name in CHECKBOX_FACETS:
-        facets[name] = [FacetValue("on", name, aggregations[f"facet_{name}"]["doc_count"], bool(cleaned.get(name)))]
-    return facets
+
+    def count(name: str, value) -> int:
+        if name == "category":
+            return buckets[name].get(taxonomy.public[value][0], 0)
+        if name in LISTED:
+            return buckets[name].get(value.code, 0)
+        if name == "delivery":
+            return buckets[name].get(value, 0)
+        return aggregations[f"facet_{name}"]["doc_count"]
+
+    return facet_values(cleaned, count)
