@@ -126,9 +126,10 @@ def open_now(kept: dict):
     the minute: an edit of hours or holidays starts a new generation)."""
     minute = f"{selectors.local_now():%Y-%m-%dT%H:%M}"
     if kept.get("#open-sql", (None,))[0] != minute:
-        rows = SearchRow.objects.filter(selectors.open_now_q(prefix="", location_field="location_id"))
-        sql, params = rows.values("sal_id").query.sql_with_params()
-        kept["#open-sql"] = (minute, (f"r.sal_id IN ({sql})", list(params)))
+        # The rule's own condition on the row (its sub-selects of the day's hours are hashed once per statement).
+        query = SearchRow.objects.filter(selectors.open_now_q(prefix="", location_field="location_id")).query
+        sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+        kept["#open-sql"] = (minute, (sql.replace(f"{connection.ops.quote_name(TABLE)}.", "r."), list(params)))
     return kept["#open-sql"][1]
 
 
