@@ -32,9 +32,9 @@ from directory.filters import DirectoryFilterSet
 from directory.models import ServiceAtLocation
 from website import page_cache
 
-from .. import cards, references
+from .. import cards, geometry, references
 from ..facets import facet_values
-from ..geometry import DEGREE, SPHERE_MARGIN, box, decisive_keys, geodesic_km, key_km, km_key, sphere_key
+from ..geometry import DEGREE, SPHERE_MARGIN, box, decisive_keys, geodesic_km, key_km, km_key
 from ..models import SearchRow
 from ..query import ParsedQuery
 from ..query import parse as parse_query
@@ -232,7 +232,7 @@ def within(near: GeoPoint, base):
     """The rows of `base` within `near.radius_km` (geodesic): a box on the coordinates, then the sphere, geopy
     only where the sphere could be wrong."""
     radius = near.radius_km
-    surely, maybe = decisive_keys(near.latitude, radius)
+    _surely, maybe = decisive_keys(near.latitude, radius)
     lat_delta, lon_delta = box(near.latitude, key_km(maybe) + 0.001)
     sql, params = _and(base, ("r.latitude BETWEEN %s AND %s", [near.latitude - lat_delta, near.latitude + lat_delta]))
     if lon_delta < 180 and abs(near.longitude) + lon_delta < 180:
@@ -242,14 +242,7 @@ def within(near: GeoPoint, base):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT r.sal_id, r.latitude, r.longitude FROM {TABLE} r WHERE {sql}", params)
         found = cursor.fetchall()
-    inside = []
-    for sal_id, latitude, longitude in found:
-        key = sphere_key(near.latitude, near.longitude, latitude, longitude)
-        if key <= surely or (
-            key <= maybe and geodesic_km(near.latitude, near.longitude, latitude, longitude) <= radius
-        ):
-            inside.append(sal_id)
-    return among(sorted(inside))
+    return among(sorted(sal_id for _key, sal_id in geometry.within(near.latitude, near.longitude, radius, found)))
 
 
 def nearest(near: GeoPoint, where, offset: int, limit: int) -> list[tuple[int, float | None]]:

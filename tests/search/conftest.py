@@ -131,3 +131,13 @@ def fresh_elasticsearch_engine(elasticsearch_url, settings, db):
     engine, prefix = _fresh(elasticsearch_url, "elasticsearch", settings)
     yield engine
     _drop(elasticsearch_url, "elasticsearch", prefix)
+
+
+@pytest.fixture
+def fresh_vocabulary():
+    """Each test sees the database as it is (rolled-back edits must not linger in the query parser's caches)."""
+    from search import query
+
+    query.vocabulary_reset()
+    yield
+    query.vocabulary_reset()

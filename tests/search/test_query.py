@@ -8,13 +8,7 @@ from search import query
 from search.models import Synonym
 from search.query import parse
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Each test sees the database as it is (rolled-back edits must not linger in the process caches)."""
-    query.vocabulary_reset()
-    yield
-    query.vocabulary_reset()
+pytestmark = pytest.mark.usefixtures("fresh_vocabulary")
 
 
 # ---------------------------------------------------------------------------------------------- layout

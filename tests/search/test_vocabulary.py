@@ -11,12 +11,7 @@ from directory.models import Service
 from search import query
 from search.query import parse
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    query.vocabulary_reset()
-    yield
-    query.vocabulary_reset()
+pytestmark = pytest.mark.usefixtures("fresh_vocabulary")
 
 
 @pytest.mark.django_db
