@@ -49,13 +49,17 @@ def fresh_facet_names():
 
 @pytest.fixture(autouse=True)
 def fresh_kept_values():
-    """What every public page shows is kept in the process (website/kept.py) per generation of the page cache; a
-    rolled-back test's rows leave the generation moved and must not show in the next test."""
+    """What every public page shows is kept in the process (website/kept.py) per generation of the page cache, and
+    the search engine keeps the words' counts for minutes; a rolled-back test's rows must not show in the next
+    test."""
+    from search.engines import database
     from website import kept
 
     kept.forget()
+    database.forget()
     yield
     kept.forget()
+    database.forget()
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 The search table (`search.rows`) holds one row per published service at a location with the lemmas of its name
 and text (pymorphy3 on both sides, `search.text`, so «ребёнка», «детей» and «ребёнок» meet) and its filter and
-facet keys. A search is three statements: the matched rows' facet counts and total, the page, and the cards.
+facet keys. A search is one statement — the matched rows are read once, into `m`, with their score and a flag per
+active filter; the facets, the total and the page come from `m` — then the cards (`search.cards`). The words'
+counts of the whole table, which weigh them, are kept for minutes (`word_counts`).
 
 Text: every query lemma (or one of its synonyms, every word of it) must start a word of the lemma text —
 `'lemma':*` in a tsquery, `"lemma"*` in FTS5. Ranking, as the distributed engines do it: each word found counts
@@ -11,8 +13,9 @@ it starts a word of the name, 3 for a synonym there, 2 when it names one of the 
 elsewhere in the text; then the order of names. A list by relevance shows each service name once before its
 other places (`once_per_service`).
 
-Facets are disjunctive: each is counted with the *other* active filters, all in one grouped statement over the
-matched rows' keys (`unnest()` on PostgreSQL, `json_each()` on SQLite).
+Facets are disjunctive: each is counted with the *other* active filters, grouped over the matched rows' keys
+(`unnest()` on PostgreSQL, `json_each()` on SQLite). On PostgreSQL the words' rows are taken through the GIN
+index, never by reading the table (`index_first`).
 
 Distance: the sphere orders the rows in SQL, geopy's geodesic (`search.geometry`) decides the page's order near
 its edge and every radius near its border; a radius is first a bounding box on the indexed coordinates.
@@ -24,8 +27,9 @@ import json
 import re
 import threading
 import time
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 from directory import selectors
 from directory.filters import DirectoryFilterSet
@@ -47,13 +51,33 @@ KEYED = {"target_group": "g", "municipality": "m", "settlement": "s", "provider_
 FLAGS = {"free": "x:free", "accessible": "x:accessible"}
 FACET_PREFIX = {"category": "b", **KEYED, "delivery": "d"}
 TRUE, FALSE = ("1 = 1", []), ("1 = 0", [])
+LONG_KEY_LIST = 8  # more keys than this (a kind of help and its descendants): a hashed set of rows
 KEPT_SECONDS = 60
 
-_kept = threading.local()  # the words' row counts, the query-less page's counts (`_kept_for`)
+WORD_COUNTS_SECONDS = 600
+
+_kept = threading.local()  # the query-less page's counts, the «open now» condition (`_kept_for`)
+_word_counts = threading.local()  # the words' row counts (`word_counts`)
 
 
 def _postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+def word_counts() -> dict:
+    """The words' row counts (`Words.weights`), kept by this thread for `WORD_COUNTS_SECONDS` whatever the edits:
+    an edit moves a word's share of the databank by a row, not from «rare» to «common», and counting a common
+    word again after every edit would be the first search's stall."""
+    key = (str(connection.settings_dict["NAME"]), int(time.monotonic() // WORD_COUNTS_SECONDS))
+    if getattr(_word_counts, "key", None) != key:
+        _word_counts.key, _word_counts.data = key, {}
+    return _word_counts.data
+
+
+def forget() -> None:
+    """Forget what the threads keep (tests whose rows are rolled back)."""
+    global _kept, _word_counts
+    _kept, _word_counts = threading.local(), threading.local()
 
 
 def _kept_for(generation: int) -> dict:
@@ -64,6 +88,24 @@ def _kept_for(generation: int) -> dict:
     if getattr(_kept, "key", None) != key:
         _kept.key, _kept.data = key, {}
     return _kept.data
+
+
+@contextmanager
+def index_first(words):
+    """PostgreSQL's planner takes a common word's rows (a fifth of the table) by reading the whole table, unaware
+    that `@@` then reads every row's text vector from TOAST: 10× slower at 50,000 rows than the GIN index's bitmap,
+    which needs no vector at all. A search with words tells it to use the indexes, for its own statements only
+    (`set_config(…, true)` lasts until the end of the transaction; an outer one gets its setting back)."""
+    if words is None or not _postgresql():
+        yield
+        return
+    outer = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        before = cursor.fetchone()[0]
+        yield
+        if outer:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
 
 
 # ---------------------------------------------------------------------------------------------- conditions
@@ -106,6 +148,8 @@ def keys_any(keys: list[str]):
     if not keys:
         return FALSE
     if _postgresql():
+        if len(keys) > LONG_KEY_LIST:  # `&&` compares each of the row's keys with each of these: a set of rows
+            return f"r.sal_id IN (SELECT k.sal_id FROM {TABLE} k WHERE k.keys && %s::text[])", [sorted(keys)]
         return "r.keys && %s::text[]", [sorted(keys)]
     return "EXISTS (SELECT 1 FROM json_each(r.keys) AS k WHERE k.value IN (SELECT value FROM json_each(%s)))", [
         json.dumps(sorted(keys), ensure_ascii=False)
@@ -157,9 +201,12 @@ class Words:
     """The conditions of each query lemma: it starts a word of the name, it or a synonym does, one of them names
     a kind of help of the row, one of them starts a word of the text."""
 
-    def __init__(self, parsed: ParsedQuery):
+    def __init__(self, parsed: ParsedQuery, match: str | int = "all"):
         taxonomy = references.get("taxonomy")
         self.lemmas = parsed.lemmas
+        self.match = match
+        # Every matched row has every word in its text: the score need not read the text again.
+        self.every = match == "all" or (isinstance(match, int) and match >= len(parsed.lemmas))
         self.expanded = set(parsed.expansions)
         self.per_lemma = []
         for lemma in parsed.lemmas:
@@ -172,8 +219,9 @@ class Words:
             exact = text_match("name", [[match_prefix(lemma)]])
             self.per_lemma.append((exact, text_match("name", words), kinds, text_match("text", words)))
 
-    def matched(self, match: str | int = "all"):
+    def matched(self):
         """Rows with every word («all»), with at least one («any»), or with at least `match` of them."""
+        match = self.match
         texts = [sets[3] for sets in self.per_lemma]
         if match == "any":
             return _or(texts)
@@ -186,12 +234,18 @@ class Words:
         """Rows with a word of the query (or a synonym) in the name or in the name of a kind of help."""
         return _or(part for _exact, name, kinds, _text in self.per_lemma for part in (name, kinds))
 
-    def frequencies(self, kept: dict) -> dict:
-        """The counts `weights` needs that are not kept yet: {key: condition}, counted with the facets."""
+    def count_words(self, kept: dict) -> None:
+        """Count, in one statement, the rows of each word `weights` needs and `kept` does not hold yet."""
         wanted = {repr(sets[3]): sets[3] for sets in self.per_lemma if sets[3][1] and repr(sets[3]) not in kept}
-        if wanted and "#rows" not in kept:
-            wanted["#rows"] = TRUE
-        return wanted
+        if not wanted:
+            return
+        wanted["#rows"] = TRUE
+        sql = " UNION ALL ".join(
+            f"SELECT CAST(%s AS text), count(*) FROM {TABLE} r WHERE {sql}" for sql, _ in wanted.values()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [p for key, (_sql, params) in wanted.items() for p in (key, *params)])
+            kept.update(cursor.fetchall())
 
     def weights(self, kept: dict) -> list[int]:
         """How much each word says, 1 to 6: by the share of rows it is found in (a word most services have —
@@ -208,9 +262,16 @@ class Words:
     def score(self, kept: dict):
         levels = []
         for (exact, name, kinds, text), weight in zip(self.per_lemma, self.weights(kept), strict=True):
-            cases = ((exact, 4), (name, 3), (_and(kinds, text), 2), (text, 1))
-            sql = " ".join(f"WHEN {condition} THEN {MATCHED + level * weight}" for (condition, _), level in cases)
-            levels.append((f"CASE {sql} ELSE 0 END", [p for (_, params), _level in cases for p in params]))
+            level = [MATCHED + n * weight for n in range(5)]
+            # The name first (a row's name rarely has the word: one test for most rows), the text last — and
+            # not at all when every matched row has every word.
+            in_name = (f"CASE WHEN {exact[0]} THEN {level[4]} ELSE {level[3]} END", exact[1])
+            if exact == name:
+                in_name = (str(level[4]), [])
+            text = TRUE if self.every else text
+            sql = f"CASE WHEN {name[0]} THEN {in_name[0]} WHEN {_and(kinds, text)[0]} THEN {level[2]} "
+            sql += f"WHEN {text[0]} THEN {level[1]} ELSE 0 END"
+            levels.append((sql, [*name[1], *in_name[1], *_and(kinds, text)[1], *text[1]]))
         return " + ".join(sql for sql, _ in levels), [p for _, params in levels for p in params]
 
 
@@ -306,34 +367,32 @@ class DatabaseEngine:
         base = TRUE
         words = None
         if parsed.lemmas:
-            words = Words(parsed)
-            base = _and(base, words.matched(match), words.focused() if focus else TRUE)
-        if near is not None and near.radius_km:
-            base = _and(base, within(near, base))
+            words = Words(parsed, match)
+            base = _and(base, words.matched(), words.focused() if focus else TRUE)
         filterset = DirectoryFilterSet(filters, queryset=ServiceAtLocation.objects.none())
         valid = filterset.form.is_valid()
         # The list applies every valid parameter; the facets, as they always did, only a fully valid form.
         listed = filter_conditions({name: value for name, value in filterset.form.cleaned_data.items() if value}, kept)
         cleaned = filterset.form.cleaned_data if valid else {}
-        wanted = words.frequencies(kept) if words is not None and sort != "name" else {}
-        total, facets = self._counts(base, listed, cleaned, listed if valid else {}, kept, wanted)
-        where = _and(base, *listed.values())
-
         offset = (page - 1) * per_page
-        distances: dict[int, float | None] = {}
-        if sort == "distance" and near is not None:
-            window = nearest(near, where, offset, per_page)
-            ids = [sal_id for sal_id, _km in window]
-            distances = dict(window)
-        else:
-            ids = self._page(
-                words if sort != "name" else None,
-                where,
-                once_per_service(filterset.form.cleaned_data, near),
-                kept,
-                offset,
-                per_page,
+        order = None  # by distance: `nearest`
+        with index_first(words):
+            if words is not None and sort != "name":
+                words.count_words(word_counts())
+            if near is not None and near.radius_km:
+                base = _and(base, within(near, base))
+            if sort != "distance" or near is None:
+                order = self._order(
+                    words if sort != "name" else None, once_per_service(filterset.form.cleaned_data, near)
+                )
+            total, facets, ids = self._counts(
+                base, listed, cleaned, listed if valid else {}, kept, order, offset, per_page
             )
+            distances: dict[int, float | None] = {}
+            if order is None:
+                window = nearest(near, _and(base, *listed.values()), offset, per_page)
+                ids = [sal_id for sal_id, _km in window]
+                distances = dict(window)
         shown = parsed.lemmas + [w for alts in parsed.expansions.values() for a in alts for w in a.split()]
         return Results(
             hits=cards.hits(ids, near=near, distances=distances, words=shown),
@@ -349,55 +408,58 @@ class DatabaseEngine:
         )
 
     @staticmethod
-    def _page(words: Words | None, where, once: bool, kept: dict, offset: int, limit: int) -> list[int]:
-        """The ids of the page: by score (each name once first, with `once`), then by name; by name alone
-        without words."""
-        sql, params = where
+    def _order(words: Words | None, once: bool):
+        """The page's order: by score (each name once first, with `once`), then by name; by name alone without
+        words. (score SQL and parameters, ORDER BY of the rows `q`, the window numbering a name's places)."""
         if words is None:
-            statement = f"SELECT r.sal_id FROM {TABLE} r WHERE {sql} ORDER BY r.name, r.sal_id LIMIT %s OFFSET %s"
-        else:
-            score, score_params = words.score(kept)
-            params = [*score_params, *params]
-            nth, first = "", ""
-            if once:
-                nth, first = ", ROW_NUMBER() OVER (PARTITION BY r.name ORDER BY r.sal_id) AS nth", "q.nth > 1, "
-            statement = (
-                f"SELECT q.sal_id FROM (SELECT r.sal_id, r.name, {score} AS score{nth} FROM {TABLE} r WHERE {sql}) q "
-                f"ORDER BY {first}q.score DESC, q.name, q.sal_id LIMIT %s OFFSET %s"
+            return ("0", []), "q.name, q.sal_id", ""
+        score = words.score(word_counts())
+        if once:
+            return (
+                score,
+                "q.nth > 1, q.score DESC, q.name, q.sal_id",
+                "ROW_NUMBER() OVER (PARTITION BY m.name ORDER BY m.sal_id)",
             )
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [*params, limit, offset])
-            return [row[0] for row in cursor.fetchall()]
+        return score, "q.score DESC, q.name, q.sal_id", ""
 
     # ------------------------------------------------------------------ counts
 
     @staticmethod
-    def _counts(base, listed: dict, cleaned: dict, conditions: dict, kept: dict, wanted: dict):
-        """The total of `base` with every listed filter, and every facet's counts: the rows of `base` with the
-        other facets' active filters, per value — one statement."""
-        plain = base is TRUE and not listed and not wanted
+    def _counts(base, listed: dict, cleaned: dict, conditions: dict, kept: dict, order, offset: int, limit: int):
+        """The total of `base` with every listed filter, every facet's counts (the rows of `base` with the other
+        facets' active filters, per value) and the page's ids in `order` — one statement. The query-less page's
+        counts are kept for the minute: then only its page is read, by the name's index."""
+        plain = base is TRUE and not listed
         minute = f"{selectors.local_now():%Y-%m-%dT%H:%M}"
+        ids = []
         if plain and kept.get("#plain", (None,))[0] == minute:
             counts = kept["#plain"][1]
+            if order is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT r.sal_id FROM {TABLE} r ORDER BY r.name, r.sal_id LIMIT %s OFFSET %s", [limit, offset]
+                    )
+                    ids = [row[0] for row in cursor.fetchall()]
         else:
-            counts = _count(base, listed, conditions, wanted, open_now(kept))
-            kept.update((key, counts.pop(key, 0)) for key in wanted)
+            counts, ids = _count(base, listed, conditions, open_now(kept), order, offset, limit)
             if plain:  # the query-less page: the same counts until the table changes or the minute does
                 kept["#plain"] = (minute, counts)
         total = counts.get("#total", 0)
         keys = {"category": "b:{}", **{name: prefix + ":{.pk}" for name, prefix in KEYED.items()}, "delivery": "d:{}"}
         keys |= {**FLAGS, "open_now": "#open"}
         facets = facet_values(cleaned, lambda name, value: counts.get(keys[name].format(value), 0))
-        return total, facets
+        return total, facets, ids
 
 
-def _count(base, listed: dict, conditions: dict, wanted: dict, open_rows) -> dict[str, int]:
-    """{key: count} of the facets, `#total` and `#open`, and of the whole table's rows with each `wanted`
-    condition, in one statement."""
+def _count(base, listed: dict, conditions: dict, open_rows, order, offset: int, limit: int):
+    """({key: count} of the facets, `#total` and `#open`; the page's ids in `order`, when there is one), in one
+    statement: the matched rows are read once, into `m`, with a flag per listed filter and their score."""
     names = list(listed)
     columns = [(f"{sql} AS f{i}", params) for i, (sql, params) in enumerate(listed.values())]
     open_sql, open_params = open_rows
     columns.append((f"{open_sql} AS o", open_params))
+    (score_sql, score_params), order_sql, nth = order if order is not None else (("0", []), None, "")
+    columns.append((f"{score_sql} AS score", score_params))
 
     def flags(skip: str | None, among_names) -> str:
         parts = [f"m.f{names.index(name)}" for name in among_names if name != skip]
@@ -405,22 +467,35 @@ def _count(base, listed: dict, conditions: dict, wanted: dict, open_rows) -> dic
 
     every = flags(None, names)
     others = flags(None, conditions)
-    cases = [
-        f"(substr(k.value, 1, 1) = '{prefix}' AND {flags(name, conditions)})" for name, prefix in FACET_PREFIX.items()
-    ]
-    cases.append(f"(substr(k.value, 1, 1) = 'x' AND {others})")
+    counted = [(prefix, flags(name, conditions)) for name, prefix in FACET_PREFIX.items()] + [("x", others)]
+    # Without an active filter every key counts (the kinds' `c:` keys too, never asked for); else a simple CASE:
+    # the key's prefix is taken once per key.
+    counter = "count(*)"
+    if any(sql != "1 = 1" for _prefix, sql in counted):
+        cases = " ".join(f"WHEN '{prefix}' THEN CASE WHEN {sql} THEN 1 ELSE 0 END" for prefix, sql in counted)
+        counter = f"SUM(CASE substr(k.value, 1, 1) {cases} ELSE 0 END)"
     elements = "unnest(m.keys) AS k(value)" if _postgresql() else "json_each(m.keys) AS k"
     base_sql, base_params = base
     sql = (
-        f"WITH m AS (SELECT r.keys, {', '.join(sql for sql, _ in columns)} FROM {TABLE} r WHERE {base_sql}) "
-        f"SELECT k.value, SUM(CASE WHEN {' OR '.join(cases)} THEN 1 ELSE 0 END) FROM m, {elements} "
-        "WHERE substr(k.value, 1, 1) <> 'c' GROUP BY k.value "
-        f"UNION ALL SELECT '#total', SUM(CASE WHEN {every} THEN 1 ELSE 0 END) FROM m "
-        f"UNION ALL SELECT '#open', SUM(CASE WHEN {others} AND m.o THEN 1 ELSE 0 END) FROM m"
+        f"WITH m AS MATERIALIZED (SELECT r.sal_id, r.name, r.keys, {', '.join(sql for sql, _ in columns)} "
+        f"FROM {TABLE} r WHERE {base_sql}) "
+        f"SELECT k.value, {counter}, CAST(NULL AS bigint) FROM m, {elements} GROUP BY k.value "
+        f"UNION ALL SELECT '#total', SUM(CASE WHEN {every} THEN 1 ELSE 0 END), CAST(NULL AS bigint) FROM m "
+        f"UNION ALL SELECT '#open', SUM(CASE WHEN {others} AND m.o THEN 1 ELSE 0 END), CAST(NULL AS bigint) FROM m"
     )
-    for condition, _params in wanted.values():
-        sql += f" UNION ALL SELECT CAST(%s AS text), (SELECT count(*) FROM {TABLE} r WHERE {condition})"
-    extra = [p for key, (_sql, params) in wanted.items() for p in (key, *params)]
+    page = []
+    if order_sql is not None:
+        numbered = f", {nth} AS nth" if nth else ""
+        sql += (
+            # Numbered after the page's top-N sort, in the order it gives.
+            f" UNION ALL SELECT '#page', p.sal_id, ROW_NUMBER() OVER () FROM (SELECT q.sal_id FROM "
+            f"(SELECT m.sal_id, m.name, m.score{numbered} FROM m WHERE {every}) q "
+            f"ORDER BY {order_sql} LIMIT %s OFFSET %s) p"
+        )
+        page = [limit, offset]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [p for _, params in columns for p in params] + base_params + extra)
-        return {key: int(count or 0) for key, count in cursor.fetchall()}
+        cursor.execute(sql, [p for _, params in columns for p in params] + base_params + page)
+        rows = cursor.fetchall()
+    counts = {key: int(count or 0) for key, count, n in rows if n is None}
+    ids = [sal_id for _key, sal_id, _n in sorted((row for row in rows if row[2] is not None), key=lambda row: row[2])]
+    return counts, ids
