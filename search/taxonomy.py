@@ -19,6 +19,7 @@ class Taxonomy:
     codes: dict[int, str] = field(default_factory=dict)  # every category, public or not
     names: dict[int, str] = field(default_factory=dict)  # name and short name, for `named`
     _words: dict[int, list[str]] | None = None
+    _named: dict[tuple[str, ...], frozenset[int]] = field(default_factory=dict)  # asked before (a few per query)
 
     @classmethod
     def load(cls) -> Taxonomy:
@@ -43,15 +44,20 @@ class Taxonomy:
     def named(self, words: list[str]) -> set[int]:
         """Categories whose name has, for every word, a lemma that starts with it: the kinds of help a query
         names («беременность» → «Беременность и рождение ребёнка»). Both engines rank them above the description."""
-        if self._words is None:
-            from .text import lemmas
+        key = tuple(words)
+        if key not in self._named:
+            if len(self._named) > 10_000:  # the taxonomy is reloaded every few minutes; never a random query's heap
+                self._named.clear()
+            if self._words is None:
+                from .text import lemmas
 
-            self._words = {pk: lemmas(name) for pk, name in self.names.items()}
-        return {
-            pk
-            for pk, name_words in self._words.items()
-            if words and all(any(word.startswith(prefix) for word in name_words) for prefix in words)
-        }
+                self._words = {pk: lemmas(name) for pk, name in self.names.items()}
+            self._named[key] = frozenset(
+                pk
+                for pk, name_words in self._words.items()
+                if words and all(any(word.startswith(prefix) for word in name_words) for prefix in words)
+            )
+        return set(self._named[key])
 
     def descendants(self, roots) -> set[int]:
         """As `directory.selectors.category_descendant_ids`: children, and for a kind the groups naming it."""

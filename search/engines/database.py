@@ -380,7 +380,7 @@ class DatabaseEngine:
             if words is not None and sort != "name":
                 words.count_words(word_counts())
             if near is not None and near.radius_km:
-                base = _and(base, within(near, base))
+                base = within(near, base)  # the rows themselves: their words are not matched again
             if sort != "distance" or near is None:
                 order = self._order(
                     words if sort != "name" else None, once_per_service(filterset.form.cleaned_data, near)
