@@ -265,21 +265,34 @@ MEDIA_ORIGINS = (
     else []
 )
 
-# Cache and sessions: in Redis when REDIS_URL is set (several app servers share them, so any server can answer
-# any request), in the process otherwise (one server, the embedded default).
+# Cache: in Redis when REDIS_URL is set (several app servers share it), in the process otherwise (one server, the
+# embedded default). The site outlives Redis (website/cache.py): a call gives up after REDIS_TIMEOUT_SECONDS (to
+# connect, and to read or write), Redis unreachable is an empty cache that keeps nothing, and it is not asked again
+# for REDIS_RETRY_SECONDS.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds a call to Redis may take to connect, and then to each read or write.
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 2)
+# After a failed call the process does not ask Redis again for this many seconds (one call then tries).
+REDIS_RETRY_SECONDS = env_float("REDIS_RETRY_SECONDS", 10)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "website.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "families"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "retry_seconds": REDIS_RETRY_SECONDS,
+            },
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, with or without Redis: every app server reads them, they survive a restart of
+# either, and a sign-in keeps working while Redis is down (a workspace request writes its session anyway, to track
+# the idle time, so a cache in front of it would save one read by primary key).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # E-mail
 EMAIL_BACKEND = os.environ.get(
