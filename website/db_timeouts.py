@@ -3,7 +3,9 @@
 `database_settings()` turns a DATABASE_URL into the settings of one alias:
 
 - PostgreSQL: `connect_timeout` (a host that accepts the connection and never answers makes the request fail after
-  it, with the 503 page of website/errors.py, instead of hanging past gunicorn's timeout), a statement timeout for
+  it, with the 503 page of website/errors.py, instead of hanging past gunicorn's timeout; for the same time after
+  such an attempt the process fails at once instead of waiting again: website/db_backends/postgresql/base.py), a
+  statement timeout for
   every statement (`options=-c statement_timeout=…`: a query that runs longer is cancelled by the server, the
   request gets the same 503 page), `tcp_user_timeout` and TCP keepalives (a host that vanishes under an open
   connection is noticed, not waited for);
@@ -39,6 +41,8 @@ def database_settings(
     options = config.setdefault("OPTIONS", {})
     engine = config["ENGINE"]
     if engine.endswith("postgresql"):
+        # Django's backend, which after a timed-out attempt does not wait for the same server again at once.
+        config["ENGINE"] = "website.db_backends.postgresql"
         options.setdefault("connect_timeout", max(1, round(connect_timeout)))
         startup = f"-c statement_timeout={milliseconds(statement_timeout)}"
         # Options of the URL itself (`?options=…`) come last: they win over ours.

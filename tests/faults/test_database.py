@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from website import errors
 from website.db_timeouts import database_settings, long_statements
 
-from .blackhole import blackhole
+from .blackhole import BlackHole, blackhole
 
 CONNECT_TIMEOUT = 2  # libpq's smallest
 MARGIN = 3  # the rest of the request on a busy machine
@@ -34,7 +34,7 @@ def bounds(**overrides) -> dict:
 @contextlib.contextmanager
 def database_at(url: str, alias: str = "default", **overrides):
     """`alias` of this thread points at `url` (settings made by website.db_timeouts) for the block."""
-    config = connections.configure_settings({alias: database_settings(url, **bounds(**overrides))})[alias]
+    config = connections.configure_settings({"default": database_settings(url, **bounds(**overrides))})["default"]
     from django.db.utils import load_backend
 
     replacement = load_backend(config["ENGINE"]).DatabaseWrapper(config, alias)
@@ -87,6 +87,24 @@ def test_readyz_says_down_within_one_connect_timeout(silent_hole):
     assert body["checks"]["cache"]["status"] == "ok"
 
 
+def test_after_a_timed_out_attempt_the_process_does_not_wait_for_that_server_again_at_once(django_db_blocker):
+    """website/db_backends/postgresql: for DB_CONNECT_TIMEOUT_SECONDS after a timeout, requests fail at once (the
+    same 503 page) instead of each waiting the full timeout again."""
+    with BlackHole() as hole, django_db_blocker.unblock():
+        host, port = hole.address
+        with database_at(f"postgres://families@{host}:{port}/families", connect_timeout=CONNECT_TIMEOUT):
+            client = Client(raise_request_exception=False)
+            first, first_seconds = timed(lambda: client.get("/services/"))
+            second, second_seconds = timed(lambda: client.get("/"))
+            ready, ready_seconds = timed(lambda: client.get("/readyz"))
+    assert first.status_code == second.status_code == ready.status_code == 503
+    assert CONNECT_TIMEOUT - 0.5 <= first_seconds < CONNECT_TIMEOUT + MARGIN, first_seconds
+    assert second_seconds < CONNECT_TIMEOUT - 0.5 and ready_seconds < CONNECT_TIMEOUT - 0.5
+    assert "Сервис временно недоступен" in second.content.decode()
+    assert ready.json()["checks"]["database"]["status"] == "down"
+    assert hole.accepted == 1
+
+
 def test_a_command_against_a_database_that_never_answers_ends_with_an_error(tmp_path):
     """The bound comes from the environment (DB_CONNECT_TIMEOUT_SECONDS) in a process of its own."""
     from tests.reliability.scratch import manage
@@ -136,7 +154,7 @@ def current_timeout(alias: str) -> str:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_long_statement_is_cancelled_and_long_statements_lets_it_finish():
     postgresql_only()
     own = connection.settings_dict

@@ -34,7 +34,7 @@ def database_access(django_db_blocker):
 @contextlib.contextmanager
 def own_connection(config: dict, alias: str):
     """`alias` in this thread is a connection of its own to the file (as each gunicorn thread has)."""
-    config = connections.configure_settings({alias: config})[alias]
+    config = connections.configure_settings({"default": config})["default"]
     wrapper = load_backend(config["ENGINE"]).DatabaseWrapper(config, alias)
     connections[alias] = wrapper
     try:
