@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -270,8 +271,15 @@ def send_digests(today: datetime.date | None = None) -> int:
 # -- Delivery --------------------------------------------------------------------------------------------------
 
 
+# The server refused this one message (its recipient, its sender, its data): the next message may still go.
+# Any other failure — no connection, a timeout (EMAIL_TIMEOUT), a dropped connection — is the server's: the run
+# stops there and the rest of the outbox waits, untouched, for the next run.
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
 def deliver_due(now: datetime.datetime | None = None) -> dict:
-    """Send every due message of the outbox; a failure waits 1, 2, 4… minutes (at most 6 hours) and tries again."""
+    """Send every due message of the outbox; a failure waits 1, 2, 4… minutes (at most 6 hours) and tries again.
+    A server that does not answer costs one EMAIL_TIMEOUT per run, not one per message (`MESSAGE_REFUSED`)."""
     now = now or timezone.now()
     result = {"sent": 0, "failed": 0}
     due = OutgoingEmail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=now).order_by("next_attempt_at")
@@ -288,6 +296,11 @@ def deliver_due(now: datetime.datetime | None = None) -> dict:
                 message.next_attempt_at = now + min(timedelta(minutes=2 ** (message.attempts - 1)), MAX_BACKOFF)
                 message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
                 result["failed"] += 1
+                if not isinstance(exc, MESSAGE_REFUSED):
+                    logger.warning(
+                        "Mail server unavailable (%s): delivery stops until the next run", type(exc).__name__
+                    )
+                    break
             else:
                 message.attempts += 1
                 message.sent_at = timezone.now()

@@ -27,6 +27,9 @@ from urllib.parse import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from website.db_router import report_database
+from website.db_timeouts import long_statements
+
 from . import profiles
 from .codes import CaseStatus, MeasureStatus, ProgrammeStatus
 from .disclosure import COMPLEMENTARY, PRIMARY, SMALL_CELL, Count, Disclosure, Hidden, Rate, Stat, shown
@@ -1200,6 +1203,7 @@ def unmet_need(start: datetime.date, end: datetime.date) -> list[dict]:
 # -- The report -------------------------------------------------------------------------------------------------
 
 
+@long_statements(using=report_database)  # a period's whole history: longer than a web request's statements
 def build_report(period: Period) -> dict:
     """The report of a period, resolved: every count is a number, «<5» or «…», every rate a number or None."""
     data = ReportData(period)

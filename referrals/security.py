@@ -96,7 +96,7 @@ def _connect_deactivation():
 
 def end_all_sessions(user) -> int:
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    # Through the session engine, wherever it keeps sessions (the database, or Redis when REDIS_URL is set).
+    # Through the session engine, wherever it keeps sessions (the database: website/settings.py SESSION_ENGINE).
     store = import_module(settings.SESSION_ENGINE).SessionStore
     for key in keys:
         store(session_key=key).delete()

@@ -3,7 +3,9 @@ kept in the process instead of read on every page.
 
 A kept value lives until the public page cache's generation (website/page_cache.py) moves — every edit of the
 pages, settings, snippets and the databank bumps it — and never longer than `SECONDS`: without a shared cache each
-process has its own generation, so an edit made in another process shows here within that time.
+process has its own generation, so an edit made in another process shows here within that time. While the shared
+cache cannot be read (Redis unreachable), the generation is one nothing was kept under: every value is loaded from
+the database on every call, since an edit made meanwhile could not say so.
 """
 
 from __future__ import annotations

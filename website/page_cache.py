@@ -24,6 +24,11 @@ page and by every save or delete of the other content that public pages show (we
 and by `search.sync` after every write of the databank — row by row, in the imports or in bulk — together with
 the search table and the re-index.
 
+Redis unreachable (website/cache.py): pages are neither read from nor written to the cache, every page is
+rendered from the database; `current_generation()` then answers a generation nothing was kept under, so the values
+kept in the processes are read from the database too; a bump that could not be written is made when Redis answers
+again.
+
 HTTP caching: a cacheable response carries `Cache-Control: public, no-cache` (browsers and proxies may keep it
 but must revalidate) and an `ETag`; a revalidation with a matching `If-None-Match` gets a 304 from the cache.
 """
@@ -31,6 +36,7 @@ but must revalidate) and an `ETag`; a revalidation with a matching `If-None-Matc
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 
 from django.conf import settings
@@ -41,6 +47,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from .accessibility import COOKIE as A11Y_COOKIE
+from .cache import reachable
 from .kiosk.preferences import DEVICE_COOKIE, PREFERENCE_COOKIES
 
 GENERATION_KEY = "public-page-cache:generation"
@@ -67,16 +74,47 @@ def seconds() -> int:
     return max(0, int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0) or 0))
 
 
+# Generations handed out while the cache cannot be read: negative, each used once, so nothing kept under one of
+# them is ever trusted again (website/kept.py, the search engine's kept counts).
+_unreadable = itertools.count(-1, -1)
+# A bump this process could not write (Redis unreachable): made as soon as the cache answers again, so that a page
+# cached before the outage does not outlive an edit made during it.
+_bump_lost = False
+
+
 def current_generation() -> int:
-    return int(cache.get(GENERATION_KEY) or 0)
+    """The generation of the cached pages and of the values kept in the process. When the cache cannot be read
+    (Redis unreachable, website/cache.py) a generation nothing was ever kept under: every kept value is read again
+    from the database, as if just edited."""
+    return _generation(cache.get(GENERATION_KEY))
+
+
+def _generation(value) -> int:
+    global _bump_lost
+    if not reachable(cache):
+        return next(_unreadable)
+    if _bump_lost:
+        _bump_lost = False
+        _increment()
+        if not reachable(cache):
+            return next(_unreadable)
+        value = cache.get(GENERATION_KEY)
+    return int(value or 0)
 
 
 def _increment() -> None:
+    global _bump_lost
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no counter yet (or evicted): start one above anything an entry may hold
         cache.add(GENERATION_KEY, 1, timeout=None)
-        cache.incr(GENERATION_KEY)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            if reachable(cache):
+                raise
+    if not reachable(cache):
+        _bump_lost = True
 
 
 def bump(**kwargs) -> None:
@@ -186,7 +224,9 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         key = cache_key(request)
         found = cache.get_many([GENERATION_KEY, key])
-        generation = int(found.get(GENERATION_KEY) or 0)
+        if not reachable(cache):  # Redis unreachable: the page from the database, nothing stored
+            return self.get_response(request)
+        generation = _generation(found.get(GENERATION_KEY))
         entry = found.get(key)
         if entry is not None and entry.get("generation") == generation:
             return _replay(request, entry)

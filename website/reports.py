@@ -6,6 +6,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from .db_router import report_database
+from .db_timeouts import long_statements
 from .models import MeasurePage
 
 
@@ -42,3 +43,11 @@ class OverdueMeasuresView(ReportView):
 
     def get_queryset(self):
         return overdue_measures()
+
+    def dispatch(self, request, *args, **kwargs):
+        # A report: its statements may run longer than a web request's (rendered here, inside the bound).
+        with long_statements(using=report_database):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response

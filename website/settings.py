@@ -8,11 +8,12 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from website.db_timeouts import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,6 +32,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -140,21 +146,34 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "website.wsgi.application"
 
-# Database: SQLite file by default, PostgreSQL (psycopg 3) whenever DATABASE_URL points to it.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+# Database: SQLite file by default, PostgreSQL (psycopg 3) whenever DATABASE_URL points to it. Every call is bounded
+# (website/db_timeouts.py).
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# Seconds a connection is kept open for the next request (it is checked before reuse).
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
+# PostgreSQL: a server that has not completed the connection after this many seconds (down, or accepting and never
+# answering) fails the request with the Russian 503 page and Retry-After instead of hanging it.
+DB_CONNECT_TIMEOUT_SECONDS = env_float("DB_CONNECT_TIMEOUT_SECONDS", 5)
+# PostgreSQL cancels any statement that runs longer (the request answers the 503 page); see the next one.
+DB_STATEMENT_TIMEOUT_SECONDS = env_float("DB_STATEMENT_TIMEOUT_SECONDS", 15)
+# The statement timeout of the code that says it needs longer (website.db_timeouts.long_statements): the HSDS and
+# spreadsheet imports, the coordinator's reports, the admin's reports, `migrate`.
+DB_LONG_STATEMENT_TIMEOUT_SECONDS = env_float("DB_LONG_STATEMENT_TIMEOUT_SECONDS", 600)
+# SQLite (WAL, immediate transactions): how long a write waits for another connection's write transaction (an
+# import, the worker) before «database is locked».
+SQLITE_BUSY_TIMEOUT_SECONDS = env_float("SQLITE_BUSY_TIMEOUT_SECONDS", 30)
+DATABASE_BOUNDS = {
+    "conn_max_age": DB_CONN_MAX_AGE,
+    "connect_timeout": DB_CONNECT_TIMEOUT_SECONDS,
+    "statement_timeout": DB_STATEMENT_TIMEOUT_SECONDS,
+    "sqlite_timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
 }
+DATABASES = {"default": database_settings(DATABASE_URL, **DATABASE_BOUNDS)}
 # A read replica of it (PostgreSQL streaming replication) for the coordinator's reports: only the code in
 # website.db_router.reads_from_replica() reads there; writes and everything else stay on the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-    )
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL, **DATABASE_BOUNDS)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["website.db_router.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -246,21 +265,34 @@ MEDIA_ORIGINS = (
     else []
 )
 
-# Cache and sessions: in Redis when REDIS_URL is set (several app servers share them, so any server can answer
-# any request), in the process otherwise (one server, the embedded default).
+# Cache: in Redis when REDIS_URL is set (several app servers share it), in the process otherwise (one server, the
+# embedded default). The site outlives Redis (website/cache.py): a call gives up after REDIS_TIMEOUT_SECONDS (to
+# connect, and to read or write), Redis unreachable is an empty cache that keeps nothing, and it is not asked again
+# for REDIS_RETRY_SECONDS.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds a call to Redis may take to connect, and then to each read or write.
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 2)
+# After a failed call the process does not ask Redis again for this many seconds (one call then tries).
+REDIS_RETRY_SECONDS = env_float("REDIS_RETRY_SECONDS", 10)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "website.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "families"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "retry_seconds": REDIS_RETRY_SECONDS,
+            },
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, with or without Redis: every app server reads them, they survive a restart of
+# either, and a sign-in keeps working while Redis is down (a workspace request writes its session anyway, to track
+# the idle time, so a cache in front of it would save one read by primary key).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # E-mail
 EMAIL_BACKEND = os.environ.get(
@@ -273,6 +305,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# An SMTP server that accepts and never answers: each connection, read and write gives up after this many seconds
+# (the message stays in the outbox for the next attempt: referrals/notifications.py).
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT_SECONDS", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,8 +1,8 @@
 """The configuration reference in docs/operations.md, generated from the code that reads the environment.
 
-Every `os.environ.get("NAME", default)`, `os.getenv(...)` and `env_bool / env_int / env_list("NAME", default)` in
-the scanned files becomes a row: the variable, its default as written in the code, the setting it feeds and the
-comment above it. `manage.py settings_reference --write` rewrites the section between the markers;
+Every `os.environ.get("NAME", default)`, `os.getenv(...)` and `env_bool / env_int / env_float / env_list("NAME",
+default)` in the scanned files becomes a row: the variable, its default as written in the code, the setting it
+feeds and the comment above it. `manage.py settings_reference --write` rewrites the section between the markers;
 tests/website/test_settings_reference.py fails when the document and the code disagree, so it cannot drift.
 """
 
@@ -30,7 +30,7 @@ class Variable:
 def _is_reader(call: ast.Call) -> bool:
     func = call.func
     if isinstance(func, ast.Name):
-        return func.id in {"env_bool", "env_int", "env_list"}
+        return func.id in {"env_bool", "env_int", "env_float", "env_list"}
     if isinstance(func, ast.Attribute) and func.attr in {"get", "getenv"}:
         owner = func.value
         return (isinstance(owner, ast.Attribute) and owner.attr == "environ") or (

@@ -44,6 +44,7 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
+from website.db_timeouts import long_statements
 
 from . import mapping as m
 
@@ -163,7 +164,8 @@ class Importer:
     # ------------------------------------------------------------ driver
 
     def run(self) -> Report:
-        with translation.override("ru"), transaction.atomic():
+        # A whole package in one transaction: its bulk statements may run longer than a web request's.
+        with translation.override("ru"), long_statements(), transaction.atomic():
             self.index()
             self.preload()
             self.each("taxonomy_term", self.taxonomy_term, ordered=self._parents_first())

@@ -21,6 +21,7 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from directory.models import Location, Organization, Phone, Service, ServiceAtLocation
 from search import sync
+from website.db_timeouts import long_statements
 
 from .models import SpreadsheetImport
 from .parse import Table, read_table
@@ -270,7 +271,8 @@ def import_commit(*, record: SpreadsheetImport, mode: str, user) -> tuple[Spread
     The record is locked for the whole commit, so two editors pressing «Загрузить» at once write it once.
     """
     started = perf_counter()
-    with transaction.atomic():
+    # Thousands of rows in one transaction: its bulk statements may run longer than a web request's.
+    with long_statements(), transaction.atomic():
         record = SpreadsheetImport.objects.select_for_update().get(pk=record.pk)
         if not record.can_commit:
             raise ValidationError("Этот импорт уже завершён: загрузите файл заново.")
@@ -299,7 +301,7 @@ def import_commit(*, record: SpreadsheetImport, mode: str, user) -> tuple[Spread
 def import_roll_back(*, record: SpreadsheetImport, user) -> SpreadsheetImport:
     """Delete what the import created and restore what it updated; refuses if something protects a record."""
     try:
-        with transaction.atomic():
+        with long_statements(), transaction.atomic():
             record = SpreadsheetImport.objects.select_for_update().get(pk=record.pk)
             if not record.can_roll_back:
                 raise ValidationError("Отменить можно только загруженный импорт, который ещё не отменён.")

@@ -155,7 +155,7 @@ def run_and_restart(env: dict) -> None:
         status, _headers, body = coordinator.request("/readyz")
         assert json.loads(body)["checks"]["replica"]["status"] == "ok", body
 
-    # A new app server process (the old one is gone, and its memory with it): the session is in Redis.
+    # A new app server process (the old one is gone, and its memory with it): the session is in the database.
     with gunicorn(env) as (_process, base):
         coordinator.base = base
         status, headers, page = coordinator.request("/cabinet/figures/")
