@@ -14,6 +14,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo_pages()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_through_the_purge_path():
+    """A transactional test ends with Django's flush: TRUNCATE on PostgreSQL (no row trigger fires), but
+    `DELETE FROM` every table on SQLite, which the evidence triggers (referrals/evidence.py) refuse. The test
+    suite's flush — and nothing else — runs inside `evidence.purging()`, within the flush's own transaction;
+    `manage.py flush` outside the tests stays refused on SQLite."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from referrals import evidence
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with evidence.purging(self.connection.alias):
+            original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
 @pytest.fixture
 def admin_user(db, django_user_model):
     return django_user_model.objects.create_superuser("editor", "editor@example.ru", "correct-horse-battery")
