@@ -20,19 +20,25 @@ def flush_through_the_purge_path():
     `DELETE FROM` every table on SQLite, which the evidence triggers (referrals/evidence.py) refuse. The test
     suite's flush — and nothing else — runs inside `evidence.purging()`, within the flush's own transaction;
     `manage.py flush` outside the tests stays refused on SQLite."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connections
 
     from referrals import evidence
 
-    original = DatabaseOperations.execute_sql_flush
+    operations = {type(connection.ops) for connection in connections.all() if connection.vendor == "sqlite"}
+    originals = {cls: cls.execute_sql_flush for cls in operations}
 
-    def execute_sql_flush(self, sql_list):
-        with evidence.purging(self.connection.alias):
-            original(self, sql_list)
+    def through_purge(original):
+        def execute_sql_flush(self, sql_list):
+            with evidence.purging(self.connection.alias):
+                original(self, sql_list)
 
-    DatabaseOperations.execute_sql_flush = execute_sql_flush
+        return execute_sql_flush
+
+    for cls, original in originals.items():
+        cls.execute_sql_flush = through_purge(original)
     yield
-    DatabaseOperations.execute_sql_flush = original
+    for cls, original in originals.items():
+        cls.execute_sql_flush = original
 
 
 @pytest.fixture
