@@ -8,6 +8,9 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import security
+        from django.db.models.signals import post_migrate
+
+        from . import evidence, security
 
         security.connect()
+        post_migrate.connect(evidence.reinstall_after_migrate, sender=self, dispatch_uid="referrals.evidence")

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     PARTNER_SPECIALIST = "partner_specialist", _("исполнитель")
     COORDINATOR = "coordinator", _("координатор межведомственной рабочей группы")
     ADMIN = "admin", _("администратор")
+    # Reads the access log and the security events of the whole network (every opening is itself logged).
+    AUDITOR = "auditor", _("аудитор сети")
 
 
 class CaseGround(models.TextChoices):

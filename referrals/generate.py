@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from directory.models import Category, Municipality, Organization, Service
 
-from . import profiles
+from . import evidence, profiles
 from .clocks import add_working_days
 from .codes import (
     CaseGround,
@@ -56,6 +56,7 @@ from .models import (
     Referral,
     ReferralEvent,
 )
+from .security import record
 from .states import CLOSED_STATES, State
 
 USER_PREFIX = "gen-"
@@ -167,7 +168,8 @@ def clear() -> dict[str, int]:
     referrals = Referral.objects.filter(case__in=cases).values("pk")
     users = get_user_model().objects.filter(username__startswith=USER_PREFIX)
     deleted = {}
-    with transaction.atomic():
+    # Generated events and log rows are evidence tables too: removed through the one allowed path, and recorded.
+    with evidence.purging():
         steps = [
             ("events", ReferralEvent.objects.filter(referral__in=referrals)),
             ("messages", Message.objects.filter(referral__in=referrals)),
@@ -188,6 +190,11 @@ def clear() -> dict[str, int]:
         for name, queryset in steps:
             deleted[name] = queryset._raw_delete(queryset.db)
         deleted["users"] = users.delete()[0] if users.exists() else 0
+        if any(deleted.values()):
+            summary = ", ".join(f"{name} {count}" for name, count in deleted.items() if count)
+            record(
+                "evidence_purge", username="generate_referrals", detail=f"--clear, сгенерированные данные: {summary}"
+            )
     return deleted
 
 

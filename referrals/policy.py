@@ -8,7 +8,8 @@ Views, querysets, exports and services ask here; no other module decides access.
 
 Sides: the *case side* is the organisation that supports the family (its curator, its head); the *partner
 side* is the organisation a referral is addressed to (its intake, its head, the assigned specialist).
-Coordinators see aggregated figures only; administrators manage users and read the access log, never cases.
+Coordinators see aggregated figures only; administrators manage users and read their organisation's access log
+and security events, never cases. The whole network's log is for the network auditor alone.
 """
 
 from __future__ import annotations
@@ -287,8 +288,11 @@ RULES = {
     "referral.attachment": _referral_unlocked,
     # Organisation-wide
     "helprequests.view": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
-    "securitylog.view": lambda user, obj=None: has_role(user, Role.ADMIN),
-    "accesslog.view": lambda user, obj=None: has_role(user, Role.HEAD, Role.ADMIN),
+    # The access log and the security events: heads and administrators those of their organisation, the network
+    # auditor the whole network's, on a page of its own whose every opening is a SecurityEvent.
+    "securitylog.view": lambda user, obj=None: has_role(user, Role.ADMIN, Role.AUDITOR),
+    "accesslog.view": lambda user, obj=None: has_role(user, Role.HEAD, Role.ADMIN, Role.AUDITOR),
+    "accesslog.network": lambda user, obj=None: has_role(user, Role.AUDITOR),
     "reports.view": lambda user, obj=None: has_role(user, Role.COORDINATOR, Role.HEAD, Role.ADMIN),
     "partner.inbox": lambda user, obj=None: has_role(user, Role.PARTNER_INTAKE, Role.PARTNER_SPECIALIST, Role.HEAD),
     "curator.desk": lambda user, obj=None: has_role(user, Role.CURATOR, Role.HEAD),
@@ -305,6 +309,7 @@ WORKSPACE_RULES = (
     "registers.view",
     "reports.view",
     "accesslog.view",
+    "accesslog.network",
     "securitylog.view",
 )
 
@@ -348,14 +353,38 @@ def help_requests_for(user):
     return HelpRequest.objects.filter(organization_id__in=orgs_with(user, Role.CURATOR, Role.HEAD))
 
 
-def access_log_scope(user):
-    """Access-log rows a head may read: those about their organisation's cases or by their staff."""
+LOG_ROLES = (Role.HEAD, Role.ADMIN, Role.AUDITOR)
+
+
+def access_log_scope(user, *, network: bool = False):
+    """Access-log rows a user may read. A head or an administrator: those of their organisation — read by its
+    staff acting for it, or about its cases; another organisation's rows never, whatever the role. The whole
+    network's rows only in the network view, and only for the network auditor."""
     from .models import AccessLog
 
-    if has_role(user, Role.ADMIN):
-        return AccessLog.objects.all()
-    head_orgs = orgs_with(user, Role.HEAD)
-    return AccessLog.objects.filter(Q(organization_id__in=head_orgs) | Q(case__organization_id__in=head_orgs))
+    if network:
+        return AccessLog.objects.all() if can(user, "accesslog.network") else AccessLog.objects.none()
+    if not can(user, "accesslog.view"):
+        return AccessLog.objects.none()
+    orgs = orgs_with(user, *LOG_ROLES)
+    return AccessLog.objects.filter(Q(organization_id__in=orgs) | Q(case__organization_id__in=orgs))
+
+
+def security_events_scope(user, *, network: bool = False):
+    """Security events a user may read: an administrator those of the people of their organisation (any
+    membership, past or present: as the user, as the one who acted, or by username when the account is gone);
+    the network auditor, in the network view, all of them."""
+    from django.contrib.auth import get_user_model
+
+    from .models import SecurityEvent
+
+    if network:
+        return SecurityEvent.objects.all() if can(user, "accesslog.network") else SecurityEvent.objects.none()
+    if not can(user, "securitylog.view"):
+        return SecurityEvent.objects.none()
+    people = Membership.objects.filter(organization_id__in=orgs_with(user, Role.ADMIN, Role.AUDITOR)).values("user_id")
+    usernames = get_user_model().objects.filter(pk__in=people).values("username")
+    return SecurityEvent.objects.filter(Q(user_id__in=people) | Q(actor_id__in=people) | Q(username__in=usernames))
 
 
 def register_cases(user):

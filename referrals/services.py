@@ -723,8 +723,13 @@ ANONYMISED = "обезличено"
 
 
 def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) -> list[str]:
-    """Anonymise closed cases past retention and write one destruction record (акт) per case."""
+    """Anonymise closed cases past retention and write one destruction record (акт) per case.
+
+    The one path allowed to change the evidence tables (referrals/evidence.py): the free text of the case's
+    referral events goes too. Each case is purged in its own transaction, which also writes a SecurityEvent."""
+    from . import evidence
     from .models import AccessLog, DestructionRecord
+    from .security import record
 
     cutoff = timezone.localdate() - timedelta(days=older_than_days)
     cases = FamilyCase.objects.filter(
@@ -736,7 +741,7 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
         done.append(reference)
         if dry_run:
             continue
-        with transaction.atomic():
+        with evidence.purging():
             case = FamilyCase.objects.select_for_update().get(pk=case.pk)
             members = case.members.count()
             attachments = Attachment.objects.filter(referral__case=case)
@@ -750,11 +755,12 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
                 }
                 for row in AccessLog.objects.filter(case=case).order_by("at")
             ]
+            events = ReferralEvent.objects.filter(referral__case=case).exclude(note="")
             what = (
                 f"ФИО, даты рождения, телефоны и адреса членов семьи ({members}); адрес и описание ситуации; "
                 f"ФИО подписавших согласия и сканы согласий ({case.consents.count()}); описания в направлениях "
                 f"({case.referrals.count()}); сообщения ({Message.objects.filter(referral__case=case).count()}); "
-                f"вложения ({attachments.count()})."
+                f"вложения ({attachments.count()}); примечания в истории направлений ({events.count()})."
             )
             case.members.update(full_name=ANONYMISED, birth_date=None, phone="", phone_hash="", address="")
             case.consents.update(signed_by=ANONYMISED, document_data=None, document_type="")
@@ -770,13 +776,43 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
             case.post_support_notes.update(note=ANONYMISED)
             case.agenda_items.update(conclusion="")
             Message.objects.filter(referral__case=case).update(body=ANONYMISED)
+            events.update(note=ANONYMISED)
             attachments.delete()
             case.address = ""
             case.narrative = ""
             case.anonymised_at = timezone.now()
             case.save(update_fields=["address", "narrative", "anonymised_at"])
             DestructionRecord.objects.create(case_reference=reference, destroyed_by=by, what=what, log_extract=extract)
+            record("evidence_purge", username=by, detail=f"purge_closed_cases: обезличен случай {reference}")
     return done
+
+
+def purge_old_logs(*, older_than_days: int, by: str, dry_run: bool = False) -> dict[str, int]:
+    """Delete access-log rows and security events older than the given age (the logs' own retention period).
+
+    Only through `purge_closed_cases --logs-older-than`; the deletion is itself recorded as a SecurityEvent."""
+    from . import evidence
+    from .models import AccessLog, SecurityEvent
+    from .security import record
+
+    before = timezone.now() - timedelta(days=older_than_days)
+    old = {
+        "access_log": AccessLog.objects.filter(at__lt=before),
+        "security_events": SecurityEvent.objects.filter(at__lt=before),
+    }
+    if dry_run:
+        return {name: rows.count() for name, rows in old.items()}
+    with evidence.purging():
+        counts = {name: rows.delete()[0] for name, rows in old.items()}
+        record(
+            "evidence_purge",
+            username=by,
+            detail=(
+                f"purge_closed_cases: удалены записи старше {before:%d.%m.%Y}: журнал доступа — "
+                f"{counts['access_log']}, события безопасности — {counts['security_events']}"
+            ),
+        )
+    return counts
 
 
 # -- Family feedback -------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ urlpatterns = [
     path("requests/", views.help_requests, name="help_requests"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("access-log/", views.access_log, name="access_log"),
+    path("access-log/network/", views.access_log_network, name="access_log_network"),
     path("figures/", views.figures, name="figures"),
     path("", include(consilium_urls)),
     path("", include(document_urls)),

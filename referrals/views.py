@@ -833,14 +833,29 @@ def inbox(request):
 
 @workspace_view
 def access_log(request):
+    """The access log of the user's organisation (and its security events, for its administrator)."""
     require(request.user, "accesslog.view")
     rows = policy.access_log_scope(request.user).select_related("organization", "case")[:500]
     events = None
     if policy.can(request.user, "securitylog.view"):
-        from .models import SecurityEvent
+        events = policy.security_events_scope(request.user)[:200]
+    context = {"rows": rows, "events": events, "network": False}
+    return render(request, "referrals/access_log.html", context)
 
-        events = SecurityEvent.objects.all()[:200]
-    return render(request, "referrals/access_log.html", {"rows": rows, "events": events})
+
+@workspace_view
+def access_log_network(request):
+    """The whole network's access log and security events: the network auditor's, and every opening is logged."""
+    require(request.user, "accesslog.network")
+    from .security import record
+
+    record(
+        "network_log_view", user=request.user, detail="журнал доступа и события безопасности всей сети", request=request
+    )
+    rows = policy.access_log_scope(request.user, network=True).select_related("organization", "case")[:500]
+    events = policy.security_events_scope(request.user, network=True)[:200]
+    context = {"rows": rows, "events": events, "network": True}
+    return render(request, "referrals/access_log.html", context)
 
 
 @workspace_view

@@ -118,6 +118,8 @@ def network(db) -> Network:
         "other_intake": make_user("t-intake2", Role.PARTNER_INTAKE, other),
         "coordinator": make_user("t-coordinator", Role.COORDINATOR, support),
         "admin": make_user("t-admin", Role.ADMIN, support),
+        "partner_admin": make_user("t-admin2", Role.ADMIN, partner),
+        "auditor": make_user("t-auditor", Role.AUDITOR, support),
         "outsider": make_user("t-outsider"),
     }
     today = timezone.localdate()

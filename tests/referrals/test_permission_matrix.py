@@ -14,11 +14,23 @@ from django.utils import timezone
 
 from referrals import policy, procedure, services
 from referrals.crypto import encrypt_bytes
-from referrals.models import AccessLog, FamilyCase, Referral
+from referrals.models import AccessLog, FamilyCase, Referral, SecurityEvent
+from referrals.security import record
 
 from .conftest import ACCEPT, FAMILY_NAMES, FAMILY_PHONE, NARRATIVE, SEND, cabinet_login
 
-ROLES = ["curator", "other_curator", "head", "intake", "specialist", "other_intake", "coordinator", "admin", "outsider"]
+ROLES = [
+    "curator",
+    "other_curator",
+    "head",
+    "intake",
+    "specialist",
+    "other_intake",
+    "coordinator",
+    "admin",
+    "auditor",
+    "outsider",
+]
 CONSENT_STATES = ["present", "withdrawn", "expired"]
 CASE_SIDE = {"curator", "head"}
 WORKSPACE = set(ROLES) - {"outsider"}
@@ -226,7 +238,8 @@ URLS = [
     ("referrals:consilium_agenda_add", "get", "meeting", "consilium.edit", None, head_only),
     ("referrals:consilium_decide", "post", "agenda_item", "consilium.decide", {}, head_only),
     ("referrals:consilium_protocol", "get", "meeting", "consilium.print", None, head_only),
-    ("referrals:access_log", "get", None, "accesslog.view", None, lambda r, c: r in ("head", "admin")),
+    ("referrals:access_log", "get", None, "accesslog.view", None, lambda r, c: r in ("head", "admin", "auditor")),
+    ("referrals:access_log_network", "get", None, "accesslog.network", None, lambda r, c: r == "auditor"),
     (
         "referrals:help_requests",
         "get",
@@ -412,3 +425,86 @@ def test_unauthenticated_and_unverified_users_go_to_login(client, network):
     client.force_login(network.users["curator"])  # password only, no second factor
     response = client.get(url)
     assert response.status_code == 302 and response.url.startswith(reverse("referrals:login"))
+
+
+# -- The access log's scope: role × whose rows × organisation view / network view ------------------------------
+
+# Rows of three organisations (marked by their purpose) and security events of their people (marked by detail).
+LOG_ROWS = {"support": "log-support", "partner": "log-partner", "other": "log-other"}
+EVENTS = {"support": "event-support", "partner": "event-partner", "unknown": "event-unknown"}
+# The oracle, in plain terms: whose rows each role reads on its organisation's page; only the network auditor has
+# the network page, which shows everything.
+OWN_ROWS = {
+    # The support organisation reads what its staff read and what anyone read about its family.
+    "head": {"support", "partner"},
+    "admin": {"support", "partner"},
+    "auditor": {"support", "partner"},
+    # The partner's administrator: what the partner's staff read (about the support organisation's family too).
+    "partner_admin": {"partner"},
+}
+OWN_EVENTS = {"admin": {"support"}, "auditor": {"support"}, "partner_admin": {"partner"}}
+LOG_ROLES = [*OWN_ROWS, "curator", "intake", "other_intake", "coordinator", "outsider"]
+
+
+def write_log_rows(network):
+    users, case = network.users, network.case
+    services.log_access(
+        user=users["curator"],
+        obj=case,
+        case=case,
+        fields=["case.address"],
+        purpose=LOG_ROWS["support"],
+        organization_id=network.support.pk,
+    )
+    services.log_access(
+        user=users["intake"],
+        obj=case,
+        case=case,
+        fields=["member.full_name"],
+        purpose=LOG_ROWS["partner"],
+        organization_id=network.partner.pk,
+    )
+    services.log_access(
+        user=users["other_intake"],
+        obj=network.other_partner,
+        case=None,
+        fields=["helprequest.phone"],
+        purpose=LOG_ROWS["other"],
+        organization_id=network.other_partner.pk,
+    )
+    record("login", user=users["curator"], detail=EVENTS["support"])
+    record("login", user=users["intake"], detail=EVENTS["partner"])
+    record("login_failed", username="nobody-at-all", detail=EVENTS["unknown"])
+
+
+@pytest.mark.parametrize("role", LOG_ROLES)
+def test_access_log_scope_by_role_and_organisation(client, network, role):
+    write_log_rows(network)
+    user = network.users[role]
+    cabinet_login(client, user)
+
+    own = client.get(reverse("referrals:access_log"))
+    if role not in OWN_ROWS:
+        assert own.status_code == 403, role
+    else:
+        html = own.content.decode()
+        assert {org for org, marker in LOG_ROWS.items() if marker in html} == OWN_ROWS[role], role
+        assert {org for org, marker in EVENTS.items() if marker in html} == OWN_EVENTS.get(role, set()), role
+        assert policy.access_log_scope(user).filter(purpose=LOG_ROWS["other"]).count() == 0
+
+    before = SecurityEvent.objects.filter(kind="network_log_view").count()
+    network_page = client.get(reverse("referrals:access_log_network"))
+    opened = SecurityEvent.objects.filter(kind="network_log_view").count() - before
+    if role != "auditor":
+        assert network_page.status_code == 403 and opened == 0, role
+        assert not policy.access_log_scope(user, network=True).exists()
+        assert not policy.security_events_scope(user, network=True).exists()
+        return
+    html = network_page.content.decode()
+    assert all(marker in html for marker in LOG_ROWS.values())
+    assert all(marker in html for marker in EVENTS.values())
+    # Opening the network's log is itself a security event, which the network page shows next time.
+    assert opened == 1
+    event = SecurityEvent.objects.filter(kind="network_log_view").latest("id")
+    assert event.user == user and event.ip_address == "127.0.0.1"
+    assert "network_log_view" in client.get(reverse("referrals:access_log_network")).content.decode()

@@ -151,6 +151,7 @@ PAGES = [
     ("curator", "referrals:help_requests", "", 15),
     ("head", "referrals:access_log", "", 15),
     ("admin", "referrals:access_log", "", 15),
+    ("auditor", "referrals:access_log_network", "", 15),
     ("coordinator", "referrals:figures", "", 40),
 ]
 

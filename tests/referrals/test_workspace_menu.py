@@ -16,6 +16,7 @@ MENU = {
     "referrals:figures": "Показатели",
     "referrals:register_primary": "Журналы учёта",
     "referrals:access_log": "Журнал доступа",
+    "referrals:access_log_network": "Журнал сети",
 }
 
 
@@ -24,7 +25,7 @@ def menu_links(html: str) -> set[str]:
     return set(re.findall(r'href="([^"]+)"', nav))
 
 
-@pytest.mark.parametrize("role", ["curator", "head", "intake", "specialist", "coordinator", "admin"])
+@pytest.mark.parametrize("role", ["curator", "head", "intake", "specialist", "coordinator", "admin", "auditor"])
 def test_menu_shows_exactly_the_pages_the_user_may_open(client, network, role):
     cabinet_login(client, network.users[role])
     shown = menu_links(client.get(reverse("referrals:home")).content.decode())
