@@ -31,8 +31,16 @@ def profile_choices(code_list: str, *, blank: bool = False):
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+LOGIN_FAILED = _(
+    "Вход не выполнен: неверное имя пользователя, пароль или код подтверждения. "
+    "Если ошибка повторяется, обратитесь к администратору."
+)
+
+
 class LoginForm(AuthenticationForm):
-    """Password and a one-time code from the authenticator app, in one step. Both failures count for lockout."""
+    """Password and a one-time code from the authenticator app, in one step. Every failure — unknown user, wrong
+    password, wrong or throttled code, no second factor — gives the same message and the same page, and counts for
+    lockout (referrals/lockout.py); the security event says which it was."""
 
     otp_token = forms.CharField(
         label=_("Код из приложения-аутентификатора"),
@@ -40,12 +48,7 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _("Неверное имя пользователя или пароль."),
-        "invalid_token": _("Неверный или устаревший код подтверждения."),
-        "no_device": _("Для вас не настроен второй фактор входа. Обратитесь к администратору."),
-    }
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": LOGIN_FAILED, "inactive": LOGIN_FAILED}
 
     def clean_username(self):
         # AuthenticationForm sets max_length on the widget only: a longer name reached django-axes, whose
@@ -61,14 +64,18 @@ class LoginForm(AuthenticationForm):
         if user is None:  # a field is missing: its own error says so
             return self.cleaned_data
         token = (self.cleaned_data.get("otp_token") or "").strip().replace(" ", "")
-        if not any(True for _device in user.totpdevice_set.filter(confirmed=True)):
-            raise forms.ValidationError(self.error_messages["no_device"], code="no_device")
-        device = match_token(user, token) if token.isdigit() else None
+        has_device = any(True for _device in user.totpdevice_set.filter(confirmed=True))
+        device = match_token(user, token) if has_device and token.isdigit() else None
         if device is None:
+            # The password was right: the second factor failed. Said exactly as a wrong password is, and counted
+            # as a failure of the account (django-axes records it from this signal, from whatever address).
+            self.user_cache = None
             user_login_failed.send(
-                sender="referrals.forms", credentials={"username": user.get_username()}, request=self.request
+                sender="referrals.forms" if has_device else "referrals.forms.no_device",
+                credentials={"username": user.get_username()},
+                request=self.request,
             )
-            raise forms.ValidationError(self.error_messages["invalid_token"], code="invalid_token")
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         self.otp_device = device
         return self.cleaned_data
 

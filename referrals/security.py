@@ -6,6 +6,7 @@ deactivating a user ends every session of that user at once.
 
 from __future__ import annotations
 
+import ipaddress
 from importlib import import_module
 
 from django.conf import settings
@@ -17,6 +18,30 @@ from django.dispatch import receiver
 from .models import Membership, SecurityEvent, UserSession
 
 
+def _valid_address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request) -> str | None:
+    """The client's address. REMOTE_ADDR, unless the request came through a proxy this site trusts: then the last
+    X-Forwarded-For entry that no trusted proxy added (nginx appends its peer's address: $proxy_add_x_forwarded_for;
+    entries to its left are the client's own claim and never read). A request on gunicorn's unix socket has an empty
+    REMOTE_ADDR — only a local proxy can have sent it; TRUSTED_PROXY_ADDRESSES names proxies reached over TCP (a
+    balancer in front of nginx). Used for sign-in lockout, security events and the access log."""
+    remote = (request.META.get("REMOTE_ADDR") or "").strip()
+    chain = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
+    trusted = set(settings.TRUSTED_PROXY_ADDRESSES)
+    if remote and remote not in trusted:
+        return _valid_address(remote)
+    for entry in reversed(chain):
+        if entry not in trusted:
+            return _valid_address(entry)
+    return _valid_address(remote) if remote else None
+
+
 def record(kind: str, *, user=None, username: str = "", actor=None, detail: str = "", request=None) -> None:
     SecurityEvent.objects.create(
         kind=kind,
@@ -24,7 +49,7 @@ def record(kind: str, *, user=None, username: str = "", actor=None, detail: str 
         username=(username or (user.get_username() if user is not None else ""))[:150],
         actor=actor if getattr(actor, "pk", None) else None,
         detail=detail[:300],
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_address(request) if request is not None else None,
     )
 
 
@@ -43,9 +68,15 @@ def on_logout(sender, request, user, **kwargs):
         record("logout", user=user, request=request)
 
 
+LOGIN_FAILURE_DETAILS = {"referrals.forms": "второй фактор", "referrals.forms.no_device": "нет второго фактора"}
+
+
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    detail = "второй фактор" if sender == "referrals.forms" else "пароль"
+    if getattr(request, "login_refused_by_lockout", False):
+        detail = "вход заблокирован"  # refused before the password was checked (referrals.lockout)
+    else:
+        detail = LOGIN_FAILURE_DETAILS.get(sender, "пароль")
     record("login_failed", username=str(credentials.get("username", "")), request=request, detail=detail)
 
 

@@ -53,13 +53,14 @@ from .forms import (
     ReferralForm,
 )
 from .models import Attachment, Consent, NotificationPreference, Programme
+from .security import client_address
 from .states import ACTIONS, allowed_actions
 
 TRANSITION_FORMS = {"decline": DeclineForm, "complete": CompleteForm, "not_complete": NotCompleteForm}
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_address(request)  # behind nginx on gunicorn's unix socket REMOTE_ADDR is empty
 
 
 def workspace_view(view):

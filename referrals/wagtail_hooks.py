@@ -4,9 +4,10 @@ Family cases, consents and referrals are never registered here: they live in the
 """
 
 from django import forms
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -98,3 +99,25 @@ def region_profile_urls():
         path("region-profiles/import/", profile_admin.import_view, name="region_profile_import"),
         path("region-profiles/<int:pk>/export/", profile_admin.export_view, name="region_profile_export"),
     ]
+
+
+# -- Sign-in lockouts of the workspace: superusers unlock accounts and addresses (referrals/lockout.py) ---------
+
+
+@hooks.register("register_admin_urls")
+def lockout_urls():
+    from . import lockout_admin
+
+    return [path("cabinet-lockouts/", lockout_admin.lockouts_view, name="referrals_lockouts")]
+
+
+class SuperuserMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser
+
+
+@hooks.register("register_settings_menu_item")
+def lockout_menu_item():
+    return SuperuserMenuItem(
+        _("Блокировки входа в кабинет"), reverse("referrals_lockouts"), icon_name="lock", order=900
+    )

@@ -445,13 +445,24 @@ CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 5 * 365)
 # Support levels, caseload limits, code lists and deadlines are the region profile's data (referrals/profiles.py,
 # edited in the admin; shipped profiles in referrals/region_profiles/).
 
-# Second factor and lockout for the workspace.
+# Second factor and lockout for the workspace (referrals/lockout.py).
 OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+# Sign-in lockout: an account is locked after this many failures (password or code) from any addresses.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Sign-in lockout: an address is locked after this many failures under any usernames (higher than the account's:
+# an office behind one NAT address shares it).
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 15)
+# Sign-in lockout: a failure counts this many minutes after the last failure of its username and address.
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_HANDLER = "referrals.lockout.CabinetAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "referrals.lockout.axes_client_address"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "referrals/locked_out.html"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts during a lockout do not extend it
+AXES_LOCKOUT_CALLABLE = "referrals.lockout.lockout_response"  # templates/referrals/locked_out.html, 429
+# Proxies reached over TCP whose X-Forwarded-For entry is trusted as the client's address (a balancer in front of
+# nginx); nginx on gunicorn's unix socket needs no entry (referrals.security.client_address).
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
 
 # Logs go to stderr (journald under systemd). LOG_FORMAT=json (production): one JSON object a line with time, level,
 # logger, message, request_id, path, method, status, duration_ms, user_id, task, task_id — never a query string, a

@@ -548,5 +548,5 @@ def test_an_overlong_username_is_a_form_error_not_a_server_error(client):
     """AuthenticationForm limits the username only in the widget; django-axes stored it in varchar(255)."""
     response = client.post("/cabinet/login/", {"username": "я" * 300, "password": "x", "otp_token": "123456"})
     assert response.status_code == 200
-    assert "Неверное имя пользователя или пароль." in response.content.decode()
+    assert "Вход не выполнен: неверное имя пользователя, пароль или код подтверждения." in response.content.decode()
     assert "_auth_user_id" not in client.session
