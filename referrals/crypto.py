@@ -9,6 +9,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -88,7 +89,11 @@ def derive_dev_key(secret: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """Text stored as a Fernet token. No lookups but isnull/exact-empty: search through a keyed hash column."""
+    """Text stored as a Fernet token. No lookups but isnull/exact-empty: search through a keyed hash column.
+
+    Every personal free text of `referrals` is one (names, phones, addresses, narratives, notes, conclusions, measure
+    texts, messages, help requests): `tests/referrals/test_encryption.py` writes a marker through every form and
+    service and finds it nowhere in the raw database. `rotate_encryption_keys` finds these fields by their class."""
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
@@ -127,3 +132,38 @@ class EncryptedDateField(EncryptedTextField):
         if isinstance(value, str):
             value = datetime.date.fromisoformat(value)
         return encrypt_text(self.serialise(value))
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value stored as a Fernet token of its JSON text: the sensitive codes of a case (family categories,
+    circumstances of need, e.g. `refusal_intent`, `medical_need`). The database cannot filter on it: code that
+    selects by a code reads the organisation's rows and tests the decrypted list in Python (referrals/reports.py).
+    """
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        if value == "":
+            return self.get_default()
+        return json.loads(decrypt_text(value))
+
+    def to_python(self, value):
+        if isinstance(value, str):  # deserialisation (value_to_string's text)
+            return json.loads(value) if value else self.get_default()
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return encrypt_text(self.serialise(value))
+
+    def serialise(self, value) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def value_to_string(self, obj):
+        return self.serialise(self.value_from_object(obj))
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)

@@ -276,7 +276,12 @@ class MeasureForm(forms.ModelForm):
             "zone",
             "form",
         ]
-        widgets = {"deadline": DATE_WIDGET, "description": forms.Textarea(attrs={"rows": 2})}
+        # responsible_person is an encrypted text column (referrals/crypto.py): one line in the form, as before.
+        widgets = {
+            "deadline": DATE_WIDGET,
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "responsible_person": forms.TextInput(),
+        }
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from .codes import (
     Role,
     Urgency,
 )
-from .crypto import EncryptedDateField, EncryptedTextField
+from .crypto import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from .profile_models import ProfileCode, ProfileLevel, ProgrammeTemplate, RegionProfile, TemplateMeasure
 from .states import State
 
@@ -81,8 +81,10 @@ class FamilyCase(models.Model):
     district = models.ForeignKey(
         Municipality, verbose_name=_("район"), related_name="family_cases", on_delete=models.PROTECT
     )
-    categories = models.JSONField(_("категории семьи"), default=list, blank=True)
-    circumstances = models.JSONField(_("обстоятельства нуждаемости"), default=list, blank=True)
+    # Sensitive codes (e.g. `refusal_intent`, `medical_need`), encrypted: the database cannot filter on them, so
+    # reports and selectors test them in Python over the rows they read (see referrals/reports.py).
+    categories = EncryptedJSONField(_("категории семьи"), default=list, blank=True)
+    circumstances = EncryptedJSONField(_("обстоятельства нуждаемости"), default=list, blank=True)
     support_level = models.CharField(_("уровень сопровождения"), max_length=30)
     curator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -116,7 +118,7 @@ class FamilyCase(models.Model):
     narrative = EncryptedTextField(_("описание ситуации (для куратора)"), blank=True)
     closed_on = models.DateField(_("дата прекращения"), null=True, blank=True)
     closure_reason = models.CharField(_("основание прекращения"), max_length=30, blank=True)
-    closure_conclusion = models.TextField(_("заключение рабочей группы"), blank=True)
+    closure_conclusion = EncryptedTextField(_("заключение рабочей группы"), blank=True)
     anonymised_at = models.DateTimeField(_("обезличено"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -238,7 +240,8 @@ class Programme(models.Model):
 class Measure(models.Model):
     programme = models.ForeignKey(Programme, related_name="measures", on_delete=models.CASCADE)
     category = models.ForeignKey(Category, verbose_name=_("вид помощи"), related_name="+", on_delete=models.PROTECT)
-    description = models.TextField(_("мероприятие"))
+    # Personal data, encrypted (what the family needs, often about a child's health).
+    description = EncryptedTextField(_("мероприятие"))
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("ответственная организация"),
@@ -247,7 +250,7 @@ class Measure(models.Model):
         blank=True,
         on_delete=models.PROTECT,
     )
-    responsible_person = models.CharField(_("ответственный"), max_length=200, blank=True)
+    responsible_person = EncryptedTextField(_("ответственный"), max_length=200, blank=True)
     deadline = models.DateField(_("срок"))
     zone = models.CharField(_("зона ответственности"), max_length=10, choices=ResponsibilityZone.choices)
     form = models.CharField(_("форма"), max_length=10, choices=MeasureForm.choices, default=MeasureForm.INDIVIDUAL)
@@ -371,7 +374,7 @@ class ReferralEvent(AppendOnlyModel):
     to_status = models.CharField(max_length=15, choices=State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.PROTECT)
     at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -756,7 +759,7 @@ class SupportTermChange(AppendOnlyModel):
     case = models.ForeignKey(FamilyCase, related_name="term_changes", on_delete=models.CASCADE)
     from_until = models.DateField(null=True)
     to_until = models.DateField()
-    reason = models.TextField(_("основание"))
+    reason = EncryptedTextField(_("основание"))
     agenda_item = models.ForeignKey(AgendaItem, null=True, related_name="+", on_delete=models.PROTECT)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL)
     changed_on = models.DateField(default=timezone.localdate)
@@ -796,7 +799,7 @@ class CaseloadOverride(AppendOnlyModel):
     curator = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
     level = models.CharField(max_length=30)
     load = models.CharField(_("нагрузка до назначения"), max_length=100)
-    reason = models.TextField(_("причина превышения"))
+    reason = EncryptedTextField(_("причина превышения"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
     at = models.DateTimeField(default=timezone.now)
 

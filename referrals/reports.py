@@ -232,7 +232,12 @@ class ReportData:
     @cached_property
     def cases(self) -> list[dict]:
         """Cases of the journal that matter for the period: registered by its end and not off the register
-        before it (support, post-support or a decision not to accept may fall in the period)."""
+        before it (support, post-support or a decision not to accept may fall in the period).
+
+        `categories` and `circumstances` are encrypted (sensitive codes, referrals/crypto.py EncryptedJSONField):
+        they are read with the rows and every count by category or circumstance is made in Python over these
+        decrypted lists (_has_mark, the B2 table) — never filtered or grouped in SQL, so no keyed-hash column
+        is needed."""
         from django.db.models import Q
 
         return list(

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from referrals import crypto
+from referrals import crypto, services
 from referrals.models import AccessLog, FamilyMember
 
 from .conftest import ACCEPT, FAMILY_ADDRESS, FAMILY_NAMES, FAMILY_PHONE, NARRATIVE, SEND, cabinet_login
@@ -87,6 +87,66 @@ def test_key_rotation_keeps_data_readable(network, settings):
             cursor.execute("SELECT full_name FROM referrals_familymember WHERE case_id = %s", [network.case.pk])
             after = {row[0] for row in cursor.fetchall()}
         assert not (before & after)
+    finally:
+        settings.FIELD_ENCRYPTION_KEYS = old_keys
+        crypto.reset_keys_cache()
+
+
+def encrypted_tokens() -> dict[tuple[str, str], set[str]]:
+    """The raw tokens of every encrypted text column, by (table, column)."""
+    from referrals.management.commands.rotate_encryption_keys import encrypted_models
+
+    found: dict[tuple[str, str], set[str]] = {}
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in encrypted_models():
+            columns = [f.column for f in model._meta.fields if isinstance(f, crypto.EncryptedTextField)]
+            if not columns:
+                continue
+            cursor.execute(f"SELECT {', '.join(map(quote, columns))} FROM {quote(model._meta.db_table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                for column, value in zip(columns, row, strict=True):
+                    if value and value.startswith(crypto.PREFIX):
+                        found.setdefault((model._meta.db_table, column), set()).add(value)
+    return found
+
+
+def test_key_rotation_covers_every_encrypted_field(network, settings):
+    """Issue 23, point 6: the free texts and the case's codes encrypted later are rotated too, and every encrypted
+    row of every model still reads with the new key alone."""
+    from referrals.management.commands.rotate_encryption_keys import encrypted_models
+
+    referral = network.new_referral(steps=[SEND])
+    services.referral_transition(
+        user=network.users["intake"], referral=referral, action="decline", decline_reason="no_capacity", note="Нет мест"
+    )
+    services.case_close(user=network.users["curator"], case=network.case, reason="goal_reached", conclusion="Итог")
+    before = encrypted_tokens()
+    expected = {
+        ("referrals_familycase", "categories"),
+        ("referrals_familycase", "circumstances"),
+        ("referrals_familycase", "closure_conclusion"),
+        ("referrals_measure", "description"),
+        ("referrals_referralevent", "note"),
+    }
+    assert expected <= set(before)
+    old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
+    crypto.reset_keys_cache()
+    try:
+        call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
+        crypto.reset_keys_cache()
+        after = encrypted_tokens()
+        assert set(after) == set(before)
+        for column, tokens in before.items():
+            assert not (tokens & after[column]), f"{column} was not re-encrypted"
+        for model in encrypted_models():
+            list(model.objects.all())  # every value decrypts with the new key
+        network.case.refresh_from_db()
+        assert network.case.categories == ["single_parent"] and network.case.closure_conclusion == "Итог"
+        assert referral.events.get(action="decline").note == "Нет мест"
     finally:
         settings.FIELD_ENCRYPTION_KEYS = old_keys
         crypto.reset_keys_cache()

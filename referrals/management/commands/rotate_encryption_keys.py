@@ -4,22 +4,36 @@ Rotation: put a new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after 
 remove the old keys from the environment. Works on the raw tokens (SQL), so no value is decrypted to text.
 """
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from referrals.crypto import PREFIX, EncryptedTextField, rotate_bytes, rotate_text
-from referrals.models import Attachment, Consent, FamilyCase, FamilyMember, Message, Referral
 
-MODELS = (FamilyCase, FamilyMember, Consent, Referral, Message, Attachment)
-BINARY_FIELDS = ("data", "document_data")
+# Encrypted binary fields (attachments, consent scans) are ordinary BinaryFields: named here.
+BINARY_FIELDS = {("referrals", "attachment"): ("data",), ("referrals", "consent"): ("document_data",)}
+
+
+def encrypted_models() -> list:
+    """Every model with an encrypted field (EncryptedTextField and its date and JSON kinds, or an encrypted
+    binary field), found by the fields' classes so that a field encrypted later is rotated too."""
+    found = []
+    for model in apps.get_models():
+        if model._meta.proxy:
+            continue
+        binary = BINARY_FIELDS.get((model._meta.app_label, model._meta.model_name), ())
+        if binary or any(isinstance(f, EncryptedTextField) for f in model._meta.fields):
+            found.append(model)
+    return found
 
 
 def rotate_all() -> int:
     total = 0
     quote = connection.ops.quote_name
-    for model in MODELS:
+    for model in encrypted_models():
         text_columns = [f.column for f in model._meta.fields if isinstance(f, EncryptedTextField)]
-        binary_columns = [f.column for f in model._meta.fields if f.name in BINARY_FIELDS]
+        binary = BINARY_FIELDS.get((model._meta.app_label, model._meta.model_name), ())
+        binary_columns = [f.column for f in model._meta.fields if f.name in binary]
         columns = text_columns + binary_columns
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
         with transaction.atomic(), connection.cursor() as cursor:
