@@ -2,9 +2,9 @@
 
 /healthz answers as long as the process serves requests: it touches nothing else, so a database outage does not
 make the supervisor restart healthy app servers. /readyz checks each dependency and says how it is:
-- «ok», «degraded» (works, but worse: the search engine is down and the database engine answers instead, the
-  task queue is backed up, or the report replica is unreachable), «down» (the site cannot serve: database or
-  cache unreachable);
+- «ok», «degraded» (works, but worse: the search engine is down or its circuit is open and the database engine
+  answers instead, the task queue is backed up, or the report replica is unreachable), «down» (the site cannot
+  serve: database or cache unreachable);
 - HTTP 200 while nothing is down, 503 otherwise, so a balancer stops sending traffic only when it must.
 Neither endpoint shows anything personal or secret: names of the checks and short reasons only.
 """
@@ -70,6 +70,16 @@ def check_search() -> dict:
     engine = distributed_engine()
     if engine is None:
         return {"status": OK, "engine": "database"}
+    breaker = engine.breaker
+    if breaker.retry_in() > 0:
+        # The searches of this process do not try the cluster now: neither does the probe (it answers at once).
+        return {
+            "status": DEGRADED,
+            "engine": engine.name,
+            "detail": "circuit open",
+            "retry_in_s": round(breaker.retry_in(), 1),
+            "fallback": "database",
+        }
     try:
         with engine.errors():
             alive = engine.client.ping()
