@@ -3,8 +3,8 @@
 /healthz answers as long as the process serves requests: it touches nothing else, so a database outage does not
 make the supervisor restart healthy app servers. /readyz checks each dependency and says how it is:
 - «ok», «degraded» (works, but worse: the search engine is down or its circuit is open and the database engine
-  answers instead, the task queue is backed up, or the report replica is unreachable), «down» (the site cannot
-  serve: database or cache unreachable);
+  answers instead, the task queue is backed up or a task is RUNNING longer than its bound, or the report replica
+  is unreachable), «down» (the site cannot serve: database or cache unreachable);
 - HTTP 200 while nothing is down, 503 otherwise, so a balancer stops sending traffic only when it must.
 Neither endpoint shows anything personal or secret: names of the checks and short reasons only.
 """
@@ -100,6 +100,8 @@ def check_tasks() -> dict:
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    from .taskqueue import stuck_tasks
+
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     waiting = ready.count()
     stale_after = timezone.now() - timedelta(seconds=settings.READYZ_TASK_STALE_SECONDS)
@@ -107,8 +109,10 @@ def check_tasks() -> dict:
     failed_recently = DBTaskResult.objects.filter(
         status=TaskResultStatus.FAILED, finished_at__gte=timezone.now() - timedelta(hours=1)
     ).count()
-    status = DEGRADED if stale else OK
-    return {"status": status, "waiting": waiting, "stale": stale, "failed_last_hour": failed_recently}
+    # RUNNING longer than the task's bound (website/taskqueue.py): its worker died, or it hangs on a dependency.
+    stuck = stuck_tasks().count()
+    status = DEGRADED if stale or stuck else OK
+    return {"status": status, "waiting": waiting, "stale": stale, "stuck": stuck, "failed_last_hour": failed_recently}
 
 
 # Each check with the status it gets when it fails outright: without the database or the cache the site cannot

@@ -361,6 +361,10 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # /readyz reports the queue as degraded when a task has waited longer than this (no worker running?).
 READYZ_TASK_STALE_SECONDS = int(os.environ.get("READYZ_TASK_STALE_SECONDS", "600"))
+# The longest a background task may run, seconds: a task RUNNING longer is stuck (/readyz) and one minute later
+# `requeue_stale_tasks` (every 2 minutes) puts it back in the queue (website/taskqueue.py). Per task where longer.
+TASK_TIME_LIMIT_SECONDS = env_int("TASK_TIME_LIMIT_SECONDS", 300)
+TASK_TIME_LIMITS = {"search.tasks.reindex_everything": 1800}  # a whole databank, bulk requests of up to 120 s
 
 # The region the databank describes; used for labels and default map centre.
 DIRECTORY_REGION_NAME = os.environ.get("DIRECTORY_REGION_NAME", "Республика Тыва")
