@@ -35,11 +35,13 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py load_demo_network
 	DEBUG=1 $(BIN)/python manage.py load_demo_kiosk
 	DEBUG=1 $(BIN)/python manage.py ensure_local_admin
-	@echo "Фоновые задачи: db_worker; каждые 15 минут: send_notifications, publish_scheduled и requeue_stale_tasks (остановятся вместе с сайтом)."
+	@echo "Фоновые задачи: db_worker; каждые 15 минут: send_notifications и publish_scheduled; каждые 2 минуты: requeue_stale_tasks (остановятся вместе с сайтом)."
 	export DEBUG=1 TASKS_BACKEND=django_tasks_db.DatabaseBackend; \
-	  $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
-	  ( while true; do $(BIN)/python manage.py send_notifications; $(BIN)/python manage.py publish_scheduled; $(BIN)/python manage.py requeue_stale_tasks; sleep 900; done ) & TIMER=$$!; \
-	  trap 'kill $$WORKER $$TIMER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py requeue_stale_tasks --worker-id local-worker; \
+	  $(BIN)/python manage.py db_worker --no-startup-delay --worker-id local-worker & WORKER=$$!; \
+	  ( while true; do $(BIN)/python manage.py send_notifications; $(BIN)/python manage.py publish_scheduled; sleep 900; done ) & TIMER=$$!; \
+	  ( while true; do sleep 120; $(BIN)/python manage.py requeue_stale_tasks; done ) & REQUEUE=$$!; \
+	  trap 'kill $$WORKER $$TIMER $$REQUEUE 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install-test chromium
