@@ -1,8 +1,11 @@
 """«Accepts, never answers»: the search cluster (the services index and Wagtail's page index) is a real TCP server on
 loopback that accepts every connection and never sends a byte (tests/faults/search_blackhole.py).
 
-- A results page ends within SEARCH_TIMEOUT_SECONDS + 1 s with a clean answer: services from the database engine and
-  campaign pages from Wagtail's database backend; the cluster is tried once per request, not once per index.
+- A results page answers 200 with services from the database engine and campaign pages from Wagtail's database
+  backend; the cluster is tried once per request (one connection), not once per index: the page takes at most the
+  timeout more than the same page without a fault (+ < 1 s of a busy machine's noise; the same page alone takes
+  0.2–0.7 s here, so it ends within the timeout + 1 s on a quiet machine). Times are measured against that page
+  without a fault, just before, because the machine running the tests is shared.
 - After SEARCH_BREAKER_FAILURES failures in a row the circuit is open: the next searches do not connect at all (the
   black hole counts every connection) and answer without waiting; /readyz says so without waiting either.
 - The page search alone feeds the same breaker.
@@ -10,6 +13,7 @@ loopback that accepts every connection and never sends a byte (tests/faults/sear
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import pytest
@@ -21,16 +25,25 @@ from .search_blackhole import search_blackhole
 
 pytestmark = pytest.mark.django_db
 
-TIMEOUT = 1.0
+TIMEOUT = 2.0  # a second wait for the cluster, or a wait while the circuit is open, would add this much
 FAILURES = 3
 
 
 @pytest.fixture
 def blackholed(client, settings):
-    # Warm the process with the database engine first (the query parser's vocabulary, the facets' names): the test
-    # measures what the fault costs, not a cold start.
-    assert client.get("/services/", {"q": "жильё"}).status_code == 200
+    """The black hole as the search cluster; `hole.baseline[query]`: the same results page answered by the database
+    engine without any fault, just before (warm, the quicker of two), which the fault's cost is measured against."""
+    # The client libraries are imported once per process (gunicorn: at start, website/process.py): not here.
+    import modelsearch.backends.opensearch3  # noqa: F401
+
+    import search.engines.opensearch  # noqa: F401
+
+    baseline = {}
+    for query in ("жильё", "психолог", "логопед"):
+        timed_get(client, query)  # warm: the query parser's vocabulary, the facets' names, the templates
+        baseline[query] = min(timed_get(client, query)[1] for _ in range(2))
     with search_blackhole() as hole:
+        hole.baseline = baseline
         settings.SEARCH_URL = hole.url
         settings.SEARCH_ENGINE = "opensearch"
         settings.SEARCH_INDEX_PREFIX = "test-blackhole"
@@ -66,7 +79,11 @@ def test_a_results_page_answers_from_the_database_within_the_timeout(client, bla
     assert [page.url_path for page in response.context["pages"]]
     assert "/zhile/" in response.content.decode()
     assert blackholed.connections == 1
-    assert seconds < TIMEOUT + 1, f"the page took {seconds:.2f} s"
+    baseline = blackholed.baseline["жильё"]
+    print(f"results page: {seconds:.2f} s with the black hole, {baseline:.2f} s from the database without a fault")
+    # The fault adds one wait for the cluster (the timeout), not two: the page ends within the timeout + its own time
+    # on the database + less than a second of the machine's noise. (The absolute time under load: the benchmark.)
+    assert seconds - baseline < TIMEOUT + 1, f"the page took {seconds:.2f} s (without the fault {baseline:.2f} s)"
     assert "answering from the database" in caplog.text
 
 
@@ -74,22 +91,27 @@ def test_after_n_failures_the_next_searches_do_not_try_the_engine(client, blackh
     for attempt in range(1, FAILURES + 1):
         response, seconds = timed_get(client, "психолог")
         assert response.status_code == 200 and response.context["results"].fallback
-        assert TIMEOUT <= seconds < TIMEOUT + 1
+        assert seconds >= TIMEOUT and seconds - blackholed.baseline["психолог"] < TIMEOUT + 1, seconds
         assert blackholed.connections == attempt
     assert "the circuit is open" in caplog.text
 
-    expected = None
+    expected, excess = None, []
     for query in ("психолог", "логопед", "жильё", "психолог"):
         response, seconds = timed_get(client, query)
         assert response.status_code == 200
         results = response.context["results"]
         assert results.fallback and results.engine == "database" and results.total > 0
-        assert seconds < TIMEOUT / 2, f"an open circuit still waited {seconds:.2f} s"
+        assert response.context["pages"] or query != "жильё"
+        assert blackholed.connections == FAILURES  # not one more connection
+        excess.append(round(seconds - blackholed.baseline[query], 2))
         if query == "психолог":
             expected = expected or results.total
             assert results.total == expected
-    assert client.get("/services/", {"q": "жильё"}).context["pages"]
-    assert blackholed.connections == FAILURES  # not one more connection
+    # No wait for the cluster (no connection, asserted above): a try would cost the timeout on top of each page's own
+    # time; what is left over the pages' time without a fault is the machine's noise (the median: one spike of a
+    # busy machine is not a wait).
+    print(f"open circuit: seconds over the page's time without a fault: {excess}")
+    assert statistics.median(excess) < TIMEOUT / 2, excess
 
     # /readyz reports the open circuit at once, without connecting either.
     started = time.monotonic()
@@ -111,10 +133,9 @@ def test_the_page_search_shares_the_breaker(client, blackholed):
     assert circuit.breaker("opensearch").state == circuit.OPEN
 
     # The services search no longer tries the cluster either.
-    started = time.monotonic()
+    tried = blackholed.connections
     results = search.search(query="психолог")
-    assert time.monotonic() - started < TIMEOUT / 2
-    assert results.fallback and results.total > 0
+    assert results.fallback and results.total > 0 and blackholed.connections == tried
     assert search.search_pages("жильё") and blackholed.connections == FAILURES
 
 
