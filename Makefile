@@ -35,11 +35,13 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py load_demo_network
 	DEBUG=1 $(BIN)/python manage.py load_demo_kiosk
 	DEBUG=1 $(BIN)/python manage.py ensure_local_admin
-	@echo "Фоновые задачи: db_worker; каждые 15 минут: send_notifications, publish_scheduled и requeue_stale_tasks (остановятся вместе с сайтом)."
+	@echo "Фоновые задачи: db_worker; каждые 15 минут: send_notifications и publish_scheduled; каждые 2 минуты: requeue_stale_tasks (остановятся вместе с сайтом)."
 	export DEBUG=1 TASKS_BACKEND=django_tasks_db.DatabaseBackend; \
-	  $(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
-	  ( while true; do $(BIN)/python manage.py send_notifications; $(BIN)/python manage.py publish_scheduled; $(BIN)/python manage.py requeue_stale_tasks; sleep 900; done ) & TIMER=$$!; \
-	  trap 'kill $$WORKER $$TIMER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py requeue_stale_tasks --worker-id local-worker; \
+	  $(BIN)/python manage.py db_worker --no-startup-delay --worker-id local-worker & WORKER=$$!; \
+	  ( while true; do $(BIN)/python manage.py send_notifications; $(BIN)/python manage.py publish_scheduled; sleep 900; done ) & TIMER=$$!; \
+	  ( while true; do sleep 120; $(BIN)/python manage.py requeue_stale_tasks; done ) & REQUEUE=$$!; \
+	  trap 'kill $$WORKER $$TIMER $$REQUEUE 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install-test chromium
@@ -81,12 +83,14 @@ BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),$(shell pg_isready -q -h 127.0.0.1 -p
 BENCH_SIZES ?= 50000
 BENCH_OPENSEARCH ?= 0
 LOAD_SECONDS ?= 20
+# The results page while the search engine black-holes (test_search_blackhole_load.py): 60 s, as issue #23 asks.
+BLACKHOLE_LOAD_SECONDS ?= 60
 BENCH_SEARCH_SIZE ?= 50000
 BENCH_BASELINE_COMMIT ?= 2d51065
 
 bench: install-test chromium
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_SIZES=$(BENCH_SIZES) BENCH_OPENSEARCH=$(BENCH_OPENSEARCH) \
-	  LOAD_SECONDS=$(LOAD_SECONDS) BENCH_SEARCH_SIZE=$(BENCH_SEARCH_SIZE) BENCH_BASELINE_COMMIT=$(BENCH_BASELINE_COMMIT) \
+	  LOAD_SECONDS=$(LOAD_SECONDS) BLACKHOLE_LOAD_SECONDS=$(BLACKHOLE_LOAD_SECONDS) BENCH_SEARCH_SIZE=$(BENCH_SEARCH_SIZE) BENCH_BASELINE_COMMIT=$(BENCH_BASELINE_COMMIT) \
 	  $(BIN)/python -m pytest tests/benchmarks -s
 
 clean:

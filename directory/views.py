@@ -54,7 +54,7 @@ def search_results(request):
             "near_form": near_form,
             "near": near,
             "querystring": params.urlencode(),
-            "pages": search_services.search_pages(query) if query else [],
+            "pages": search_services.search_pages(query, engine_failed=results.fallback) if query else [],
             "relax": selectors.relax_suggestions(request.GET, results.facets, near) if not results.total else [],
             "nearby_municipalities": selectors.nearby_municipalities(request.GET.getlist("municipality"))
             if not results.total

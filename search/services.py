@@ -2,7 +2,10 @@
 
 The engine is chosen by settings (SEARCH_URL / SEARCH_ENGINE). When a distributed engine fails, the
 database engine answers instead and a warning is logged: a family never sees an error page because
-the search cluster is down.
+the search cluster is down. A search waits for the cluster at most SEARCH_TIMEOUT_SECONDS once; after
+SEARCH_BREAKER_FAILURES failures in a row the circuit breaker (search.engines.circuit) answers from the database
+without trying the cluster for SEARCH_BREAKER_COOLDOWN_SECONDS. Wagtail's page search shares the breaker and falls
+back to Wagtail's database backend the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from django.conf import settings
 from website import metrics
 
 from .engines.base import GeoPoint, Results
+from .engines.circuit import CircuitOpen
 from .engines.database import DatabaseEngine
+from .engines.errors import SearchEngineError, SearchEngineUnavailable
 from .query import parse as parse_query
 
 logger = logging.getLogger(__name__)
@@ -69,10 +74,13 @@ def search(
     started = time.perf_counter()
     try:
         results = forgiving_search(engine, **arguments)
-    except Exception:
+    except Exception as error:
         if isinstance(engine, DatabaseEngine):
             raise
-        logger.warning("Search engine %s failed; answering from the database", engine.name, exc_info=True)
+        if isinstance(error, CircuitOpen):  # said once, when the circuit opened (search.engines.circuit)
+            logger.debug("Search engine %s not tried: %s", engine.name, error)
+        else:
+            logger.warning("Search engine %s failed; answering from the database", engine.name, exc_info=True)
         started = time.perf_counter()
         results = forgiving_search(DatabaseEngine(), **arguments)
         results.fallback = True
@@ -175,16 +183,62 @@ def _workspace_only_target_groups() -> set[str]:
     return {group.code for group in references.get("target_group") if not group.is_public}
 
 
-def search_pages(query: str, *, limit: int = 5):
-    """Campaign pages (measures, life situations, articles) through Wagtail's own search backend."""
-    from wagtail.models import Page
+def search_pages(query: str, *, limit: int = 5, engine_failed: bool = False):
+    """Campaign pages (measures, life situations, articles) through Wagtail's own search backend.
 
+    With a distributed engine, the call goes through the same circuit breaker as the services search and Wagtail's
+    database backend answers when the cluster fails, when the circuit is open, or at once when `engine_failed` (the
+    services search of the same request has just fallen back: one request never waits for the cluster twice).
+    """
     query = (query or "").strip()[:200]
     if not query:
         return []
+    from .engines.distributed import distributed_engine
+
+    engine = distributed_engine()
+    if engine is None or not _wagtail_backend_is_distributed():
+        try:
+            return _pages(query, limit, "default")
+        except Exception:
+            logger.warning("Page search failed", exc_info=True)
+            return []
+    breaker = engine.breaker
+    if engine_failed or not breaker.allow():
+        return _database_pages(query, limit)
     try:
-        # Base pages: the list shows only the title, the description and the address (no query per page type).
-        return list(Page.objects.live().public().search(query)[:limit])
+        pages = _pages(query, limit, "default")
+    except Exception as error:
+        translated = engine.translate_error(error)
+        if isinstance(translated, SearchEngineUnavailable):
+            breaker.failure()
+        elif isinstance(translated, SearchEngineError):  # the cluster answered, with an error
+            breaker.success()
+        else:
+            breaker.release()
+        logger.warning("Page search on %s failed; answering from the database", engine.name, exc_info=True)
+        return _database_pages(query, limit)
+    breaker.success()
+    return pages
+
+
+def _pages(query: str, limit: int, backend: str) -> list:
+    from wagtail.models import Page
+
+    # Base pages: the list shows only the title, the description and the address (no query per page type).
+    return list(Page.objects.live().public().search(query, backend=backend)[:limit])
+
+
+def _wagtail_backend_is_distributed() -> bool:
+    backend = settings.WAGTAILSEARCH_BACKENDS.get("default", {}).get("BACKEND", "")
+    return bool(backend) and not backend.endswith(".database")
+
+
+def _database_pages(query: str, limit: int) -> list:
+    """Wagtail's database backend: the «database» entry of WAGTAILSEARCH_BACKENDS (kept up to date next to the
+    cluster's index, see settings), or the backend module itself."""
+    backend = "database" if "database" in settings.WAGTAILSEARCH_BACKENDS else "wagtail.search.backends.database"
+    try:
+        return _pages(query, limit, backend)
     except Exception:
-        logger.warning("Page search failed", exc_info=True)
+        logger.warning("Page search on the database failed", exc_info=True)
         return []

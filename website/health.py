@@ -2,9 +2,10 @@
 
 /healthz answers as long as the process serves requests: it touches nothing else, so a database outage does not
 make the supervisor restart healthy app servers. /readyz checks each dependency and says how it is:
-- «ok», «degraded» (works, but worse: the search engine is down and the database engine answers instead, the
-  task queue is backed up, the report replica is unreachable, or the cache (Redis) is unreachable and pages are
-  computed from the database, website/cache.py), «down» (the site cannot serve: the database is unreachable);
+- «ok», «degraded» (works, but worse: the search engine is down or its circuit is open and the database engine
+  answers instead, the task queue is backed up or a task is RUNNING longer than its bound, the report replica is
+  unreachable, or the cache (Redis) is unreachable and pages are computed from the database, website/cache.py),
+  «down» (the site cannot serve: the database is unreachable);
 - HTTP 200 while nothing is down, 503 otherwise, so a balancer stops sending traffic only when it must.
 Neither endpoint shows anything personal or secret: names of the checks and short reasons only.
 """
@@ -73,6 +74,16 @@ def check_search() -> dict:
     engine = distributed_engine()
     if engine is None:
         return {"status": OK, "engine": "database"}
+    breaker = engine.breaker
+    if breaker.retry_in() > 0:
+        # The searches of this process do not try the cluster now: neither does the probe (it answers at once).
+        return {
+            "status": DEGRADED,
+            "engine": engine.name,
+            "detail": "circuit open",
+            "retry_in_s": round(breaker.retry_in(), 1),
+            "fallback": "database",
+        }
     try:
         with engine.errors():
             alive = engine.client.ping()
@@ -93,6 +104,8 @@ def check_tasks() -> dict:
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    from .taskqueue import stuck_tasks
+
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     waiting = ready.count()
     stale_after = timezone.now() - timedelta(seconds=settings.READYZ_TASK_STALE_SECONDS)
@@ -100,8 +113,10 @@ def check_tasks() -> dict:
     failed_recently = DBTaskResult.objects.filter(
         status=TaskResultStatus.FAILED, finished_at__gte=timezone.now() - timedelta(hours=1)
     ).count()
-    status = DEGRADED if stale else OK
-    return {"status": status, "waiting": waiting, "stale": stale, "failed_last_hour": failed_recently}
+    # RUNNING longer than the task's bound (website/taskqueue.py): its worker died, or it hangs on a dependency.
+    stuck = stuck_tasks().count()
+    status = DEGRADED if stale or stuck else OK
+    return {"status": status, "waiting": waiting, "stale": stale, "stuck": stuck, "failed_last_hour": failed_recently}
 
 
 # Each check with the status it gets when it fails outright: without the database the site cannot serve; without

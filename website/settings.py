@@ -361,22 +361,31 @@ SEARCH_URL = os.environ.get("SEARCH_URL", "")
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "opensearch" if SEARCH_URL else "database")
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "families")
 SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "3"))
+# Circuit breaker (search/engines/circuit.py, per process): after this many failures of the cluster in a row, searches
+# answer from the database without trying it for SEARCH_BREAKER_COOLDOWN_SECONDS; then one search tries it again.
+SEARCH_BREAKER_FAILURES = env_int("SEARCH_BREAKER_FAILURES", 3)
+SEARCH_BREAKER_COOLDOWN_SECONDS = float(os.environ.get("SEARCH_BREAKER_COOLDOWN_SECONDS", "30"))
 # Bulk requests of a rebuild or a re-index task: a busy cluster may take longer than a family should wait.
 SEARCH_INDEX_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_INDEX_TIMEOUT_SECONDS", "120"))
-# Wagtail's own search (campaign pages, admin) uses the same cluster when there is one.
-WAGTAILSEARCH_BACKENDS = {
-    "default": (
-        {
+# Wagtail's own search (campaign pages, admin) uses the same cluster when there is one, in indices named
+# SEARCH_INDEX_PREFIX-wagtail-<app>_<model> (django-modelsearch reads INDEX_PREFIX; it has no INDEX setting), so two
+# sites on one cluster keep their pages apart. The «database» backend is kept up to date next to it (every backend
+# is updated on a publication; `manage.py update_index` fills both): the page search answers from it when the
+# cluster fails or the circuit is open (search.services.search_pages).
+WAGTAILSEARCH_BACKENDS = (
+    {
+        "default": {
             "BACKEND": "wagtail.search.backends."
             + ("elasticsearch9" if SEARCH_ENGINE == "elasticsearch" else "opensearch3"),
             "URLS": [SEARCH_URL],
-            "INDEX": f"{SEARCH_INDEX_PREFIX}-wagtail",
+            "INDEX_PREFIX": f"{SEARCH_INDEX_PREFIX}-wagtail-",
             "TIMEOUT": SEARCH_TIMEOUT_SECONDS,
-        }
-        if SEARCH_URL
-        else {"BACKEND": "wagtail.search.backends.database"}
-    )
-}
+        },
+        "database": {"BACKEND": "wagtail.search.backends.database"},
+    }
+    if SEARCH_URL
+    else {"default": {"BACKEND": "wagtail.search.backends.database"}}
+)
 
 # Background tasks (django-tasks, as Wagtail ships it). Immediate by default (tests, simple setups);
 # `make run` and production use the database backend with `manage.py db_worker`:
@@ -387,6 +396,10 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # /readyz reports the queue as degraded when a task has waited longer than this (no worker running?).
 READYZ_TASK_STALE_SECONDS = int(os.environ.get("READYZ_TASK_STALE_SECONDS", "600"))
+# The longest a background task may run, seconds: a task RUNNING longer is stuck (/readyz) and one minute later
+# `requeue_stale_tasks` (every 2 minutes) puts it back in the queue (website/taskqueue.py). Per task where longer.
+TASK_TIME_LIMIT_SECONDS = env_int("TASK_TIME_LIMIT_SECONDS", 300)
+TASK_TIME_LIMITS = {"search.tasks.reindex_everything": 1800}  # a whole databank, bulk requests of up to 120 s
 
 # The region the databank describes; used for labels and default map centre.
 DIRECTORY_REGION_NAME = os.environ.get("DIRECTORY_REGION_NAME", "Республика Тыва")

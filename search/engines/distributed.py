@@ -20,6 +20,7 @@ from directory.models import ServiceAtLocation
 from .. import cards, documents, references
 from ..facets import LISTED, facet_values
 from ..query import parse as parse_query
+from . import circuit
 from .base import FacetValue, GeoPoint, Results
 from .errors import SearchEngineNotConfigured
 
@@ -84,8 +85,15 @@ class DistributedEngine:
 
     # ------------------------------------------------------------------ search
 
+    @property
+    def breaker(self) -> circuit.CircuitBreaker:
+        """The process's circuit breaker of this cluster (search.engines.circuit), shared with Wagtail's page search."""
+        return circuit.breaker(self.name)
+
     def _send(self, body: dict) -> dict:
-        with self.errors():
+        # An open circuit raises CircuitOpen at once: the cluster is not asked (search.services answers from the
+        # database). Indexing (bulk, scan) does not go through the breaker: a task may wait for the cluster.
+        with self.breaker.guard(), self.errors():
             response = self.client.search(index=documents.alias_name(), body=body)
         return getattr(response, "body", response)  # elasticsearch-py wraps the JSON
 

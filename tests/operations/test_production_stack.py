@@ -69,8 +69,14 @@ def read_unit(name: str, install: Install) -> dict[str, list[str]]:
     for line in (DEPLOY / "systemd" / name).read_text().splitlines():
         if "=" in line and not line.startswith(("#", "[")):
             key, value = line.split("=", 1)
-            unit.setdefault(key.strip(), []).append(install.localise(value.strip()))
+            unit.setdefault(key.strip(), []).append(install.localise(expand_specifiers(value.strip())))
     return unit
+
+
+def expand_specifiers(value: str) -> str:
+    """The systemd specifiers the units use: %m, the machine id."""
+    machine_id = Path("/etc/machine-id")
+    return value.replace("%m", machine_id.read_text().strip() if machine_id.exists() else "0" * 32)
 
 
 def read_env_file(path: Path) -> dict[str, str]:

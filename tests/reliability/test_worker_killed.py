@@ -1,5 +1,6 @@
-"""A task worker killed mid-task: the task is not lost (requeue_stale_tasks puts it back), the next worker runs it,
-and its effect happens once — one e-mail reaches the SMTP server, the outbox row is sent once.
+"""A task worker killed mid-task: the task is not lost (requeue_stale_tasks --worker-id, as the worker unit runs it
+before it restarts the worker, puts it back at once), the next worker runs it, and its effect happens once — one
+e-mail reaches the SMTP server, the outbox row is sent once.
 
 The task is the real e-mail delivery (`referrals.tasks.deliver_outbox`) run by real `manage.py db_worker`
 processes; the local SMTP server holds the first delivery at RCPT until the worker has been killed."""
@@ -108,7 +109,7 @@ def test_a_killed_worker_loses_no_task_and_the_retry_sends_once(smtp, tmp_path):
         enqueued = shell_json(ENQUEUE, env)
         assert len(enqueued["tasks"]) == 1
 
-        first = start_worker(env)
+        first = start_worker(env, "--worker-id", "worker-under-test")  # as families-worker.service runs it
         try:
             assert handler.entered.wait(timeout=180), "the worker never reached the SMTP server"
             first.send_signal(signal.SIGKILL)
@@ -120,7 +121,10 @@ def test_a_killed_worker_loses_no_task_and_the_retry_sends_once(smtp, tmp_path):
         assert state["tasks"] == [[enqueued["tasks"][0], "RUNNING", 1]]  # what django-tasks-db leaves behind
         assert state["sent"] is False and handler.messages == []
 
-        recovered = manage("requeue_stale_tasks", "--older-than-minutes", "0", env=env)
+        # What the worker unit runs before it starts the worker again (ExecStartPre): the task is young (seconds),
+        # far below any time bound, and comes back at once because its worker is the one being restarted.
+        assert "Возвращено в очередь: 0" in manage("requeue_stale_tasks", env=env).stdout
+        recovered = manage("requeue_stale_tasks", "--worker-id", "worker-under-test", env=env)
         assert "Возвращено в очередь: 1" in recovered.stdout
 
         handler.gate.set()
