@@ -17,7 +17,7 @@ A refused statement raises `django.db.IntegrityError` (PostgreSQL SQLSTATE 23001
 RAISE(ABORT)). TRUNCATE and DDL (DROP TABLE, DROP TRIGGER) are not row changes: the database owner can always
 do them, so the application's database user must not be handed to anyone who should not (docs/security.md).
 
-The triggers are installed by migration referrals/0010 and again after every `migrate` (post_migrate), since
+The triggers are installed by migration referrals/0011 and again after every `migrate` (post_migrate), since
 Django rebuilds an SQLite table — and drops its triggers — whenever a migration alters it.
 """
 
@@ -37,7 +37,7 @@ GUARDED = (
     "SupportTermChange",
     "CaseloadOverride",
 )
-MIGRATION = ("referrals", "0010_evidence_triggers")
+MIGRATION = ("referrals", "0011_evidence_triggers")
 SETTING = "families.evidence_purge"
 CONTROL_TABLE = "families_evidence_purge"
 TRIGGER = "families_evidence_guard"

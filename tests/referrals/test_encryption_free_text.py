@@ -424,7 +424,7 @@ def raw_values(case, referral) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_existing_rows_and_going_back_decrypts_them(network):
-    """Migration 0011 on a database holding plain text: back to its dependency (the values decrypted again, the
+    """Migration 0010 on a database holding plain text: back to its dependency (the values decrypted again, the
     columns in their old types), then forward (every value encrypted, read back unchanged through the models)."""
     import importlib
     import json
@@ -432,7 +432,7 @@ def test_the_migration_encrypts_existing_rows_and_going_back_decrypts_them(netwo
     from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    migration = importlib.import_module("referrals.migrations.0011_encrypt_free_text").Migration
+    migration = importlib.import_module("referrals.migrations.0010_encrypt_free_text").Migration
     referral = network.new_referral(steps=[SEND])
     services.referral_transition(
         user=network.users["intake"], referral=referral, action="decline", decline_reason="no_capacity", note=MARKER
@@ -447,7 +447,7 @@ def test_the_migration_encrypts_existing_rows_and_going_back_decrypts_them(netwo
         assert json.loads(plain["circumstances"]) == ["unemployment"]
         assert ("Консультации психолога для матери", "") in plain["measures"]
 
-        MigrationExecutor(connection).migrate([("referrals", "0011_encrypt_free_text")])
+        MigrationExecutor(connection).migrate([("referrals", "0010_encrypt_free_text")])
         encrypted = raw_values(case, referral)
         for name in ("conclusion", "categories", "circumstances", "note"):
             assert encrypted[name].startswith(crypto.PREFIX) and MARKER not in encrypted[name], name

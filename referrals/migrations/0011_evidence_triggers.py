@@ -20,6 +20,6 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referrals", "0009_federal_profile_and_stage_dates")]
+    dependencies = [("referrals", "0010_encrypt_free_text")]
 
     operations = [migrations.RunPython(install, uninstall)]

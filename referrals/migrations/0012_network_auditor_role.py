@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referrals", "0010_evidence_triggers")]
+    dependencies = [("referrals", "0011_evidence_triggers")]
 
     operations = [
         migrations.AlterField(
