@@ -62,6 +62,11 @@ def _convert(schema_editor, convert) -> None:
                             f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s",  # noqa: S608
                             updates,
                         )
+        if connection.vendor == "postgresql":
+            # The updates queue the deferred foreign-key checks of these rows; going back, the ALTER TABLE that
+            # follows in the same transaction refuses a table with pending trigger events: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _encrypt(value, is_json):
