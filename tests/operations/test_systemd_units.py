@@ -17,6 +17,7 @@ PERIODIC = {
     "publish-scheduled": "publish_scheduled",
     "requeue-stale-tasks": "requeue_stale_tasks",
     "backup": "backup",
+    "clearsessions": "clearsessions",
 }
 SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600}
 
