@@ -760,12 +760,17 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
                 f"ФИО, даты рождения, телефоны и адреса членов семьи ({members}); адрес и описание ситуации; "
                 f"ФИО подписавших согласия и сканы согласий ({case.consents.count()}); описания в направлениях "
                 f"({case.referrals.count()}); сообщения ({Message.objects.filter(referral__case=case).count()}); "
-                f"вложения ({attachments.count()}); примечания в истории направлений ({events.count()})."
+                f"вложения ({attachments.count()}); примечания в истории направлений ({events.count()}); "
+                "заключение о закрытии, тексты мер и ответственные, основания изменения срока и превышения нагрузки."
             )
             case.members.update(full_name=ANONYMISED, birth_date=None, phone="", phone_hash="", address="")
             case.consents.update(signed_by=ANONYMISED, document_data=None, document_type="")
             case.referrals.update(narrative="", health_notes="", education_notes="")
-            Measure.objects.filter(programme__case=case).update(result="")
+            Measure.objects.filter(programme__case=case).update(
+                result="", description=ANONYMISED, responsible_person=""
+            )
+            case.term_changes.update(reason=ANONYMISED)
+            case.caseload_overrides.update(reason=ANONYMISED)
             case.inspections.update(
                 participants="",
                 housing=ANONYMISED,
@@ -780,8 +785,9 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
             attachments.delete()
             case.address = ""
             case.narrative = ""
+            case.closure_conclusion = ""
             case.anonymised_at = timezone.now()
-            case.save(update_fields=["address", "narrative", "anonymised_at"])
+            case.save(update_fields=["address", "narrative", "closure_conclusion", "anonymised_at"])
             DestructionRecord.objects.create(case_reference=reference, destroyed_by=by, what=what, log_extract=extract)
             record("evidence_purge", username=by, detail=f"purge_closed_cases: обезличен случай {reference}")
     return done

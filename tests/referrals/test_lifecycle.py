@@ -66,6 +66,11 @@ def test_purge_closed_cases_anonymises_and_records_destruction(client, network):
     assert names == {"обезличено"} and not (names & set(FAMILY_NAMES))
     referral.refresh_from_db()
     assert referral.narrative == ""
+    # The free texts about the family go too (encrypted or not, they are personal data past retention).
+    network.case.refresh_from_db()
+    assert network.case.closure_conclusion == ""
+    measures = Measure.objects.filter(programme__case=network.case)
+    assert measures and all(m.description == "обезличено" and m.responsible_person == "" for m in measures)
     record = DestructionRecord.objects.get()
     assert "T-1" in record.case_reference and record.destroyed_by == "инспектор"
     assert record.log_extract and AccessLog.objects.filter(case=network.case).count() == len(record.log_extract)
