@@ -18,23 +18,21 @@ reports the cache as degraded.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from website.outage import Outages
+
 logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 DEFAULT_RETRY_SECONDS = 10.0
 
-# Per server address, shared by the threads of the process (each thread has its own backend object): the monotonic
-# time until which nobody asks Redis. Absent: Redis is counted as reachable.
-_down_until: dict[str, float] = {}
-_lock = threading.Lock()
+# Per server address, shared by the threads of the process (each thread has its own backend object).
+_outages = Outages()
 
 
 class RedisCache(DjangoRedisCache):
@@ -51,25 +49,11 @@ class RedisCache(DjangoRedisCache):
     # -------------------------------------------------------------------------------------- the outage
 
     def available(self) -> bool:
-        """Whether a call may go to Redis now. After the retry interval exactly one caller gets True (it tries);
-        the others get False until it succeeds or fails."""
-        until = _down_until.get(self._where)
-        if until is None:
-            return True
-        now = time.monotonic()
-        if now < until:
-            return False
-        with _lock:
-            if _down_until.get(self._where) != until:
-                return False  # another thread is trying
-            _down_until[self._where] = now + self.probe_seconds + 1
-        return True
+        """Whether a call may go to Redis now (`website.outage`: after the retry interval one caller tries)."""
+        return _outages.may_try(self._where, self.probe_seconds + 1)
 
     def _failed(self, error: BaseException) -> None:
-        with _lock:
-            first = self._where not in _down_until
-            _down_until[self._where] = time.monotonic() + self.retry_seconds
-        if first:
+        if _outages.failed(self._where, self.retry_seconds):
             logger.warning(
                 "Redis unreachable (%s): the site answers without the cache, next try in %s s",
                 type(error).__name__,
@@ -77,11 +61,8 @@ class RedisCache(DjangoRedisCache):
             )
 
     def _succeeded(self) -> None:
-        if self._where in _down_until:
-            with _lock:
-                was_down = _down_until.pop(self._where, None) is not None
-            if was_down:
-                logger.warning("Redis reachable again: the cache is back")
+        if _outages.succeeded(self._where):
+            logger.warning("Redis reachable again: the cache is back")
 
     def _call(self, method, fallback, *args, **kwargs):
         if not self.available():
@@ -138,4 +119,4 @@ def reachable(cache) -> bool:
     succeeds again. It asks nothing (a cache of another kind is always reachable). `cache` may be Django's
     `django.core.cache.cache` proxy."""
     where = getattr(cache, "_where", None)
-    return where is None or where not in _down_until
+    return where is None or not _outages.down(where)

@@ -11,14 +11,13 @@ restarting) fails at once by itself and changes nothing here.
 
 from __future__ import annotations
 
-import threading
 import time
 
 from django.db.backends.postgresql import base
 
-# (host, port, database) -> monotonic time until which no attempt is made.
-_down_until: dict[tuple, float] = {}
-_lock = threading.Lock()
+from website.outage import Outages
+
+_outages = Outages()  # per (host, port, database)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -31,22 +30,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (TypeError, ValueError):
             return 0.0
 
-    def _may_try(self, server: tuple, timeout: float) -> bool:
-        until = _down_until.get(server)
-        if until is None:
-            return True
-        now = time.monotonic()
-        if now < until:
-            return False
-        with _lock:
-            if _down_until.get(server) != until:
-                return False  # another thread is trying
-            _down_until[server] = now + timeout + 1
-        return True
-
     def get_new_connection(self, conn_params):
         server, timeout = self._server(conn_params), self._timeout(conn_params)
-        if not self._may_try(server, timeout):
+        if not _outages.may_try(server, timeout + 1):
             raise self.Database.OperationalError(
                 "connection timeout expired a moment ago: the server is not asked again yet"
             )
@@ -55,10 +41,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             connection = super().get_new_connection(conn_params)
         except self.Database.OperationalError:
             if timeout and time.monotonic() - started >= timeout - 0.5:
-                with _lock:
-                    _down_until[server] = time.monotonic() + timeout
+                _outages.failed(server, timeout)
             else:
-                _down_until.pop(server, None)
+                _outages.succeeded(server)  # refused at once: a server restarting, not one that hangs
             raise
-        _down_until.pop(server, None)
+        _outages.succeeded(server)
         return connection
