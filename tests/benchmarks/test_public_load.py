@@ -219,6 +219,27 @@ def print_table(rows: list[dict], header: str) -> None:
             print(f"{'':<10}{r['note']}")
 
 
+def report(name: str, rows: list[dict], facts: str, *, connections: int, seconds: float, **extra) -> None:
+    """Writes the run's JSON beside the others (docs/performance.md reads them) and fails on any non-2xx or socket
+    error: a page that failed under load is a finding, not a figure."""
+    result = {
+        "benchmark": name.replace("-", "_"),
+        "machine": stack.machine(),
+        "services": stack.SERVICES,
+        "database": facts,
+        "gunicorn": " ".join(stack.gunicorn_command("127.0.0.1:PORT")[1:]),
+        "wrk": {"threads": THREADS, "connections": connections, "seconds": seconds},
+        "git": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=stack.ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+        **extra,
+        "rows": rows,
+    }
+    print(f"JSON: {stack.write_result(name, result)}")
+    failures = [r for r in rows if r["non2xx"] or r["socket_errors"]]
+    assert not failures, [(r["scenario"], r["statuses"], r["socket_errors"]) for r in failures]
+
+
 def cache_setting_present() -> bool:
     return CACHE_SETTING in (stack.APP / "website" / "settings.py").read_text()
 
@@ -276,20 +297,12 @@ def test_public_pages_under_load(tmp_path):
         f"families-web.service, wrk {THREADS} threads × {CONNECTIONS} connections, {SECONDS:g} s per scenario"
     )
     print_table(rows, header)
-    result = {
-        "benchmark": "public_load",
-        "machine": stack.machine(),
-        "services": stack.SERVICES,
-        "database": facts,
-        "gunicorn": " ".join(stack.gunicorn_command("127.0.0.1:PORT")[1:]),
-        "wrk": {"threads": THREADS, "connections": CONNECTIONS, "seconds": SECONDS},
-        "page_cache_setting": CACHE_SETTING if caching else None,
-        "git": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=stack.ROOT, capture_output=True, text=True
-        ).stdout.strip(),
-        "app_root": str(stack.APP),
-        "rows": rows,
-    }
-    print(f"JSON: {stack.write_result('public-load', result)}")
-    failures = [r for r in rows if r["non2xx"] or r["socket_errors"]]
-    assert not failures, [(r["scenario"], r["statuses"], r["socket_errors"]) for r in failures]
+    report(
+        "public-load",
+        rows,
+        facts,
+        connections=CONNECTIONS,
+        seconds=SECONDS,
+        page_cache_setting=CACHE_SETTING if caching else None,
+        app_root=str(stack.APP),
+    )

@@ -23,13 +23,13 @@ answer or socket error fails the test after the report.
 from __future__ import annotations
 
 import os
-import subprocess
 
 from tests.benchmarks import public_stack as stack
 from tests.benchmarks.test_public_load import (
     THREADS,
     lua_script,
     print_table,
+    report,
     results_paths,
     run_wrk,
     summarise,
@@ -87,23 +87,15 @@ def test_results_page_under_load_while_the_search_engine_black_holes(tmp_path):
         f"({'within' if row['p95_ms'] <= bound_ms else 'OVER'}); max {row['max_ms']} ms; "
         f"black hole connections during the load: {tried} of {row['requests']} requests"
     )
-    result = {
-        "benchmark": "search_blackhole_load",
-        "machine": stack.machine(),
-        "services": stack.SERVICES,
-        "database": facts,
-        "gunicorn": " ".join(stack.gunicorn_command("127.0.0.1:PORT")[1:]),
-        "wrk": {"threads": THREADS, "connections": CONNECTIONS, "seconds": SECONDS},
-        "search_timeout_seconds": TIMEOUT,
-        "bound_ms": bound_ms,
-        "blackhole_connections": {"start_up": at_start, "during_load": tried},
-        "git": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=stack.ROOT, capture_output=True, text=True
-        ).stdout.strip(),
-        "rows": rows,
-    }
-    print(f"JSON: {stack.write_result('search-blackhole-load', result)}")
-    failures = [r for r in rows if r["non2xx"] or r["socket_errors"]]
-    assert not failures, [(r["scenario"], r["statuses"], r["socket_errors"]) for r in failures]
+    report(
+        "search-blackhole-load",
+        rows,
+        facts,
+        connections=CONNECTIONS,
+        seconds=SECONDS,
+        search_timeout_seconds=TIMEOUT,
+        bound_ms=bound_ms,
+        blackhole_connections={"start_up": at_start, "during_load": tried},
+    )
     # A run in which no page came back measured nothing (a window shorter than one page on a busy machine).
     assert all(r["requests"] for r in rows), "no request completed: run longer (LOAD_SECONDS) or on a quieter machine"

@@ -69,27 +69,35 @@ def test_phone_lookup_by_keyed_hash(network):
     assert FamilyMember.objects.filter(phone_hash=crypto.phone_hash("+79135551234")).get() == member
 
 
-def test_key_rotation_keeps_data_readable(network, settings):
+@pytest.fixture
+def rotate_to_new_key(settings):
+    """Rotates every encrypted value to a new key, then drops the old key; the settings come back after the test."""
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT full_name FROM referrals_familymember WHERE case_id = %s", [network.case.pk])
-        before = {row[0] for row in cursor.fetchall()}
-    new_key = Fernet.generate_key().decode()
-    settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
-    crypto.reset_keys_cache()
-    try:
+
+    def rotate():
+        new_key = Fernet.generate_key().decode()
+        settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
+        crypto.reset_keys_cache()
         call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
         settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
         crypto.reset_keys_cache()
-        names = {m.full_name for m in FamilyMember.objects.filter(case=network.case)}
-        assert names == set(FAMILY_NAMES)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT full_name FROM referrals_familymember WHERE case_id = %s", [network.case.pk])
-            after = {row[0] for row in cursor.fetchall()}
-        assert not (before & after)
-    finally:
-        settings.FIELD_ENCRYPTION_KEYS = old_keys
-        crypto.reset_keys_cache()
+
+    yield rotate
+    settings.FIELD_ENCRYPTION_KEYS = old_keys
+    crypto.reset_keys_cache()
+
+
+def test_key_rotation_keeps_data_readable(network, rotate_to_new_key):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT full_name FROM referrals_familymember WHERE case_id = %s", [network.case.pk])
+        before = {row[0] for row in cursor.fetchall()}
+    rotate_to_new_key()
+    names = {m.full_name for m in FamilyMember.objects.filter(case=network.case)}
+    assert names == set(FAMILY_NAMES)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT full_name FROM referrals_familymember WHERE case_id = %s", [network.case.pk])
+        after = {row[0] for row in cursor.fetchall()}
+    assert not (before & after)
 
 
 def encrypted_tokens() -> dict[tuple[str, str], set[str]]:
@@ -111,7 +119,7 @@ def encrypted_tokens() -> dict[tuple[str, str], set[str]]:
     return found
 
 
-def test_key_rotation_covers_every_encrypted_field(network, settings):
+def test_key_rotation_covers_every_encrypted_field(network, rotate_to_new_key):
     """Issue 23, point 6: the free texts and the case's codes encrypted later are rotated too, and every encrypted
     row of every model still reads with the new key alone."""
     from referrals.management.commands.rotate_encryption_keys import encrypted_models
@@ -130,23 +138,13 @@ def test_key_rotation_covers_every_encrypted_field(network, settings):
         ("referrals_referralevent", "note"),
     }
     assert expected <= set(before)
-    old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
-    new_key = Fernet.generate_key().decode()
-    settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
-    crypto.reset_keys_cache()
-    try:
-        call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
-        settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
-        crypto.reset_keys_cache()
-        after = encrypted_tokens()
-        assert set(after) == set(before)
-        for column, tokens in before.items():
-            assert not (tokens & after[column]), f"{column} was not re-encrypted"
-        for model in encrypted_models():
-            list(model.objects.all())  # every value decrypts with the new key
-        network.case.refresh_from_db()
-        assert network.case.categories == ["single_parent"] and network.case.closure_conclusion == "Итог"
-        assert referral.events.get(action="decline").note == "Нет мест"
-    finally:
-        settings.FIELD_ENCRYPTION_KEYS = old_keys
-        crypto.reset_keys_cache()
+    rotate_to_new_key()
+    after = encrypted_tokens()
+    assert set(after) == set(before)
+    for column, tokens in before.items():
+        assert not (tokens & after[column]), f"{column} was not re-encrypted"
+    for model in encrypted_models():
+        list(model.objects.all())  # every value decrypts with the new key
+    network.case.refresh_from_db()
+    assert network.case.categories == ["single_parent"] and network.case.closure_conclusion == "Итог"
+    assert referral.events.get(action="decline").note == "Нет мест"
