@@ -20,7 +20,6 @@ from website import metrics
 from .engines.base import GeoPoint, Results
 from .engines.circuit import CircuitOpen
 from .engines.database import DatabaseEngine
-from .engines.errors import SearchEngineError, SearchEngineUnavailable
 from .query import parse as parse_query
 
 logger = logging.getLogger(__name__)
@@ -186,39 +185,20 @@ def _workspace_only_target_groups() -> set[str]:
 def search_pages(query: str, *, limit: int = 5, engine_failed: bool = False):
     """Campaign pages (measures, life situations, articles) through Wagtail's own search backend.
 
-    With a distributed engine, the call goes through the same circuit breaker as the services search and Wagtail's
-    database backend answers when the cluster fails, when the circuit is open, or at once when `engine_failed` (the
-    services search of the same request has just fallen back: one request never waits for the cluster twice).
+    With a cluster, Wagtail's backend goes through the services search's circuit breaker and its database backend
+    answers when the cluster fails (search.wagtail_backends); when the services search of the same request has just
+    fallen back (`engine_failed`), the database backend answers at once: one request never waits for the cluster
+    twice.
     """
     query = (query or "").strip()[:200]
     if not query:
         return []
-    from .engines.distributed import distributed_engine
-
-    engine = distributed_engine()
-    if engine is None or not _wagtail_backend_is_distributed():
-        try:
-            return _pages(query, limit, "default")
-        except Exception:
-            logger.warning("Page search failed", exc_info=True)
-            return []
-    breaker = engine.breaker
-    if engine_failed or not breaker.allow():
-        return _database_pages(query, limit)
+    backend = "database" if engine_failed and "database" in settings.WAGTAILSEARCH_BACKENDS else "default"
     try:
-        pages = _pages(query, limit, "default")
-    except Exception as error:
-        translated = engine.translate_error(error)
-        if isinstance(translated, SearchEngineUnavailable):
-            breaker.failure()
-        elif isinstance(translated, SearchEngineError):  # the cluster answered, with an error
-            breaker.success()
-        else:
-            breaker.release()
-        logger.warning("Page search on %s failed; answering from the database", engine.name, exc_info=True)
-        return _database_pages(query, limit)
-    breaker.success()
-    return pages
+        return _pages(query, limit, backend)
+    except Exception:
+        logger.warning("Page search failed", exc_info=True)
+        return []
 
 
 def _pages(query: str, limit: int, backend: str) -> list:
@@ -226,19 +206,3 @@ def _pages(query: str, limit: int, backend: str) -> list:
 
     # Base pages: the list shows only the title, the description and the address (no query per page type).
     return list(Page.objects.live().public().search(query, backend=backend)[:limit])
-
-
-def _wagtail_backend_is_distributed() -> bool:
-    backend = settings.WAGTAILSEARCH_BACKENDS.get("default", {}).get("BACKEND", "")
-    return bool(backend) and not backend.endswith(".database")
-
-
-def _database_pages(query: str, limit: int) -> list:
-    """Wagtail's database backend: the «database» entry of WAGTAILSEARCH_BACKENDS (kept up to date next to the
-    cluster's index, see settings), or the backend module itself."""
-    backend = "database" if "database" in settings.WAGTAILSEARCH_BACKENDS else "wagtail.search.backends.database"
-    try:
-        return _pages(query, limit, backend)
-    except Exception:
-        logger.warning("Page search on the database failed", exc_info=True)
-        return []

@@ -1,5 +1,5 @@
-"""Prometheus metrics at /metrics: request latency by view, search latency by engine and fallbacks, the task
-queue, overdue referrals.
+"""Prometheus metrics at /metrics: request latency by view, search latency by engine, fallbacks and the state of the
+circuit breaker, the task queue, overdue referrals.
 
 Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (an empty directory, cleaned at start) so the
 figures of all workers are added up; without it each process reports its own (runserver, one worker).
@@ -15,7 +15,15 @@ import time
 from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10)
@@ -36,6 +44,15 @@ SEARCH_FALLBACKS = Counter(
     "search_fallback",
     "Searches the database engine answered because the configured engine failed.",
     ["engine"],
+)
+
+# Per process (search.engines.circuit); with several workers the highest of the live ones: 1 while any worker's
+# circuit is open. The label is the engine's name, never the cluster's address (it may hold a password).
+SEARCH_CIRCUIT_OPEN = Gauge(
+    "search_circuit_open",
+    "1 while the circuit breaker of the search cluster is open: searches answer from the database without trying it.",
+    ["engine"],
+    multiprocess_mode="livemax",
 )
 
 

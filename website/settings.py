@@ -370,13 +370,14 @@ SEARCH_INDEX_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_INDEX_TIMEOUT_SECOND
 # Wagtail's own search (campaign pages, admin) uses the same cluster when there is one, in indices named
 # SEARCH_INDEX_PREFIX-wagtail-<app>_<model> (django-modelsearch reads INDEX_PREFIX; it has no INDEX setting), so two
 # sites on one cluster keep their pages apart. The «database» backend is kept up to date next to it (every backend
-# is updated on a publication; `manage.py update_index` fills both): the page search answers from it when the
-# cluster fails or the circuit is open (search.services.search_pages).
+# is updated on a publication; `manage.py update_index` fills both): every Wagtail search — the campaign pages of the
+# results page, the admin's search boxes — answers from it when the cluster fails or the circuit is open, and index
+# writes are skipped at once while it is open (search/wagtail_backends.py: Wagtail's own backends behind the breaker).
 WAGTAILSEARCH_BACKENDS = (
     {
         "default": {
-            "BACKEND": "wagtail.search.backends."
-            + ("elasticsearch9" if SEARCH_ENGINE == "elasticsearch" else "opensearch3"),
+            "BACKEND": "search.wagtail_backends."
+            + ("ElasticsearchBackend" if SEARCH_ENGINE == "elasticsearch" else "OpenSearchBackend"),
             "URLS": [SEARCH_URL],
             "INDEX_PREFIX": f"{SEARCH_INDEX_PREFIX}-wagtail-",
             "TIMEOUT": SEARCH_TIMEOUT_SECONDS,

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from website import metrics
+
 from .errors import SearchEngineError, SearchEngineNotConfigured, SearchEngineUnavailable
 
 logger = logging.getLogger(__name__)
@@ -36,8 +38,9 @@ class CircuitOpen(SearchEngineUnavailable):
 
 
 class CircuitBreaker:
-    def __init__(self, name: str, clock=time.monotonic):
+    def __init__(self, name: str, clock=time.monotonic, engine: str = ""):
         self.name = name
+        self.engine = engine or name
         self._clock = clock
         self._lock = threading.Lock()
         self._state = CLOSED
@@ -89,6 +92,7 @@ class CircuitBreaker:
             was = self._state
             self._state, self._failures, self._probing = CLOSED, 0, False
         if was != CLOSED:
+            metrics.SEARCH_CIRCUIT_OPEN.labels(engine=self.engine).set(0)
             logger.warning("Search engine %s answers again: the circuit is closed", self.name)
 
     def failure(self) -> None:
@@ -100,6 +104,7 @@ class CircuitBreaker:
                 self._state, self._opened_at = OPEN, self._clock()
             failures = self._failures
         if opens:
+            metrics.SEARCH_CIRCUIT_OPEN.labels(engine=self.engine).set(1)
             logger.warning(
                 "Search engine %s failed %s time(s) in a row: the circuit is open, searches answer from the "
                 "database for %s s without trying it",
@@ -136,6 +141,20 @@ class CircuitBreaker:
             self.success()
 
 
+_thread = threading.local()
+
+
+def thread_waited_recently() -> bool:
+    """Whether this thread has just waited for a failing cluster (see `thread_waited`)."""
+    return time.monotonic() < getattr(_thread, "quiet_until", 0.0)
+
+
+def thread_waited() -> None:
+    """This thread has just waited for a failing cluster: for SEARCH_TIMEOUT_SECONDS its searches answer from the
+    database without asking it (one page that searches several times waits once, not once per search)."""
+    _thread.quiet_until = time.monotonic() + float(settings.SEARCH_TIMEOUT_SECONDS)
+
+
 _breakers: dict[tuple[str, str], CircuitBreaker] = {}
 _breakers_lock = threading.Lock()
 
@@ -145,7 +164,7 @@ def breaker(engine_name: str, url: str | None = None) -> CircuitBreaker:
     key = (engine_name, url if url is not None else settings.SEARCH_URL)
     with _breakers_lock:
         if key not in _breakers:
-            _breakers[key] = CircuitBreaker(f"{engine_name} at {key[1]}")
+            _breakers[key] = CircuitBreaker(f"{engine_name} at {key[1]}", engine=engine_name)
         return _breakers[key]
 
 
@@ -153,3 +172,4 @@ def reset() -> None:
     """Forget every breaker (tests; a new process starts with none)."""
     with _breakers_lock:
         _breakers.clear()
+    _thread.quiet_until = 0.0

@@ -8,7 +8,8 @@ loopback that accepts every connection and never sends a byte (tests/faults/sear
   without a fault, just before, because the machine running the tests is shared.
 - After SEARCH_BREAKER_FAILURES failures in a row the circuit is open: the next searches do not connect at all (the
   black hole counts every connection) and answer without waiting; /readyz says so without waiting either.
-- The page search alone feeds the same breaker.
+- The page search alone feeds the same breaker, and so do the admin's search and the index writes of a publication:
+  an editor waits for the cluster once at most, and not at all once the circuit is open.
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ def blackholed(client, settings):
     """The black hole as the search cluster; `hole.baseline[query]`: the same results page answered by the database
     engine without any fault, just before (warm, the quicker of two), which the fault's cost is measured against."""
     # The client libraries are imported once per process (gunicorn: at start, website/process.py): not here.
-    import modelsearch.backends.opensearch3  # noqa: F401
-
     import search.engines.opensearch  # noqa: F401
+    import search.wagtail_backends  # noqa: F401
 
     baseline = {}
     for query in ("жильё", "психолог", "логопед"):
@@ -53,7 +53,7 @@ def blackholed(client, settings):
         # what website/settings.py configures when SEARCH_URL is set
         settings.WAGTAILSEARCH_BACKENDS = {
             "default": {
-                "BACKEND": "wagtail.search.backends.opensearch3",
+                "BACKEND": "search.wagtail_backends.OpenSearchBackend",
                 "URLS": [hole.url],
                 "INDEX_PREFIX": "test-blackhole-wagtail-",
                 "TIMEOUT": TIMEOUT,
@@ -130,6 +130,7 @@ def test_the_page_search_shares_the_breaker(client, blackholed):
         assert time.monotonic() - started < TIMEOUT + 1
         assert [page.url_path for page in pages if "zhile" in page.url_path]  # from the database backend
         assert blackholed.connections == attempt
+        time.sleep(TIMEOUT)  # past the moment this thread does not ask the cluster after waiting for it
     assert circuit.breaker("opensearch").state == circuit.OPEN
 
     # The services search no longer tries the cluster either.
@@ -145,3 +146,40 @@ def test_other_searches_than_the_results_page_answer_too(client, blackholed):
     assert response.status_code == 200
     assert client.get("/search/autocomplete/", {"q": "центр"}).status_code == 200
     assert blackholed.connections <= 1
+
+
+def test_the_admin_search_answers_from_the_database_and_shares_the_breaker(admin_client, blackholed):
+    """An editor searching the admin while the cluster hangs: the page is found by Wagtail's database backend; a
+    search page asks the cluster several times (results, count, facets) but waits for it once, and once the circuit
+    is open none waits."""
+    for attempt in range(1, FAILURES + 1):
+        started = time.monotonic()
+        response = admin_client.get("/admin/pages/search/", {"q": "жильё"})
+        assert time.monotonic() - started < TIMEOUT + 1
+        assert response.status_code == 200 and "/zhile/" in response.content.decode()
+        assert blackholed.connections == attempt  # one wait per request
+        time.sleep(TIMEOUT)  # past the moment this thread does not ask the cluster after waiting for it
+    assert circuit.breaker("opensearch").state == circuit.OPEN
+    started = time.monotonic()
+    response = admin_client.get("/admin/pages/search/", {"q": "жильё"})
+    assert response.status_code == 200 and time.monotonic() - started < TIMEOUT
+    assert blackholed.connections == FAILURES
+
+
+def test_a_publication_does_not_wait_for_the_cluster_while_the_circuit_is_open(admin_user, blackholed, caplog):
+    """Index writes go through the breaker: with the circuit open, publishing a page skips the cluster's index at once
+    (logged; `update_index` fills it later) and the page is saved and found by the database backend."""
+    from wagtail.models import Page
+
+    breaker = circuit.breaker("opensearch")
+    for _ in range(FAILURES):
+        breaker.failure()
+    assert breaker.state == circuit.OPEN
+    page = Page.objects.live().filter(url_path__contains="/zhile/").first().specific
+    page.title = "Жильё и жилищные выплаты"
+    started = time.monotonic()
+    page.save_revision(user=admin_user).publish(user=admin_user)
+    assert time.monotonic() - started < TIMEOUT
+    assert blackholed.connections == 0
+    assert "circuit is open" in caplog.text
+    assert [p.pk for p in search.search_pages("жилищные выплаты")] == [page.pk]

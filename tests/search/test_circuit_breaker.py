@@ -117,6 +117,23 @@ def test_the_breaker_is_per_cluster_and_per_process(settings):
     assert circuit.breaker("elasticsearch") is not first
 
 
+def test_the_circuit_state_is_a_gauge(client, settings, db):
+    """/metrics says when a process answers from the database because the circuit is open (1), and when it is closed
+    again (0), labelled by the engine and never by the cluster's address."""
+    from tests.website.test_metrics import scrape, value
+
+    breaker = circuit.breaker("opensearch", "http://user:secret@10.0.0.9:9200")
+    settings.SEARCH_BREAKER_FAILURES = 1
+    fail(breaker)
+    assert value(scrape(client), "search_circuit_open", engine="opensearch") == 1.0
+    settings.SEARCH_BREAKER_COOLDOWN_SECONDS = 0
+    with breaker.guard():  # the probe after the cool-down answers
+        pass
+    samples = scrape(client)
+    assert value(samples, "search_circuit_open", engine="opensearch") == 0.0
+    assert not [key for key in samples if "secret" in str(key) or "10.0.0.9" in str(key)]
+
+
 @pytest.mark.django_db
 def test_an_unanswering_cluster_is_probed_once_per_cool_down_and_used_again_when_it_answers(settings, caplog):
     from osmem_server import OsmemServer
