@@ -6,6 +6,7 @@ from geopy.distance import geodesic
 from directory import selectors
 from directory.models import Category, Service, ServiceAtLocation, Settlement
 from search import services as search
+from search.cards import with_rows
 from search.engines.base import GeoPoint
 
 pytestmark = pytest.mark.django_db
@@ -13,11 +14,15 @@ ALL = 10_000
 
 
 def ids(results):
-    return {hit.service_at_location.pk for hit in results.hits}
+    return {hit.pk for hit in results.hits}
 
 
 def run(**filters):
-    return search.search(filters=filters, per_page=ALL)
+    """Every row the filters find, with its model row read at once (the checks below read them)."""
+    results = search.search(filters=filters, per_page=ALL)
+    with_rows(results.hits)
+    with_rows(results.hits)
+    return results
 
 
 def test_no_filter_lists_every_published_service_at_location():
@@ -44,7 +49,7 @@ def test_each_filter_narrows_to_matching_rows_only(param, value, check):
     assert ids(narrowed) <= ids(everything)
     assert all(check(hit.service_at_location) for hit in narrowed.hits)
     # and nothing that matches is left out
-    missing = [hit for hit in everything.hits if hit.service_at_location.pk not in ids(narrowed)]
+    missing = [hit for hit in everything.hits if hit.pk not in ids(narrowed)]
     assert not any(check(hit.service_at_location) for hit in missing)
 
 
@@ -69,16 +74,13 @@ def test_category_filter_includes_items_below_the_group_and_groups_below_a_kind(
 def test_open_now_filter_agrees_with_the_opening_status_of_each_place():
     narrowed = run(open_now=["on"])
     everything = run()
-    open_ids = {
-        hit.service_at_location.pk
-        for hit in everything.hits
-        if selectors.opening_status(hit.service_at_location.location).is_open
-    }
+    open_ids = {hit.pk for hit in everything.hits if selectors.opening_status(hit.service_at_location.location).is_open}
     assert ids(narrowed) == open_ids
 
 
 def test_filters_combine_and_facet_counts_are_disjunctive():
     results = search.search(filters={"municipality": ["kyzyl"], "free": ["on"]}, per_page=ALL)
+    with_rows(results.hits)
     assert all(
         hit.service_at_location.location.municipality.code == "kyzyl" and hit.service_at_location.service.cost == "free"
         for hit in results.hits
@@ -96,6 +98,7 @@ def test_filters_combine_and_facet_counts_are_disjunctive():
 
 def test_text_search_finds_word_forms():
     results = search.search(query="психолога для подростков", per_page=ALL)
+    with_rows(results.hits)
     assert results.total > 0
     names = " ".join(hit.service_at_location.service.search_text for hit in results.hits)
     assert " психолог" in names and " подросток" in names
@@ -106,6 +109,7 @@ def test_distance_sort_orders_by_real_geodesic_distance():
     kyzyl = Settlement.objects.get(code="kyzyl")
     point = GeoPoint(float(kyzyl.latitude), float(kyzyl.longitude))
     results = search.search(near=point, sort="distance", per_page=ALL)
+    with_rows(results.hits)
     distances = []
     for hit in results.hits:
         location = hit.service_at_location.location

@@ -20,7 +20,7 @@ def test_saving_and_deleting_through_the_orm_updates_the_index(
     with django_capture_on_commit_callbacks(execute=True):
         service.name = "Шахматный кружок для родителей"
         service.save()
-    assert sal.pk in {hit.service_at_location.pk for hit in found(engine, "шахматный").hits}
+    assert sal.pk in {hit.pk for hit in found(engine, "шахматный").hits}
 
     with django_capture_on_commit_callbacks(execute=True):
         Service.objects.get(pk=service.pk).delete()

@@ -29,7 +29,7 @@ def test_a_family_category_added_to_a_service_is_filtered_and_counted_at_once():
     service = sal.service
     group = TargetGroup.objects.filter(is_public=True).exclude(services=service).first()
     before = search.search(filters={"target_group": [group.code]}, per_page=5000)
-    assert sal.pk not in {hit.service_at_location.pk for hit in before.hits}
+    assert sal.pk not in {hit.pk for hit in before.hits}
 
     # As the admin does it (the family categories are a cluster field: written by the save). The lemma columns
     # follow only on commit; the search table's lists are written in the saving transaction.
@@ -37,7 +37,7 @@ def test_a_family_category_added_to_a_service_is_filtered_and_counted_at_once():
     service.save()
 
     after = search.search(filters={"target_group": [group.code]}, per_page=5000)
-    assert sal.pk in {hit.service_at_location.pk for hit in after.hits}
+    assert sal.pk in {hit.pk for hit in after.hits}
     assert f"g:{group.pk}" in SearchRow.objects.get(sal_id=sal.pk).keys
     assert _count(search.search(), "target_group", group.code) == after.total
 
@@ -70,7 +70,7 @@ def test_a_service_added_to_a_family_category_from_the_category_side_is_filtered
 
     assert f"g:{group.pk}" in SearchRow.objects.get(sal_id=sal.pk).keys
     found = search.search(filters={"target_group": [group.code]}, per_page=5000)
-    assert sal.pk in {hit.service_at_location.pk for hit in found.hits}
+    assert sal.pk in {hit.pk for hit in found.hits}
 
 
 def _table() -> dict[int, tuple]:
@@ -140,4 +140,4 @@ def test_a_new_place_of_a_service_is_found_at_once(django_capture_on_commit_call
     )
     added = ServiceAtLocation.objects.create(service=sal.service, location=other)
     found = search.search("ипотека", per_page=100)
-    assert {sal.pk, added.pk} <= {hit.service_at_location.pk for hit in found.hits}
+    assert {sal.pk, added.pk} <= {hit.pk for hit in found.hits}

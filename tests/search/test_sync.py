@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def found(engine, query: str) -> set[int]:
     results = engine.search(query=query, filters={}, near=None, sort="relevance", page=1, per_page=200)
-    return {hit.service_at_location.pk for hit in results.hits}
+    return {hit.pk for hit in results.hits}
 
 
 def rows_of(service: Service) -> set[int]:
