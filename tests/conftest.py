@@ -92,14 +92,25 @@ def fresh_kept_values():
 @pytest.fixture
 def still_clock(monkeypatch):
     """For tests that compare the query counts of two requests: what the process keeps for a while (the minute's
-    «open now» count, facet names, synonyms, the vocabulary) is not read again between them because a minute
-    turned or a time-to-live ran out."""
+    «open now» count, facet names, synonyms, the vocabulary, the search table's counts, the public pages' kept
+    values) is not read again between them because a minute turned or a time-to-live ran out."""
     from directory import selectors
     from search import query, references
+    from search.engines import database
+    from website import kept
 
     moment = selectors.local_now()
     monkeypatch.setattr(selectors, "local_now", lambda: moment)
-    for module, name in ((references, "TTL"), (query, "SYNONYMS_TTL"), (query, "VOCABULARY_TTL")):
+    # Every time-to-live and every time bucket (a bucket's boundary may fall between the two requests of a slow run)
+    for module, name in (
+        (references, "TTL"),
+        (query, "SYNONYMS_TTL"),
+        (query, "VOCABULARY_TTL"),
+        (database, "KEPT_SECONDS"),
+        (database, "WORD_COUNTS_SECONDS"),
+        (kept, "SECONDS"),
+        (selectors, "CRISIS_CONTACTS_SECONDS"),
+    ):
         monkeypatch.setattr(module, name, 10.0**9)
     references.forget()
     query.vocabulary_reset()
