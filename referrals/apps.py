@@ -10,7 +10,14 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import evidence, security
+        from website import metrics
+
+        from . import evidence, security, selectors
 
         security.connect()
+        metrics.register_gauge(
+            "referrals_overdue",
+            "Referrals past their response or completion date.",
+            lambda: [((), selectors.overdue_count())],
+        )
         post_migrate.connect(evidence.reinstall_after_migrate, sender=self, dispatch_uid="referrals.evidence")

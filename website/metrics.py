@@ -79,33 +79,46 @@ class MetricsMiddleware:
         return response
 
 
-class WorkflowCollector:
-    """Figures read from the database at scrape time: the task queue and overdue referrals."""
+class ScrapeTimeCollector:
+    """Gauges read at scrape time (from the database): each app registers its own with `register_gauge`, so this
+    module imports no app (the referral module registers its overdue referrals in its AppConfig.ready)."""
+
+    def __init__(self):
+        self.gauges: dict[str, tuple[str, list[str], object]] = {}
 
     def describe(self):  # registration must not touch the database (it happens at import)
-        yield GaugeMetricFamily("task_queue_depth", "", labels=["state"])
-        yield GaugeMetricFamily("referrals_overdue", "")
+        for name, (_help, labels, _read) in self.gauges.items():
+            yield GaugeMetricFamily(name, "", labels=labels)
 
     def collect(self):
-        from django_tasks_db.compat import TaskResultStatus
-        from django_tasks_db.models import DBTaskResult
-
-        from referrals.selectors import overdue_count
-
-        depth = GaugeMetricFamily("task_queue_depth", "Background tasks waiting, running and failed.", labels=["state"])
-        states = [TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.FAILED]
-        counts = dict(
-            DBTaskResult.objects.filter(status__in=states).values_list("status").annotate(n=Count("pk")).order_by()
-        )
-        for state in states:
-            depth.add_metric([state.value.lower()], counts.get(state.value, 0))
-        yield depth
-        overdue = GaugeMetricFamily("referrals_overdue", "Referrals past their response or completion date.")
-        overdue.add_metric([], overdue_count())
-        yield overdue
+        for name, (help_text, labels, read) in self.gauges.items():
+            family = GaugeMetricFamily(name, help_text, labels=labels)
+            for label_values, value in read():
+                family.add_metric(list(label_values), value)
+            yield family
 
 
-REGISTRY.register(WorkflowCollector())
+SCRAPE_TIME = ScrapeTimeCollector()
+
+
+def register_gauge(name: str, help_text: str, read, labels: tuple[str, ...] = ()) -> None:
+    """A gauge read at scrape time: `read()` returns [(label values, value), …]. Registered once per name."""
+    SCRAPE_TIME.gauges[name] = (help_text, list(labels), read)
+
+
+def _task_queue_depth():
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    states = [TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.FAILED]
+    counts = dict(
+        DBTaskResult.objects.filter(status__in=states).values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return [((state.value.lower(),), counts.get(state.value, 0)) for state in states]
+
+
+register_gauge("task_queue_depth", "Background tasks waiting, running and failed.", _task_queue_depth, ("state",))
+REGISTRY.register(SCRAPE_TIME)
 
 
 def _registry() -> CollectorRegistry:
@@ -115,7 +128,7 @@ def _registry() -> CollectorRegistry:
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    registry.register(WorkflowCollector())
+    registry.register(SCRAPE_TIME)
     return registry
 
 

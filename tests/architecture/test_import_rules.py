@@ -1,0 +1,46 @@
+"""The import rules of pyproject.toml ([tool.importlinter], run by `make test`) hold, and they are not a formality: a
+forbidden import added to a copy of the code fails them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("directory", "search", "referrals", "website")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=cwd,
+        env={"PYTHONPATH": str(cwd)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def copy_of_the_code(tmp_path: Path) -> Path:
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_the_rules_hold():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_forbidden_import_breaks_them(tmp_path):
+    code = copy_of_the_code(tmp_path)
+    (code / "search" / "scratch.py").write_text("from referrals import selectors  # forbidden\n")
+    result = lint_imports(code)
+    assert result.returncode != 0
+    assert "search.scratch -> referrals.selectors" in result.stdout
+    assert "never import the referral module BROKEN" in result.stdout
