@@ -47,7 +47,7 @@ run: install
 test: install-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
@@ -72,7 +72,7 @@ audit: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 # Benchmarks (docs/performance.md, «make bench»): ≤ 30 minutes on 2 quiet cores. On PostgreSQL whenever one answers on
 # 127.0.0.1:5432 (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/bench: pytest-django makes test_bench; the
