@@ -6,16 +6,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from directory.models import Location, Organization
+from tests.query_counts import queries_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 BASE = "/api/v1"
 
 
 def count(client, path, **params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(BASE + path, params)
-    assert response.status_code == 200, response.content[:300]
-    return len(ctx.captured_queries), len(response.json()["contents"])
+    queries, response = queries_of(client, BASE + path, **params)
+    return queries, len(response.json()["contents"])
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,15 @@
 """Pages run a fixed number of SQL queries, however many results they show."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from directory.models import Organization, Service
+from tests.query_counts import queries_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def count_queries(client, url, **params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
+    return queries_of(client, url, **params)[0]
 
 
 @pytest.mark.parametrize(

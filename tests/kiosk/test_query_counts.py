@@ -1,20 +1,17 @@
 """Kiosk list screens run a fixed number of SQL queries, however many rows they show."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from directory.models import Phone, Service
+from tests.query_counts import queries_of
 from website.kiosk import views
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def count(client, path, **params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response.content.decode()
+    queries, response = queries_of(client, path, **params)
+    return queries, response.content.decode()
 
 
 @pytest.mark.parametrize(

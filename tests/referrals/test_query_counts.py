@@ -5,8 +5,6 @@ import datetime
 import itertools
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +21,7 @@ from referrals.models import (
     ReferralEvent,
 )
 from referrals.states import State
+from tests.query_counts import queries_of
 
 from .conftest import cabinet_login
 
@@ -128,10 +127,7 @@ def add_rows(network, n: int) -> None:
 
 
 def count(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(ctx.captured_queries)
+    return queries_of(client, url)[0]
 
 
 PAGES = [

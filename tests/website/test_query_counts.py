@@ -3,20 +3,17 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from directory import selectors
+from tests.query_counts import queries_of
 from website.models import ArticleIndexPage, ArticlePage, LifeSituationPage, MeasurePage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 
 
 def count(client, url, **params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries), response.content.decode()
+    queries, response = queries_of(client, url, **params)
+    return queries, response.content.decode()
 
 
 def test_article_index_query_count_does_not_grow_with_the_page_size(client, monkeypatch):
