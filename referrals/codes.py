@@ -92,6 +92,25 @@ class Relation(models.TextChoices):
     OTHER = "other", _("другой родственник")
 
 
+# What the security log (SecurityEvent.kind) says happened, in the words the log pages show. The codes are written by
+# referrals/security.py, lockout.py and the retention commands; an unknown code is shown as it is.
+SECURITY_EVENT_KINDS = {
+    "login": _("вход"),
+    "logout": _("выход"),
+    "login_failed": _("неудачная попытка входа"),
+    "lockout_account": _("учётная запись заблокирована"),
+    "lockout_address": _("адрес заблокирован"),
+    "unlock_account": _("блокировка учётной записи снята"),
+    "unlock_address": _("блокировка адреса снята"),
+    "2fa_change": _("второй фактор изменён"),
+    "role_change": _("роль изменена"),
+    "deactivated": _("учётная запись отключена"),
+    "export": _("выгрузка"),
+    "evidence_purge": _("записи журналов удалены или перешифрованы"),
+    "network_log_view": _("просмотр журнала сети"),
+}
+
+
 class DataCategory(models.TextChoices):
     """What a consent lets partners see. Health needs explicit written consent (152-ФЗ, ст. 10)."""
 

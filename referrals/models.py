@@ -16,6 +16,7 @@ from directory.models import Category, Municipality, Organization, Service
 
 from .codes import (
     ENDED_STATUSES,
+    SECURITY_EVENT_KINDS,
     AgendaKind,
     CaseGround,
     CaseStatus,
@@ -631,6 +632,10 @@ class SecurityEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(SECURITY_EVENT_KINDS.get(self.kind, self.kind))
 
 
 class UserSession(models.Model):

@@ -507,4 +507,4 @@ def test_access_log_scope_by_role_and_organisation(client, network, role):
     assert opened == 1
     event = SecurityEvent.objects.filter(kind="network_log_view").latest("id")
     assert event.user == user and event.ip_address == "127.0.0.1"
-    assert "network_log_view" in client.get(reverse("referrals:access_log_network")).content.decode()
+    assert "просмотр журнала сети" in client.get(reverse("referrals:access_log_network")).content.decode()
