@@ -31,7 +31,7 @@ from .consilium_forms import (
     ParticipantFormSet,
 )
 from .models import AgendaItem, ConsiliumMeeting
-from .views import _file_response, _page, client_ip, log, require, workspace_view
+from .workspace import client_ip, file_response, log, paginate, require, workspace_view
 
 # What an agenda item shows of the family: the invited members' names and the consilium's conclusion.
 ITEM_FIELDS = ["agenda.conclusion", "member.full_name"]
@@ -94,7 +94,7 @@ def meeting_list(request):
         .annotate(item_count=Count("items"))
         .order_by("-held_on", "-id")
     )
-    page = _page(request, meetings)
+    page = paginate(request, meetings)
     context = {
         "meetings": page.object_list,
         "page_obj": page,
@@ -261,4 +261,4 @@ def protocol_pdf(request, meeting_id):
     items = _items(request, meeting)
     _log_items(request, items, "document")
     pdf = documents.render_pdf("referrals/consilium/protocol.html", protocol_context(meeting, items))
-    return _file_response(pdf, "application/pdf", f"protocol-{meeting.pk}")
+    return file_response(pdf, "application/pdf", f"protocol-{meeting.pk}")

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from directory.models import Organization
 
 from . import documents, policy, procedure, services
+from .case_views import open_case
 from .codes import ProgrammeStatus, Role
 from .document_forms import InspectionForm
 from .models import HousingInspection, Programme
-from .views import _case, _programme, client_ip, log, require, workspace_view
+from .programme_views import open_programme
+from .workspace import client_ip, log, require, workspace_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INSPECTION_FIELDS = [
@@ -52,7 +54,7 @@ def _inspection(request, inspection_id) -> HousingInspection:
 
 @workspace_view
 def inspection_new(request, case_uuid):
-    case = _case(request, case_uuid)
+    case = open_case(request, case_uuid)
     require(request.user, "inspection.add", case)
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -112,13 +114,13 @@ def _programme_pdf(request, programme: Programme) -> HttpResponse:
 @workspace_view
 def programme_print(request, programme_id):
     """This version of the ИПСС as a PDF in the form of appendix 2 (a draft is printed as a draft)."""
-    return _programme_pdf(request, _programme(request, programme_id))
+    return _programme_pdf(request, open_programme(request, programme_id))
 
 
 @workspace_view
 def case_programme_print(request, case_uuid):
     """The case's current ИПСС: the newest approved version, else the newest draft."""
-    case = _case(request, case_uuid)
+    case = open_case(request, case_uuid)
     require(request.user, "case.print", case)
     programmes = case.programmes.select_related("case__organization", "case__curator").order_by("-version")
     current = (

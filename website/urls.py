@@ -9,8 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from directory.api import api, unknown_address
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
-from referrals import intake
-from referrals import views as referral_views
+from referrals import intake, referral_views
 from website import accessibility, health, metrics, public_files
 
 # The database down or the disk full answer 503 / 507 pages instead of 500 (website/errors.py).
