@@ -24,7 +24,7 @@ PREFIX = "enc1:"
 def _fernet() -> MultiFernet:
     keys = settings.FIELD_ENCRYPTION_KEYS
     if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty (see README).")
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty (see docs/configuration.md).")
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except (ValueError, TypeError) as exc:

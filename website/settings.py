@@ -1,7 +1,7 @@
 """The one settings module. Everything that differs between machines comes from the environment.
 
 Local use needs no variables at all (SQLite file, database search, DEBUG on through `make run`).
-Production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS; see README for the list.
+Production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS; the list: docs/configuration.md.
 """
 
 import os
@@ -44,7 +44,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README).")
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see docs/configuration.md).")
     # Local development only: check --deploy flags this key as insecure on purpose.
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"
 # Key rotation: the previous SECRET_KEY(s), comma-separated, still accepted for signatures made with them
@@ -53,7 +53,7 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (see README).")
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (see docs/configuration.md).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -437,13 +437,13 @@ KIOSK_FORBIDDEN_PREFIXES = ["/cabinet/", "/admin/"]
 # Public site: the neutral page the «Быстрый выход» button replaces a page about violence with.
 QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://yandex.ru/pogoda")
 
-# Referral network («Кабинет»). Personal data is encrypted with these keys (see README: key rotation).
+# Referral network («Кабинет»). Personal data is encrypted with these keys (key rotation: docs/security.md).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
 if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG is off (see README)."
+            "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG is off (see docs/configuration.md)."
         )
     from referrals.crypto import derive_dev_key
 
