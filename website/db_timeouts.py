@@ -1,4 +1,4 @@
-"""Bounds on every call to the database (docs/operations.md «Отказоустойчивость»).
+"""Bounds on every call to the database (docs/operations.md «Fault tolerance»).
 
 `database_settings()` turns a DATABASE_URL into the settings of one alias:
 

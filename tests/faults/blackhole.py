@@ -1,4 +1,4 @@
-"""A server that accepts and never answers: the fault the timeouts of docs/operations.md «Отказоустойчивость» are
+"""A server that accepts and never answers: the fault the timeouts of docs/operations.md «Fault tolerance» are
 for (a database, mail server, search engine or Redis whose host takes the connection and then says nothing).
 
     with blackhole() as (host, port):

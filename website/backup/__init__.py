@@ -5,5 +5,5 @@
   backup API on SQLite);
 - `services.py`: `create_backup()` and `restore_backup()`, used by the two commands.
 
-See docs/operations.md, «Резервное копирование и восстановление».
+See docs/operations.md, «Backup and restore».
 """
