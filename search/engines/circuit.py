@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -164,8 +165,16 @@ def breaker(engine_name: str, url: str | None = None) -> CircuitBreaker:
     key = (engine_name, url if url is not None else settings.SEARCH_URL)
     with _breakers_lock:
         if key not in _breakers:
-            _breakers[key] = CircuitBreaker(f"{engine_name} at {key[1]}", engine=engine_name)
+            _breakers[key] = CircuitBreaker(f"{engine_name} at {_without_password(key[1])}", engine=engine_name)
         return _breakers[key]
+
+
+def _without_password(url: str) -> str:
+    """The cluster's address as the logs may show it: without the user and password a URL may carry."""
+    parts = urlsplit(url or "")
+    if not parts.password and not parts.username:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")))
 
 
 def reset() -> None:

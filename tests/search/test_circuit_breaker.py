@@ -117,9 +117,10 @@ def test_the_breaker_is_per_cluster_and_per_process(settings):
     assert circuit.breaker("elasticsearch") is not first
 
 
-def test_the_circuit_state_is_a_gauge(client, settings, db):
+def test_the_circuit_state_is_a_gauge(client, settings, db, caplog):
     """/metrics says when a process answers from the database because the circuit is open (1), and when it is closed
-    again (0), labelled by the engine and never by the cluster's address."""
+    again (0), labelled by the engine and never by the cluster's address; the logs name the cluster without its
+    password."""
     from tests.website.test_metrics import scrape, value
 
     breaker = circuit.breaker("opensearch", "http://user:secret@10.0.0.9:9200")
@@ -132,6 +133,8 @@ def test_the_circuit_state_is_a_gauge(client, settings, db):
     samples = scrape(client)
     assert value(samples, "search_circuit_open", engine="opensearch") == 0.0
     assert not [key for key in samples if "secret" in str(key) or "10.0.0.9" in str(key)]
+    assert "the circuit is open" in caplog.text and "10.0.0.9:9200" in caplog.text
+    assert "secret" not in caplog.text and "user:" not in caplog.text
 
 
 @pytest.mark.django_db
