@@ -48,7 +48,7 @@ if not SECRET_KEY:
     # Local development only: check --deploy flags this key as insecure on purpose.
     SECRET_KEY = "django-insecure-local-development-only-never-in-production"
 # Key rotation: the previous SECRET_KEY(s), comma-separated, still accepted for signatures made with them
-# (password-reset links, signed cookies) until they expire; docs/operations.md «Смена ключей».
+# (password-reset links, signed cookies) until they expire; docs/operations.md «Key rotation».
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
