@@ -21,7 +21,7 @@ from modelsearch.backends.opensearch3 import OpenSearch3SearchBackend, OpenSearc
 
 from .engines import circuit
 from .engines.distributed import distributed_engine
-from .engines.errors import SearchEngineError, SearchEngineUnavailable
+from .engines.errors import SearchEngineUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +43,10 @@ def through_breaker(call, fallback, what: str):
     try:
         value = call()
     except Exception as error:
-        translated = engine.translate_error(error)
+        translated = engine.translate_error(error) or error
         if isinstance(translated, SearchEngineUnavailable):
             circuit.thread_waited()
-            breaker.failure()
-        elif isinstance(translated, SearchEngineError):  # the cluster answered, with an error
-            breaker.success()
-        else:
-            breaker.release()
+        breaker.record_error(translated)
         logger.warning("%s on %s failed", what, engine.name, exc_info=True)
         return fallback(error)
     breaker.success()

@@ -126,20 +126,24 @@ class CircuitBreaker:
             raise CircuitOpen(f"Search engine {self.name}: circuit open, not tried (retry in {self.retry_in():.0f} s)")
         try:
             yield
-        except SearchEngineUnavailable:
-            self.failure()
-            raise
-        except SearchEngineNotConfigured:
-            self.release()
-            raise
-        except SearchEngineError:  # the cluster answered (with an error)
-            self.success()
-            raise
-        except BaseException:
-            self.release()
+        except BaseException as error:
+            self.record_error(error)
             raise
         else:
             self.success()
+
+    def record_error(self, error: BaseException) -> None:
+        """Record how a call that raised `error` (already translated by the engine) went: an unreachable cluster is
+        a failure, an error answer of the cluster (a rejected request is a bug, not an outage) counts as reachable,
+        anything else says nothing about the cluster and only frees the probe."""
+        if isinstance(error, SearchEngineUnavailable):
+            self.failure()
+        elif isinstance(error, SearchEngineNotConfigured):
+            self.release()
+        elif isinstance(error, SearchEngineError):
+            self.success()
+        else:
+            self.release()
 
 
 _thread = threading.local()
