@@ -10,7 +10,7 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from website import metrics
+        from core import metrics
 
         from . import evidence, security, selectors
 

@@ -23,8 +23,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.grammar import count_phrase
 from directory.models import Holiday
-from website.grammar import count_phrase
 
 from . import profiles
 from .codes import ENDED_STATUSES, AgendaKind, CaseStatus, ProgrammeStatus

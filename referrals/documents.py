@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from website.grammar import count_phrase
+from core.grammar import count_phrase
 
 from . import profiles
 from .codes import ConsiliumKind, MeasureStatus, Relation

@@ -83,7 +83,7 @@ def queue_email(to: str, *, subject: str, lines: list[str], url: str = "") -> Ou
 
 
 def _enqueue_delivery():
-    from website.request_log import enqueue
+    from core.request_log import enqueue
 
     from .tasks import deliver_outbox
 

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from website.db_router import reads_from_replica
+from core.db_router import reads_from_replica
 
 from . import policy
 from .workspace import require, workspace_view
@@ -40,7 +40,7 @@ def access_log_network(request):
 
 
 @workspace_view
-@reads_from_replica()  # aggregated figures only: they may lag the primary (website/db_router.py)
+@reads_from_replica()  # aggregated figures only: they may lag the primary (core/db_router.py)
 def figures(request):
     require(request.user, "reports.view")
     from . import profiles

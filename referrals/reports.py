@@ -27,8 +27,8 @@ from urllib.parse import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from website.db_router import report_database
-from website.db_timeouts import long_statements
+from core.db_router import report_database
+from core.db_timeouts import long_statements
 
 from . import profiles
 from .codes import CaseStatus, MeasureStatus, ProgrammeStatus

@@ -11,9 +11,11 @@ class SearchConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+        from core import health
         from directory.models import Category
 
         from . import query, references
+        from .health import check_search
         from .models import CrisisTerm, FamilyPhrase, Synonym
 
         # Editors' changes to the dictionaries take effect at once (in this process; others within a minute).
@@ -34,6 +36,8 @@ class SearchConfig(AppConfig):
         # more to start than they save on tables of tens of thousands of narrow rows, and on two cores they take
         # the core of the next request: both off for the application's sessions.
         connection_created.connect(_postgresql_session, dispatch_uid="search_postgresql_session")
+        # /readyz tells whether the search cluster answers (the database engine answers instead when it does not).
+        health.register_check("search", check_search)
         # An existing databank gets its search table on the `migrate` that creates it.
         post_migrate.connect(_fill_search_rows, sender=self, dispatch_uid="search_fill_rows")
 

@@ -474,7 +474,7 @@ def _known_russian(word: str, lexicon: _Lexicon) -> bool:
         return True
     if len(word) >= 4 and lexicon.has_prefix(word):  # a word still being typed: «gjcj,» → «пособ»
         return True
-    return textmod._analyzer().word_is_known(word)
+    return textmod.analyzer().word_is_known(word)
 
 
 def _known_latin(word: str, lexicon: _Lexicon) -> bool:
@@ -630,7 +630,7 @@ def _repair_typos(text: str, words: list[_Word], lexicon: _Lexicon) -> tuple[str
             continue
         # A real Russian word that is simply not indexed («принтер», «бьёт») is never replaced nor questioned:
         # the word one letter away is another word («быть»), not another spelling of the same intent.
-        if textmod._analyzer().word_is_known(word.form):
+        if textmod.analyzer().word_is_known(word.form):
             continue
         found.sort(key=lambda candidate: (-lexicon.frequency.get(candidate, 0), candidate))
         if len(found) == 1:

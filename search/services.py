@@ -15,7 +15,7 @@ import time
 
 from django.conf import settings
 
-from website import metrics
+from core import metrics
 
 from .engines.base import GeoPoint, Results
 from .engines.circuit import CircuitOpen

@@ -8,7 +8,7 @@ What follows a change:
 2. the database engine's search table (`search.rows`), in the writer's transaction, so that a search in the same
    transaction already sees the change;
 3. a re-index of the touched rows by a background task after commit, when a distributed engine is configured;
-4. the cached public pages (`website.page_cache`): made stale now and again after commit.
+4. the cached public pages (`core.page_cache`): made stale now and again after commit.
 
 Inside `bulk()` nothing is followed row by row: the columns of the services the signals name are computed once
 at the end, the search table is rebuilt, the distributed index is re-indexed whole by a background task, and the
@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.db.models import Model, Q
 
+from core import page_cache
 from directory.models import (
     Category,
     Holiday,
@@ -34,7 +35,6 @@ from directory.models import (
     Service,
     ServiceAtLocation,
 )
-from website import page_cache
 
 from . import rows
 from .indexing import sal_ids_for

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_tasks import task
 
-from website.request_log import enqueue
+from core.request_log import enqueue
 
 from .engines.distributed import distributed_engine
 from .engines.errors import SearchEngineUnavailable

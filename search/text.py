@@ -3,7 +3,7 @@
 import re
 from functools import lru_cache
 
-import pymorphy3
+from core.grammar import analyzer  # the process's one pymorphy3 analyzer, shared with the grammar of places
 
 WORD_RE = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
 # Words that carry no meaning in a search (a short list: the lemmatiser already folds forms).
@@ -85,17 +85,12 @@ QUERY_NOISE = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _analyzer() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
 @lru_cache(maxsize=50_000)
 def lemma(word: str) -> str:
     word = word.lower().replace("ё", "е")
     if not re.search("[а-я]", word):
         return word
-    return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
+    return analyzer().parse(word)[0].normal_form.replace("ё", "е")
 
 
 def lemmas(text: str) -> list[str]:

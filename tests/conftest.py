@@ -76,11 +76,11 @@ def fresh_facet_names():
 
 @pytest.fixture(autouse=True)
 def fresh_kept_values():
-    """What every public page shows is kept in the process (website/kept.py) per generation of the page cache, and
+    """What every public page shows is kept in the process (core/kept.py) per generation of the page cache, and
     the search engine keeps the words' counts for minutes; a rolled-back test's rows must not show in the next
     test."""
+    from core import kept
     from search.engines import database
-    from website import kept
 
     kept.forget()
     database.forget()
@@ -94,10 +94,10 @@ def still_clock(monkeypatch):
     """For tests that compare the query counts of two requests: what the process keeps for a while (the minute's
     «open now» count, facet names, synonyms, the vocabulary, the search table's counts, the public pages' kept
     values) is not read again between them because a minute turned or a time-to-live ran out."""
+    from core import kept
     from directory import selectors
     from search import query, references
     from search.engines import database
-    from website import kept
 
     moment = selectors.local_now()
     monkeypatch.setattr(selectors, "local_now", lambda: moment)

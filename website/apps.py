@@ -5,12 +5,15 @@ class WebsiteConfig(AppConfig):
     name = "website"
 
     def ready(self):
-        from . import page_cache_signals, sites
-        from .request_log import connect_task_signals
+        from core import page_cache
 
-        # Publication and content edits make the cached public pages stale (website/page_cache.py).
+        from . import accessibility, page_cache_signals
+        from .kiosk.preferences import DEVICE_COOKIE, PREFERENCE_COOKIES
+
+        # Publication and content edits make the cached public pages stale (core/page_cache.py).
         page_cache_signals.connect()
-        # The request id follows a request into the background tasks it enqueued (website/request_log.py).
-        connect_task_signals()
-        # Wagtail's Site lookup reads the sites kept in the process (website/sites.py).
-        sites.install()
+        # The cookies that change how a public page renders are part of its cache key; the kiosk's device cookie
+        # is neither a reason to bypass the cache nor a key, and is replayed on a hit.
+        page_cache.register_cookies(
+            key=(accessibility.COOKIE, *PREFERENCE_COOKIES), ignored=(DEVICE_COOKIE,), replayed=(DEVICE_COOKIE,)
+        )

@@ -1,4 +1,4 @@
-"""What makes the cached public pages stale (website/page_cache.py): publication of Wagtail pages and every edit
+"""What makes the cached public pages stale (core/page_cache.py): publication of Wagtail pages and every edit
 of the content public pages show — the site's pages, settings and snippets, images and documents, kiosks, search
 synonyms. Edits of the databank (the `directory` app) bump the cache through `search.sync.databank_changed`, with
 the search table and the re-index, whether they come through signals (directory/signals.py) or in bulk."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from . import page_cache
+from core import page_cache
 
 CONTENT_APPS = {"website", "wagtailcore", "wagtailimages", "wagtaildocs", "wagtailredirects"}
 CONTENT_MODELS = {("search", "synonym")}

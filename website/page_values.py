@@ -1,11 +1,10 @@
-"""What public pages show whatever the request, read through `kept` (website/kept.py): one read per process until
+"""What public pages show whatever the request, read through `kept` (core/kept.py): one read per process until
 an edit bumps the page cache's generation, or a minute passes."""
 
 from __future__ import annotations
 
+from core.kept import kept
 from directory import selectors
-
-from .kept import kept
 
 
 def hotline_list() -> list[dict]:

@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
-from .db_router import report_database
-from .db_timeouts import long_statements
+from core.db_router import report_database
+from core.db_timeouts import long_statements
+
 from .models import MeasurePage
 
 
 def overdue_measures():
-    # Evaluated later by the report view: read from the replica by alias (website/db_router.py).
+    # Evaluated later by the report view: read from the replica by alias (core/db_router.py).
     return (
         MeasurePage.objects.using(report_database())
         .filter(review_date__lt=timezone.localdate())

@@ -13,7 +13,7 @@ from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from website.db_timeouts import database_settings
+from core.db_timeouts import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +57,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "core",
     "website",
     "directory",
     "search",
@@ -96,17 +97,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "website.request_log.RequestIdMiddleware",  # X-Request-ID on every log line and into tasks (website/request_log.py)
-    "website.metrics.MetricsMiddleware",  # first, so it times the whole request (website/metrics.py)
+    "core.request_log.RequestIdMiddleware",  # X-Request-ID on every log line and into tasks (core/request_log.py)
+    "core.metrics.MetricsMiddleware",  # first, so it times the whole request (core/metrics.py)
     "django.middleware.security.SecurityMiddleware",
-    "website.csp.SiteCSPMiddleware",  # Content-Security-Policy: website/csp.py
-    "website.null_characters.RejectNullCharactersMiddleware",  # 400 for NUL in path, query or form data
+    "core.csp.SiteCSPMiddleware",  # Content-Security-Policy: core/csp.py
+    "core.null_characters.RejectNullCharactersMiddleware",  # 400 for NUL in path, query or form data
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "website.kiosk.middleware.KioskBoundaryMiddleware",
-    "website.page_cache.PublicPageCacheMiddleware",  # anonymous public pages: website/page_cache.py
+    "core.page_cache.PublicPageCacheMiddleware",  # anonymous public pages: core/page_cache.py
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -147,7 +148,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "website.wsgi.application"
 
 # Database: SQLite file by default, PostgreSQL (psycopg 3) whenever DATABASE_URL points to it. Every call is bounded
-# (website/db_timeouts.py).
+# (core/db_timeouts.py).
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 # Seconds a connection is kept open for the next request (it is checked before reuse).
 DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
@@ -156,7 +157,7 @@ DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
 DB_CONNECT_TIMEOUT_SECONDS = env_float("DB_CONNECT_TIMEOUT_SECONDS", 5)
 # PostgreSQL cancels any statement that runs longer (the request answers the 503 page); see the next one.
 DB_STATEMENT_TIMEOUT_SECONDS = env_float("DB_STATEMENT_TIMEOUT_SECONDS", 15)
-# The statement timeout of the code that says it needs longer (website.db_timeouts.long_statements): the HSDS and
+# The statement timeout of the code that says it needs longer (core.db_timeouts.long_statements): the HSDS and
 # spreadsheet imports, the coordinator's reports, the admin's reports, `migrate`.
 DB_LONG_STATEMENT_TIMEOUT_SECONDS = env_float("DB_LONG_STATEMENT_TIMEOUT_SECONDS", 600)
 # SQLite (WAL, immediate transactions): how long a write waits for another connection's write transaction (an
@@ -170,12 +171,12 @@ DATABASE_BOUNDS = {
 }
 DATABASES = {"default": database_settings(DATABASE_URL, **DATABASE_BOUNDS)}
 # A read replica of it (PostgreSQL streaming replication) for the coordinator's reports: only the code in
-# website.db_router.reads_from_replica() reads there; writes and everything else stay on the primary.
+# core.db_router.reads_from_replica() reads there; writes and everything else stay on the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL, **DATABASE_BOUNDS)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["website.db_router.ReportsReplicaRouter"]
+DATABASE_ROUTERS = ["core.db_router.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -206,13 +207,13 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Uploads on a full disk leave no half-written file (website/uploads.py).
+# Uploads on a full disk leave no half-written file (core/uploads.py).
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "website.uploads.TemporaryFileUploadHandler",
+    "core.uploads.TemporaryFileUploadHandler",
 ]
 STORAGES = {
-    "default": {"BACKEND": "website.uploads.FileSystemStorage"},
+    "default": {"BACKEND": "core.uploads.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -266,7 +267,7 @@ MEDIA_ORIGINS = (
 )
 
 # Cache: in Redis when REDIS_URL is set (several app servers share it), in the process otherwise (one server, the
-# embedded default). The site outlives Redis (website/cache.py): a call gives up after REDIS_TIMEOUT_SECONDS (to
+# embedded default). The site outlives Redis (core/cache.py): a call gives up after REDIS_TIMEOUT_SECONDS (to
 # connect, and to read or write), Redis unreachable is an empty cache that keeps nothing, and it is not asked again
 # for REDIS_RETRY_SECONDS.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -277,7 +278,7 @@ REDIS_RETRY_SECONDS = env_float("REDIS_RETRY_SECONDS", 10)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "website.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "families"),
             "OPTIONS": {
@@ -315,7 +316,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (django-csp): no inline script or style anywhere; the one exception is in website/csp.py.
+# Content-Security-Policy (django-csp): no inline script or style anywhere; the one exception is in core/csp.py.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -398,7 +399,7 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # /readyz reports the queue as degraded when a task has waited longer than this (no worker running?).
 READYZ_TASK_STALE_SECONDS = int(os.environ.get("READYZ_TASK_STALE_SECONDS", "600"))
 # The longest a background task may run, seconds: a task RUNNING longer is stuck (/readyz) and one minute later
-# `requeue_stale_tasks` (every 2 minutes) puts it back in the queue (website/taskqueue.py). Per task where longer.
+# `requeue_stale_tasks` (every 2 minutes) puts it back in the queue (core/taskqueue.py). Per task where longer.
 TASK_TIME_LIMIT_SECONDS = env_int("TASK_TIME_LIMIT_SECONDS", 300)
 TASK_TIME_LIMITS = {"search.tasks.reindex_everything": 1800}  # a whole databank, bulk requests of up to 120 s
 
@@ -480,15 +481,15 @@ TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES")
 
 # Logs go to stderr (journald under systemd). LOG_FORMAT=json (production): one JSON object a line with time, level,
 # logger, message, request_id, path, method, status, duration_ms, user_id, task, task_id — never a query string, a
-# name or any other personal data; otherwise a readable line with the request id in brackets (website/request_log.py).
+# name or any other personal data; otherwise a readable line with the request id in brackets (core/request_log.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "website.request_log.RequestContextFilter"}},
+    "filters": {"request_context": {"()": "core.request_log.RequestContextFilter"}},
     "formatters": {
-        "json": {"()": "website.request_log.JsonFormatter"},
-        "text": {"()": "website.request_log.ReadableFormatter"},
+        "json": {"()": "core.request_log.JsonFormatter"},
+        "text": {"()": "core.request_log.ReadableFormatter"},
     },
     "handlers": {
         "console": {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["website/settings.py", "website/metrics.py", "website/backup/services.py"]
+SOURCES = ["website/settings.py", "core/metrics.py", "core/backup/services.py"]
 DOCUMENT = ROOT / "docs" / "operations.md"
 START, END = "<!-- settings-reference:start -->", "<!-- settings-reference:end -->"
 

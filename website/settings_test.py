@@ -28,7 +28,7 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "0"))
 # The test database on SQLite is in memory (shared cache), and every test runs inside a transaction: begun
 # IMMEDIATE, that transaction holds the write lock, and SQLite's backup API (tests that copy the test database for
-# another process, website/backup) waits for it for ever. The tests keep SQLite's default deferred transactions;
+# another process, core/backup) waits for it for ever. The tests keep SQLite's default deferred transactions;
 # the site's settings (WAL, IMMEDIATE, busy timeout) are tested on a file by tests/faults/test_sqlite_concurrency.py.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "DEFERRED"  # noqa: F405

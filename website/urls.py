@@ -7,13 +7,14 @@ from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from core import health, metrics
 from directory.api import api, unknown_address
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake, referral_views
-from website import accessibility, health, metrics, public_files
+from website import accessibility, public_files
 
-# The database down or the disk full answer 503 / 507 pages instead of 500 (website/errors.py).
-handler500 = "website.errors.server_error"
+# The database down or the disk full answer 503 / 507 pages instead of 500 (core/errors.py).
+handler500 = "core.errors.server_error"
 
 urlpatterns = [
     path("robots.txt", public_files.robots_txt, name="robots_txt"),

@@ -28,6 +28,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from core.db_timeouts import long_statements
 from directory.models import (
     Agency,
     Category,
@@ -44,7 +45,6 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
-from website.db_timeouts import long_statements
 
 from . import mapping as m
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from core.db_timeouts import long_statements
 from directory.models import Location, Organization, Phone, Service, ServiceAtLocation
 from search import sync
-from website.db_timeouts import long_statements
 
 from .models import SpreadsheetImport
 from .parse import Table, read_table

@@ -6,8 +6,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core import grammar
 from directory.validators import format_phone
-from website import grammar
 
 register = template.Library()
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-from website import metrics
+from core import metrics
 
 from .errors import SearchEngineError, SearchEngineNotConfigured, SearchEngineUnavailable
 

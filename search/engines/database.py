@@ -31,10 +31,10 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from core import page_cache
 from directory import selectors
 from directory.filters import DirectoryFilterSet
 from directory.models import ServiceAtLocation
-from website import page_cache
 
 from .. import cards, geometry, references
 from ..facets import facet_values
@@ -82,7 +82,7 @@ def forget() -> None:
 
 def _kept_for(generation: int) -> dict:
     """What this thread keeps of the table: forgotten when the databank changes (the public pages' generation,
-    `website.page_cache`, bumped by every write through `search.sync`) and at least every `KEPT_SECONDS` (a
+    `core.page_cache`, bumped by every write through `search.sync`) and at least every `KEPT_SECONDS` (a
     deployment without a shared cache has a generation of its own in each process)."""
     key = (str(connection.settings_dict["NAME"]), generation, int(time.monotonic() // KEPT_SECONDS))
     if getattr(_kept, "key", None) != key:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("directory", "search", "referrals", "website")
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -44,3 +45,12 @@ def test_a_forbidden_import_breaks_them(tmp_path):
     assert result.returncode != 0
     assert "search.scratch -> referrals.selectors" in result.stdout
     assert "never import the referral module BROKEN" in result.stdout
+
+
+def test_core_importing_an_app_breaks_them(tmp_path):
+    code = copy_of_the_code(tmp_path)
+    (code / "core" / "scratch.py").write_text("from directory import selectors  # core is the bottom floor\n")
+    result = lint_imports(code)
+    assert result.returncode != 0
+    assert "core.scratch -> directory.selectors" in result.stdout
+    assert "core is the bottom floor" in result.stdout

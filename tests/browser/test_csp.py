@@ -132,7 +132,7 @@ def editor(live_server):
 
 def test_wagtail_admin_works_under_its_policy(editor, strict_page):
     """The admin keeps frame-ancestors, form-action, object-src and base-uri; only inline scripts and styles of
-    Wagtail's own templates are allowed there (website/csp.py)."""
+    Wagtail's own templates are allowed there (core/csp.py)."""
     base, user = editor
     page = strict_page
     visit(page, f"{base}/admin/login/")

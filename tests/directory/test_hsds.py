@@ -179,7 +179,7 @@ def test_unreadable_package_is_refused(tmp_path):
 
 
 def test_an_import_makes_the_cached_public_pages_stale(exported, tmp_path, settings, client):
-    # Bulk writes send no model signals: the import itself tells the whole-page cache (website/page_cache.py).
+    # Bulk writes send no model signals: the import itself tells the whole-page cache (core/page_cache.py).
     from django.core.cache import cache
 
     settings.PUBLIC_PAGE_CACHE_SECONDS = 300

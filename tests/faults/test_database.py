@@ -1,4 +1,4 @@
-"""The database that accepts and never answers, and the statement that runs too long (website/db_timeouts.py).
+"""The database that accepts and never answers, and the statement that runs too long (core/db_timeouts.py).
 
 The black hole (tests/faults/blackhole.py) is a real TCP server on loopback: the PostgreSQL driver connects at
 once and then waits for the server's first word. The site is pointed at it in place of its database — in this
@@ -18,8 +18,8 @@ from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from website import errors
-from website.db_timeouts import database_settings, long_statements
+from core import errors
+from core.db_timeouts import database_settings, long_statements
 
 from .blackhole import BlackHole, blackhole
 
@@ -33,7 +33,7 @@ def bounds(**overrides) -> dict:
 
 @contextlib.contextmanager
 def database_at(url: str, alias: str = "default", **overrides):
-    """`alias` of this thread points at `url` (settings made by website.db_timeouts) for the block."""
+    """`alias` of this thread points at `url` (settings made by core.db_timeouts) for the block."""
     config = connections.configure_settings({"default": database_settings(url, **bounds(**overrides))})["default"]
     from django.db.utils import load_backend
 
@@ -88,7 +88,7 @@ def test_readyz_says_down_within_one_connect_timeout(silent_hole):
 
 
 def test_after_a_timed_out_attempt_the_process_does_not_wait_for_that_server_again_at_once(django_db_blocker):
-    """website/db_backends/postgresql: for DB_CONNECT_TIMEOUT_SECONDS after a timeout, requests fail at once (the
+    """core/db_backends/postgresql: for DB_CONNECT_TIMEOUT_SECONDS after a timeout, requests fail at once (the
     same 503 page) instead of each waiting the full timeout again."""
     with BlackHole() as hole, django_db_blocker.unblock():
         host, port = hole.address
@@ -167,7 +167,7 @@ def test_a_long_statement_is_cancelled_and_long_statements_lets_it_finish():
             cursor.execute("SELECT pg_sleep(5)")
         assert time.monotonic() - started < 4
         assert "statement timeout" in str(cancelled.value)
-        # The request pipeline answers this exception with the 503 page (website/errors.py).
+        # The request pipeline answers this exception with the 503 page (core/errors.py).
         assert errors.is_database_unavailable(cancelled.value)
 
         with long_statements(using="bounded", seconds=10):

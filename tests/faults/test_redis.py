@@ -1,4 +1,4 @@
-"""Redis gone, or accepting and never answering: the public site answers from the database (website/cache.py).
+"""Redis gone, or accepting and never answering: the public site answers from the database (core/cache.py).
 
 Redis here is a real private redis-server (started as tests/website/test_health.py does), stopped (SIGTERM) or
 frozen (SIGSTOP: the kernel still accepts connections, the server answers nothing), or the black hole of
@@ -14,9 +14,9 @@ import uuid
 import pytest
 from django.test import Client
 
+from core import kept, page_cache
 from directory.models import Service
 from search.engines import database as database_engine
-from website import kept, page_cache
 from website.models import LifeSituationPage
 
 from ..website.test_health import redis_server
@@ -31,7 +31,7 @@ MARGIN = 3  # rendering the page on a busy machine
 def redis_cache(url: str, *, retry: float = 1) -> dict:
     return {
         "default": {
-            "BACKEND": "website.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": f"faults-{uuid.uuid4().hex[:8]}",
             "OPTIONS": {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT, "retry_seconds": retry},

@@ -2,7 +2,7 @@
 in another process (`manage.py`, with the settings the site makes from DATABASE_URL) and by request-like threads
 that read and then write in one transaction — the pattern that gave «database is locked» (a sign-in in
 django-axes' failure handler, an HSDS import run while the site was in use). With the settings of
-website/db_timeouts.py nobody fails; with the settings before them the same work fails at once."""
+core/db_timeouts.py nobody fails; with the settings before them the same work fails at once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from django.db import OperationalError, connections, transaction
 from django.db.utils import load_backend
 
-from website.db_timeouts import database_settings
+from core.db_timeouts import database_settings
 
 pytestmark = pytest.mark.usefixtures("database_access")
 

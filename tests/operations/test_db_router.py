@@ -1,4 +1,4 @@
-"""The report router (website/db_router.py) without a replica server: what goes where."""
+"""The report router (core/db_router.py) without a replica server: what goes where."""
 
 import threading
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from website.db_router import ReportsReplicaRouter, reads_from_replica, report_database
+from core.db_router import ReportsReplicaRouter, reads_from_replica, report_database
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 

@@ -87,7 +87,7 @@ def test_settings_read_the_s3_storage_from_the_environment(s3_settings):
     # Without MEDIA_S3_BUCKET: the file system, as before, and images only from the site itself.
     with mock.patch.dict(os.environ, {"MEDIA_S3_BUCKET": ""}):
         local = runpy.run_path(str(ROOT / "website" / "settings.py"))
-    assert local["STORAGES"]["default"] == {"BACKEND": "website.uploads.FileSystemStorage"}
+    assert local["STORAGES"]["default"] == {"BACKEND": "core.uploads.FileSystemStorage"}
     assert endpoint not in local["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["img-src"]
 
 

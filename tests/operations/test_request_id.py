@@ -1,6 +1,6 @@
 """The request id: taken from nginx's X-Request-ID (or made), returned in the response, on every log line of the
 request — and on the log lines of the task the request enqueued, whether the task runs at once (immediate backend)
-or later in a real `manage.py db_worker` process with LOG_FORMAT=json (website/request_log.py)."""
+or later in a real `manage.py db_worker` process with LOG_FORMAT=json (core/request_log.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import re
 import pytest
 from django.test import override_settings
 
+from core.request_log import JsonFormatter, RequestContextFilter
 from tests.reliability.scratch import app_database, manage
-from website.request_log import JsonFormatter, RequestContextFilter
 
 URLS = "tests.operations.request_id_urls"
 NGINX_ID = "0f3c9a7e5b1d4c2a8e6f0a1b2c3d4e5f"  # what nginx's $request_id looks like

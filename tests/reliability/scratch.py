@@ -98,7 +98,7 @@ SNAPSHOT_CODE = "import json; from tests.reliability.scratch import snapshot; pr
 def app_database(tmp_path: Path, suffix: str):
     """A separate, committed copy of the test database (schema, reference data, demo databank) that other
     processes can open: a SQLite file, or a PostgreSQL database restored from `pg_dump`. Yields its URL."""
-    from website.backup import database
+    from core.backup import database
 
     dump = tmp_path / f"{suffix}.dump"
     if connection.vendor == "sqlite":

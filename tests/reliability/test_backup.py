@@ -83,7 +83,7 @@ def test_a_changed_archive_or_a_wrong_key_restores_nothing(settings, tmp_path, m
             assert message in result.stderr
             assert "Traceback" not in result.stderr
         empty = shell_json(
-            "import json; from website.backup.database import is_empty; print(json.dumps({'empty': is_empty()}))", env
+            "import json; from core.backup.database import is_empty; print(json.dumps({'empty': is_empty()}))", env
         )
         assert empty == {"empty": True}
         assert not (tmp_path / "media-refused").exists()

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("still_clock")]
 # The search (one statement for the counts and the page; on PostgreSQL one more that tells the planner to use the
 # indexes and, inside a test's transaction, one that gives the setting back), the cards (2) and the campaign pages
 # found (2). What every public page shows — the hotline panel, the demo notice, the site and its operator — is kept
-# in the process (website/kept.py). The bound is 8.
+# in the process (core/kept.py). The bound is 8.
 MAX_QUERIES = 7
 SEARCHES = [
     {"q": "психолог", "category": "A4", "free": "on", "near": "kyzyl"},

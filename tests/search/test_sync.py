@@ -14,13 +14,13 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
+from core import page_cache
 from directory import services as directory_services
 from directory.hsds.importer import import_tables
 from directory.hsds.reader import read_package
 from directory.models import Service, ServiceAtLocation
 from directory.spreadsheet.template import COLUMNS
 from search.engines.database import DatabaseEngine
-from website import page_cache
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Security headers on every kind of page: the Content-Security-Policy (django-csp, website/csp.py) without
+"""Security headers on every kind of page: the Content-Security-Policy (django-csp, core/csp.py) without
 'unsafe-inline' scripts, HSTS, X-Frame-Options, Referrer-Policy, nosniff, and the cookie flags."""
 
 import pytest

@@ -97,7 +97,7 @@ def field_data(fields: dict) -> st.SearchStrategy:
 
 
 def assert_clean(response, *allowed):
-    # 400 is always a clean answer: a NUL character anywhere is refused before any view (website/null_characters.py)
+    # 400 is always a clean answer: a NUL character anywhere is refused before any view (core/null_characters.py)
     allowed = (*allowed, 400) if allowed else (200, 302, 400, 403, 404, 405, 429)
     assert response.status_code < 500, response.status_code
     assert response.status_code in allowed, response.status_code

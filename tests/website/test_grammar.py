@@ -1,4 +1,4 @@
-"""Russian grammar where a place, a number or an age is put into a sentence (website/grammar.py and its filters)."""
+"""Russian grammar where a place, a number or an age is put into a sentence (core/grammar.py and its filters)."""
 
 import re
 from html.parser import HTMLParser
@@ -7,10 +7,10 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
+from core import grammar
 from directory.demo.geography import MUNICIPALITIES
 from directory.models import Service
 from directory.selectors import OpeningStatus
-from website import grammar
 
 
 @pytest.mark.parametrize(

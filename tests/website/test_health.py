@@ -104,11 +104,11 @@ def test_search_engine_down_is_degraded_not_down(client, settings):
 
 
 def test_cache_down_is_degraded_not_down(client, settings):
-    """The site answers without Redis (website/cache.py; pages from the database: tests/faults/test_redis.py)."""
+    """The site answers without Redis (core/cache.py; pages from the database: tests/faults/test_redis.py)."""
     with redis_server() as (process, url):
         settings.CACHES = {
             "default": {
-                "BACKEND": "website.cache.RedisCache",
+                "BACKEND": "core.cache.RedisCache",
                 "LOCATION": url,
                 "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "retry_seconds": 1},
             }

@@ -1,5 +1,5 @@
 """What every public page shows whatever the request — the hotline panel, the demo notice, the Wagtail site and its
-operator — is kept in the process (website/kept.py): not read again page after page, and an edit shows on the
+operator — is kept in the process (core/kept.py): not read again page after page, and an edit shows on the
 next page at once."""
 
 import time
@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 from wagtail.models.sites import get_site_for_hostname
 
+from core import kept, sites
 from directory.models import Organization, Phone, Service
 from directory.templatetags.directory_tags import phone_display
 from search import sync
-from website import kept, sites
 from website.models import SiteOperator
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The whole-page cache of anonymous public pages (website/page_cache.py): served from the cache, never for a
+"""The whole-page cache of anonymous public pages (core/page_cache.py): served from the cache, never for a
 signed-in user or the workspace, invalidated by publication and databank edits, and the CSP nonce stays right."""
 
 import pytest
@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import page_cache
 from directory.models import Service
-from website import page_cache
 from website.kiosk.demo import load_demo_kiosk
 from website.models import LifeSituationPage
 

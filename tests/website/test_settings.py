@@ -55,6 +55,6 @@ def test_russian_is_the_default_language(settings):
 def test_database_follows_database_url(settings):
     engine = settings.DATABASES["default"]["ENGINE"]
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        assert engine == "website.db_backends.postgresql"  # Django's, bounded: website/db_timeouts.py
+        assert engine == "core.db_backends.postgresql"  # Django's, bounded: core/db_timeouts.py
     else:
         assert engine == "django.db.backends.sqlite3"

@@ -1,4 +1,4 @@
-"""Tasks a dead worker left RUNNING (website/taskqueue.py): stuck once past their bound (/readyz says so), back in
+"""Tasks a dead worker left RUNNING (core/taskqueue.py): stuck once past their bound (/readyz says so), back in
 the queue one minute later (the timer runs every 2 minutes), or at once by the id of the worker being restarted.
 
 Rows of the real queue table (django-tasks-db) on the test database, left as a killed `db_worker` leaves them:
@@ -53,9 +53,9 @@ def requeue(*args: str) -> str:
 
 
 def test_a_task_past_its_bound_is_stuck_and_back_in_the_queue_a_minute_later(client, queue):
+    from core.taskqueue import stuck_tasks
     from referrals.tasks import deliver_outbox
     from search.tasks import reindex_everything
-    from website.taskqueue import stuck_tasks
 
     young = left_running(deliver_outbox, minutes=4, workers=["w1"])
     past_bound = left_running(deliver_outbox, minutes=5.5, workers=["w1"])
@@ -86,13 +86,13 @@ def test_the_restarted_worker_gets_its_tasks_back_at_once(queue):
 
 
 def test_a_task_lost_too_often_fails_instead(queue):
+    from core.taskqueue import MAX_ATTEMPTS
     from referrals.tasks import deliver_outbox
-    from website.taskqueue import MAX_ATTEMPTS
 
     task = left_running(deliver_outbox, minutes=10, workers=[f"w{n}" for n in range(MAX_ATTEMPTS)])
     assert "признано неудачными: 1." in requeue()
     task.refresh_from_db()
-    assert task.status == "FAILED" and task.exception_class_path == "website.taskqueue.WorkerLost"
+    assert task.status == "FAILED" and task.exception_class_path == "core.taskqueue.WorkerLost"
 
 
 def test_one_threshold_for_every_task_as_before(queue):

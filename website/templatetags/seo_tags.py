@@ -16,7 +16,7 @@ def seo_head(context):
     share = seo.share_data(context)
     json_ld = [mark_safe(seo.to_json_ld(data)) for data in seo.structured_data(context)]
     request = context.get("request")
-    # django-csp's nonce (website/csp.py) on the JSON-LD data blocks; asked for only when there is one.
+    # django-csp's nonce (core/csp.py) on the JSON-LD data blocks; asked for only when there is one.
     nonce = str(request.csp_nonce) if json_ld and hasattr(request, "csp_nonce") else ""
     language = get_language() or settings.LANGUAGE_CODE
     return {

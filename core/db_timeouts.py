@@ -3,8 +3,8 @@
 `database_settings()` turns a DATABASE_URL into the settings of one alias:
 
 - PostgreSQL: `connect_timeout` (a host that accepts the connection and never answers makes the request fail after
-  it, with the 503 page of website/errors.py, instead of hanging past gunicorn's timeout; for the same time after
-  such an attempt the process fails at once instead of waiting again: website/db_backends/postgresql/base.py), a
+  it, with the 503 page of core/errors.py, instead of hanging past gunicorn's timeout; for the same time after
+  such an attempt the process fails at once instead of waiting again: core/db_backends/postgresql/base.py), a
   statement timeout for
   every statement (`options=-c statement_timeout=…`: a query that runs longer is cancelled by the server, the
   request gets the same 503 page), `tcp_user_timeout` and TCP keepalives (a host that vanishes under an open
@@ -42,7 +42,7 @@ def database_settings(
     engine = config["ENGINE"]
     if engine.endswith("postgresql"):
         # Django's backend, which after a timed-out attempt does not wait for the same server again at once.
-        config["ENGINE"] = "website.db_backends.postgresql"
+        config["ENGINE"] = "core.db_backends.postgresql"
         options.setdefault("connect_timeout", max(1, round(connect_timeout)))
         startup = f"-c statement_timeout={milliseconds(statement_timeout)}"
         # Options of the URL itself (`?options=…`) come last: they win over ours.
@@ -69,7 +69,7 @@ def milliseconds(seconds: float) -> int:
 def long_statements(using: str | Callable[[], str] | None = None, seconds: float | None = None):
     """Statements of the block may run `seconds` (default: settings.DB_LONG_STATEMENT_TIMEOUT_SECONDS) instead of
     the usual statement timeout. `using` is an alias, or a function giving it when the block starts
-    (`website.db_router.report_database` for reports). Usable as a decorator.
+    (`core.db_router.report_database` for reports). Usable as a decorator.
 
     PostgreSQL only (SQLite has no statement timeout). The setting is the session's (`set_config(…, false)`, so
     it lasts across the transactions of the block) and is reset when the block ends; inside a transaction that is

@@ -4,7 +4,7 @@
 make the supervisor restart healthy app servers. /readyz checks each dependency and says how it is:
 - «ok», «degraded» (works, but worse: the search engine is down or its circuit is open and the database engine
   answers instead, the task queue is backed up or a task is RUNNING longer than its bound, the report replica is
-  unreachable, or the cache (Redis) is unreachable and pages are computed from the database, website/cache.py),
+  unreachable, or the cache (Redis) is unreachable and pages are computed from the database, core/cache.py),
   «down» (the site cannot serve: the database is unreachable);
 - HTTP 200 while nothing is down, 503 otherwise, so a balancer stops sending traffic only when it must.
 Neither endpoint shows anything personal or secret: names of the checks and short reasons only.
@@ -50,7 +50,7 @@ def check_cache() -> dict:
     key = "readyz:probe"
     cache.set(key, "1", 10)
     if cache.get(key) != "1":
-        # The site answers without it (website/cache.py): pages from the database, slower.
+        # The site answers without it (core/cache.py): pages from the database, slower.
         detail = "unreachable" if not reachable(cache) else "cache did not return the probe"
         return {"status": DEGRADED, "detail": detail, "fallback": "database"}
     return {"status": OK, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
@@ -66,35 +66,6 @@ def check_replica() -> dict:
         cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
         cursor.fetchone()
     return {"status": OK}
-
-
-def check_search() -> dict:
-    from search.engines.distributed import distributed_engine
-
-    engine = distributed_engine()
-    if engine is None:
-        return {"status": OK, "engine": "database"}
-    breaker = engine.breaker
-    if breaker.retry_in() > 0:
-        # The searches of this process do not try the cluster now: neither does the probe (it answers at once).
-        return {
-            "status": DEGRADED,
-            "engine": engine.name,
-            "detail": "circuit open",
-            "retry_in_s": round(breaker.retry_in(), 1),
-            "fallback": "database",
-        }
-    try:
-        with engine.errors():
-            alive = engine.client.ping()
-    except Exception as error:
-        alive, detail = False, type(error).__name__
-    else:
-        detail = "" if alive else "no answer"
-    if alive:
-        return {"status": OK, "engine": engine.name}
-    # The database engine takes over (search.services falls back): slower and simpler, not down.
-    return {"status": DEGRADED, "engine": engine.name, "detail": detail, "fallback": "database"}
 
 
 def check_tasks() -> dict:
@@ -113,20 +84,25 @@ def check_tasks() -> dict:
     failed_recently = DBTaskResult.objects.filter(
         status=TaskResultStatus.FAILED, finished_at__gte=timezone.now() - timedelta(hours=1)
     ).count()
-    # RUNNING longer than the task's bound (website/taskqueue.py): its worker died, or it hangs on a dependency.
+    # RUNNING longer than the task's bound (core/taskqueue.py): its worker died, or it hangs on a dependency.
     stuck = stuck_tasks().count()
     status = DEGRADED if stale or stuck else OK
     return {"status": status, "waiting": waiting, "stale": stale, "stuck": stuck, "failed_last_hour": failed_recently}
 
 
 # Each check with the status it gets when it fails outright: without the database the site cannot serve; without
-# the cache, the search engine or the task queue it serves, worse.
+# the cache, the search engine or the task queue it serves, worse. Apps add theirs with `register_check` (search
+# registers its cluster's, search/health.py).
 CHECKS = {
     "database": (check_database, DOWN),
     "cache": (check_cache, DEGRADED),
-    "search": (check_search, DEGRADED),
     "tasks": (check_tasks, DEGRADED),
 }
+
+
+def register_check(name: str, check, failure: str = DEGRADED) -> None:
+    """Add a dependency check to /readyz: `check()` returns a dict with a «status»; if it raises, `failure`."""
+    CHECKS[name] = (check, failure)
 
 
 @never_cache

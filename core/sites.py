@@ -1,4 +1,4 @@
-"""Wagtail's Site lookup from the sites kept in the process (website/kept.py) instead of a query per request.
+"""Wagtail's Site lookup from the sites kept in the process (core/kept.py) instead of a query per request.
 
 `Site.find_for_request` keeps its answer on the request only (`request._wagtail_site`) and asks
 `Site._find_for_request` for it, which reads the sites matching the host every time. Wagtail has no setting for

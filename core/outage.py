@@ -1,7 +1,7 @@
 """A dependency that did not answer, as this process remembers it: after a failure nobody asks it again until a
 moment has passed; then one caller — one thread — tries, and the others are told «not yet» until that try has
-succeeded or failed. Used by the Redis cache (website/cache.py) and the PostgreSQL backend
-(website/db_backends/postgresql), each with its own `Outages` keyed by the server's address."""
+succeeded or failed. Used by the Redis cache (core/cache.py) and the PostgreSQL backend
+(core/db_backends/postgresql), each with its own `Outages` keyed by the server's address."""
 
 from __future__ import annotations
 

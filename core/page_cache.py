@@ -24,7 +24,7 @@ page and by every save or delete of the other content that public pages show (we
 and by `search.sync` after every write of the databank — row by row, in the imports or in bulk — together with
 the search table and the re-index.
 
-Redis unreachable (website/cache.py): pages are neither read from nor written to the cache, every page is
+Redis unreachable (core/cache.py): pages are neither read from nor written to the cache, every page is
 rendered from the database; `current_generation()` then answers a generation nothing was kept under, so the values
 kept in the processes are read from the database too; a bump that could not be written is made when Redis answers
 again.
@@ -46,18 +46,17 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .accessibility import COOKIE as A11Y_COOKIE
 from .cache import reachable
-from .kiosk.preferences import DEVICE_COOKIE, PREFERENCE_COOKIES
 
 GENERATION_KEY = "public-page-cache:generation"
 KEY_PREFIX = "public-page-cache:page:"
 NONCE_PLACEHOLDER = b"\x00csp-nonce\x00"
 # Request cookies that change the rendering: part of the key. Any other cookie (but these harmless ones) bypasses.
-KEY_COOKIES = (A11Y_COOKIE, *PREFERENCE_COOKIES)
-IGNORED_COOKIES = (DEVICE_COOKIE, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME)
+# The apps that set such cookies register them (`register_cookies`, from their AppConfig.ready).
+KEY_COOKIES: list[str] = []
+IGNORED_COOKIES: list[str] = [settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME]
 # A response may set only these cookies and still be cached (they are replayed on a hit).
-REPLAYED_COOKIES = (DEVICE_COOKIE,)
+REPLAYED_COOKIES: list[str] = []
 LANGUAGE_PREFIX = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
 # Never cached, with or without a language prefix.
 EXCLUDED = re.compile(
@@ -70,12 +69,19 @@ KIOSK_CACHED = re.compile(r"^/kiosk/[a-z0-9-]+/(?:help|situations|hotlines|offli
 STORED_HEADERS_SKIPPED = {"set-cookie"}
 
 
+def register_cookies(*, key=(), ignored=(), replayed=()) -> None:
+    """Cookies an app sets: `key` ones change the rendering (part of the cache key), `ignored` ones neither bypass
+    the cache nor key it, `replayed` ones a cached response may set (they are set again on a hit)."""
+    for names, into in ((key, KEY_COOKIES), (ignored, IGNORED_COOKIES), (replayed, REPLAYED_COOKIES)):
+        into.extend(name for name in names if name not in into)
+
+
 def seconds() -> int:
     return max(0, int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0) or 0))
 
 
 # Generations handed out while the cache cannot be read: negative, each used once, so nothing kept under one of
-# them is ever trusted again (website/kept.py, the search engine's kept counts).
+# them is ever trusted again (core/kept.py, the search engine's kept counts).
 _unreadable = itertools.count(-1, -1)
 # A bump this process could not write (Redis unreachable): made as soon as the cache answers again, so that a page
 # cached before the outage does not outlive an edit made during it.
@@ -84,7 +90,7 @@ _bump_lost = False
 
 def current_generation() -> int:
     """The generation of the cached pages and of the values kept in the process. When the cache cannot be read
-    (Redis unreachable, website/cache.py) a generation nothing was ever kept under: every kept value is read again
+    (Redis unreachable, core/cache.py) a generation nothing was ever kept under: every kept value is read again
     from the database, as if just edited."""
     return _generation(cache.get(GENERATION_KEY))
 

@@ -1,7 +1,7 @@
 """Values public pages show whatever the request (the hotline panel, the demo notice, the site and its operator),
 kept in the process instead of read on every page.
 
-A kept value lives until the public page cache's generation (website/page_cache.py) moves — every edit of the
+A kept value lives until the public page cache's generation (core/page_cache.py) moves — every edit of the
 pages, settings, snippets and the databank bumps it — and never longer than `SECONDS`: without a shared cache each
 process has its own generation, so an edit made in another process shows here within that time. While the shared
 cache cannot be read (Redis unreachable), the generation is one nothing was kept under: every value is loaded from

@@ -11,7 +11,7 @@ never answers costs one timeout per process per interval, not one per call. Then
 others keep answering without the cache meanwhile — tries again; the first call that succeeds closes the outage.
 
 `reachable(cache)` says whether the process currently counts Redis as reachable: the page cache
-(website/page_cache.py) reads it to tell «no generation yet» from «the generation could not be read», and /readyz
+(core/page_cache.py) reads it to tell «no generation yet» from «the generation could not be read», and /readyz
 reports the cache as degraded.
 """
 
@@ -24,7 +24,7 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from website.outage import Outages
+from core.outage import Outages
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class RedisCache(DjangoRedisCache):
     # -------------------------------------------------------------------------------------- the outage
 
     def available(self) -> bool:
-        """Whether a call may go to Redis now (`website.outage`: after the retry interval one caller tries)."""
+        """Whether a call may go to Redis now (`core.outage`: after the retry interval one caller tries)."""
         return _outages.may_try(self._where, self.probe_seconds + 1)
 
     def _failed(self, error: BaseException) -> None:

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from website.backup.services import BackupError, create_backup
+from core.backup.services import BackupError, create_backup
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from website.taskqueue import requeue_stale_tasks
+from core.taskqueue import requeue_stale_tasks
 
 
 class Command(BaseCommand):

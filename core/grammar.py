@@ -14,7 +14,7 @@ Unknown Tuvan names (Хову-Аксы, Каа-Хем, Кара-Хаак) stay a
 import re
 from functools import lru_cache
 
-from search.text import _analyzer
+import pymorphy3
 
 CASES = {"nomn", "gent", "datv", "accs", "ablt", "loct"}
 CASE_ALIASES = {"gen": "gent", "dat": "datv", "acc": "accs", "ins": "ablt", "loc": "loct", "prep": "loct"}
@@ -24,6 +24,12 @@ SETTLEMENT_WORDS = frozenset(
 )
 AREA_WORDS = frozenset(["район", "кожуун", "улус", "округ", "область", "край", "республика", "автономный"])
 ADJECTIVE_ENDING = re.compile(r"(ый|ий|ой|ая|яя|ое|ее|ие|ые)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> pymorphy3.MorphAnalyzer:
+    """The one morphological analyzer of the process (its dictionaries take tens of MB): search's lemmas use it too."""
+    return pymorphy3.MorphAnalyzer()
 
 
 def normal_case(case: str) -> str:
@@ -92,7 +98,7 @@ def _keep_yo(template: str, word: str) -> str:
 
 
 def _nominative_parses(word: str):
-    return [p for p in _analyzer().parse(word) if "nomn" in p.tag and "Fixd" not in p.tag]
+    return [p for p in analyzer().parse(word) if "nomn" in p.tag and "Fixd" not in p.tag]
 
 
 def _inflect(word: str, parse, case: str) -> str:
@@ -109,7 +115,7 @@ def _noun_parse(word: str, *, known_geo: bool = False):
     for p in _nominative_parses(word):
         if p.tag.POS != "NOUN" or "sing" not in p.tag:
             continue
-        if known_geo and ("Geox" not in p.tag or not _analyzer().word_is_known(word)):
+        if known_geo and ("Geox" not in p.tag or not analyzer().word_is_known(word)):
             continue
         return p
     return None

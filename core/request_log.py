@@ -138,8 +138,8 @@ def connect_task_signals() -> None:
     from django_tasks.signals import task_finished as finished_signal
     from django_tasks.signals import task_started as started_signal
 
-    started_signal.connect(task_started, dispatch_uid="website.request_log.task_started")
-    finished_signal.connect(task_finished, dispatch_uid="website.request_log.task_finished")
+    started_signal.connect(task_started, dispatch_uid="core.request_log.task_started")
+    finished_signal.connect(task_finished, dispatch_uid="core.request_log.task_finished")
 
 
 class RequestContextFilter(logging.Filter):

@@ -1,9 +1,9 @@
-"""Django's `migrate` under the long statement timeout (website/db_timeouts.py): a migration that rebuilds an index
+"""Django's `migrate` under the long statement timeout (core/db_timeouts.py): a migration that rebuilds an index
 or moves data on a large table may run longer than a web request's statement may."""
 
 from django.core.management.commands.migrate import Command as MigrateCommand
 
-from website.db_timeouts import long_statements
+from core.db_timeouts import long_statements
 
 
 class Command(MigrateCommand):

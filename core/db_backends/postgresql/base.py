@@ -4,7 +4,7 @@
 that accepts and never answers may try more than once (the view, then its session for the log line, then the
 next middleware…), and every thread of every process pays the full timeout each time. Here, after an attempt that
 timed out, the process does not try that server again for the same number of seconds: the attempts in between
-fail at once with the same OperationalError (the 503 page of website/errors.py). Then one attempt — one thread —
+fail at once with the same OperationalError (the 503 page of core/errors.py). Then one attempt — one thread —
 tries again; the others keep failing at once until it has succeeded or failed. A refused connection (a server
 restarting) fails at once by itself and changes nothing here.
 """
@@ -15,7 +15,7 @@ import time
 
 from django.db.backends.postgresql import base
 
-from website.outage import Outages
+from core.outage import Outages
 
 _outages = Outages()  # per (host, port, database)
 

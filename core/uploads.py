@@ -1,7 +1,7 @@
 """Uploads on a full disk leave nothing half-written.
 
 - `TemporaryFileUploadHandler`: an upload bigger than FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file;
-  if the disk fills up (ENOSPC) the partial file is deleted at once and the error goes on to `website.errors`,
+  if the disk fills up (ENOSPC) the partial file is deleted at once and the error goes on to `core.errors`,
   which answers 507 with a Russian page.
 - `FileSystemStorage` (the default storage: documents and images of the editors): a file that could not be
   written to the end is removed, so no half-written file is left under MEDIA_ROOT and, since the model row is

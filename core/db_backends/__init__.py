@@ -1,0 +1,1 @@
+"""Database backends: Django's, with the bounds of core/db_timeouts.py that settings alone cannot give."""
