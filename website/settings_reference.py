@@ -84,7 +84,7 @@ def _cell(text: str) -> str:
 
 def render() -> str:
     rows = [
-        "| переменная | по умолчанию (как в коде) | настройка | пояснение из кода |",
+        "| variable | default (as in the code) | setting | explanation from the code |",
         "|---|---|---|---|",
     ]
     for variable in collect():
