@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from directory.demo.geography import MUNICIPALITIES
+from demo.geography import MUNICIPALITIES
 from directory.models import Service
 from directory.selectors import OpeningStatus
 from website import grammar

@@ -6,9 +6,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from demo.kiosk import load_demo_kiosk
 from directory.models import Service
 from website import page_cache
-from website.kiosk.demo import load_demo_kiosk
 from website.models import LifeSituationPage
 
 pytestmark = pytest.mark.django_db

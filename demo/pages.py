@@ -11,10 +11,9 @@ import json
 from django.conf import settings
 from wagtail.models import Page, Site
 
-from directory.demo.databank import SERVICES as DEMO_SERVICES
+from demo.databank import SERVICES as DEMO_SERVICES
 from directory.models import Category, Service, TargetGroup
-
-from .models import (
+from website.models import (
     ArticleIndexPage,
     ArticlePage,
     ContactsPage,
@@ -569,7 +568,7 @@ def _upsert(parent: Page, model, slug: str, **fields):
 
 
 def demo_services(keys) -> list[Service]:
-    """The published demo services made from these templates of the databank (`directory.demo.databank`):
+    """The published demo services made from these templates of the databank (`demo.databank`):
     one per organisation that offers it, in the order of the keys, then by organisation."""
     names = [DEMO_SERVICES[key].name for key in keys if key in DEMO_SERVICES]
     rows = Service.objects.filter(organization__is_demo=True, status=Service.Status.PUBLISHED, name__in=names)
@@ -675,6 +674,6 @@ def load_demo_pages() -> int:
         intro="Организации, которые помогают семьям с детьми: найдите нужную помощь по виду, району или словам.",
     )
     load_demo_site_operator(home)
-    from .demo_translations import load_demo_translations
+    from .translations import load_demo_translations
 
     return count + 4 + load_demo_translations()
