@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("directory", "search", "referrals", "website")
+PACKAGES = ("directory", "search", "referrals", "website", "demo")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -44,3 +44,12 @@ def test_a_forbidden_import_breaks_them(tmp_path):
     assert result.returncode != 0
     assert "search.scratch -> referrals.selectors" in result.stdout
     assert "never import the referral module BROKEN" in result.stdout
+
+
+def test_only_the_demo_imports_the_demo(tmp_path):
+    code = copy_of_the_code(tmp_path)
+    (code / "website" / "scratch.py").write_text("from demo.pages import MEASURES  # forbidden\n")
+    result = lint_imports(code)
+    assert result.returncode != 0
+    assert "website.scratch -> demo.pages" in result.stdout
+    assert "imports the demo app (demo data and generators) BROKEN" in " ".join(result.stdout.split())
