@@ -6,8 +6,8 @@ from tests.figures import FIGURES
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the reference data (migrations) and the demo databank, loaded once."""
-    from directory.demo.databank import load_demo_databank
-    from website.demo import load_demo_pages
+    from demo.databank import load_demo_databank
+    from demo.pages import load_demo_pages
 
     with django_db_blocker.unblock():
         load_demo_databank()

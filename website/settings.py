@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "directory",
     "search",
     "referrals",
+    "demo",  # demo data and generators (`make run`, benchmarks); nothing else imports it
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -54,3 +54,12 @@ def test_core_importing_an_app_breaks_them(tmp_path):
     assert result.returncode != 0
     assert "core.scratch -> directory.selectors" in result.stdout
     assert "core is the bottom floor" in result.stdout
+
+
+def test_only_the_demo_imports_the_demo(tmp_path):
+    code = copy_of_the_code(tmp_path)
+    (code / "website" / "scratch.py").write_text("from demo.pages import MEASURES  # forbidden\n")
+    result = lint_imports(code)
+    assert result.returncode != 0
+    assert "website.scratch -> demo.pages" in result.stdout
+    assert "imports the demo app (demo data and generators) BROKEN" in " ".join(result.stdout.split())

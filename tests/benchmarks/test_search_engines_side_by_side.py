@@ -140,10 +140,7 @@ def default_database(url: str, django_db_blocker):
 # seconds instead of minutes) — the same rows the old checkout's commands would write.
 DATABANK_PATHS = [
     ":(glob)**/migrations/**",
-    "directory/demo/",
-    "directory/management/commands/load_demo.py",
-    "directory/management/commands/generate_databank.py",
-    "website/management/commands/load_demo_kiosk.py",
+    "demo/",  # the demo data (demo/data/), its loaders and the generators
 ]
 
 

@@ -29,7 +29,7 @@ def prepare(n_curators: int, n_partners: int) -> dict:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from directory.demo.databank import load_demo_databank
+    from demo.databank import load_demo_databank
     from directory.models import Category, Municipality, Organization
     from referrals import services
     from referrals.codes import DataCategory, Relation, Role

@@ -101,7 +101,7 @@ def _keep_the_demo_databank():
 
 @pytest.fixture
 def kiosk_site(live_server, transactional_db):
-    from website.kiosk.demo import load_demo_kiosk
+    from demo.kiosk import load_demo_kiosk
     from website.kiosk.models import Kiosk
 
     kiosk = load_demo_kiosk()

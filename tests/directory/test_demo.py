@@ -1,8 +1,8 @@
 import pytest
 
+from demo import geography
+from demo.databank import load_demo_databank
 from directory import reference_data, selectors
-from directory.demo import geography
-from directory.demo.databank import load_demo_databank
 from directory.models import Location, Municipality, Organization, Phone, Service
 from directory.validators import normalise_phone
 

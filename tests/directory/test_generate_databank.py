@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from directory.management.commands.generate_databank import synthetic_organizations
+from demo.management.commands.generate_databank import synthetic_organizations
 from directory.models import Service
 from search import services as search
 

@@ -1,6 +1,6 @@
 import pytest
 
-from website.kiosk.demo import load_demo_kiosk
+from demo.kiosk import load_demo_kiosk
 
 
 @pytest.fixture

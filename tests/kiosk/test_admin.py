@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.kiosk import load_demo_kiosk
 from website.kiosk import services
-from website.kiosk.demo import load_demo_kiosk
 from website.kiosk.models import Kiosk
 
 pytestmark = pytest.mark.django_db

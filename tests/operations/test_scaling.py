@@ -40,7 +40,7 @@ from directory.models import Municipality
 print(json.dumps({{"old": Municipality.objects.filter(name={old!r}).count(),
                   "replica": Municipality.objects.filter(name={new!r}).count()}}))
 """
-LOAD_NETWORK = "from referrals.demo import load_demo_network; load_demo_network(); print('{}')"
+LOAD_NETWORK = "from demo.network import load_demo_network; load_demo_network(); print('{}')"
 
 
 def redis_available() -> bool:
@@ -142,7 +142,7 @@ def run_and_restart(env: dict) -> None:
     """Sign in, read the report, restart the app server, read it again with the same session."""
     from django_otp.oath import totp
 
-    from referrals.demo import DEMO_PASSWORD, totp_secret_bytes
+    from demo.network import DEMO_PASSWORD, totp_secret_bytes
 
     with gunicorn(env) as (_process, base):
         coordinator = Visitor(base)

@@ -93,7 +93,7 @@ def ensure_reference_and_demo_data():
     if Organization.objects.filter(is_demo=True).exists():
         return
 
-    from directory.demo.databank import load_demo_databank
+    from demo.databank import load_demo_databank
 
     importlib.import_module("directory.migrations.0002_reference_data").load(apps, None)
     load_demo_databank()

@@ -224,7 +224,7 @@ def test_the_retention_command_deletes_only_logs_past_their_period(network):
 
 
 def test_clearing_generated_data_goes_through_the_allowed_path(network):
-    from referrals import generate
+    from demo import synthetic_referrals as generate
 
     generate.generate(families=2, referrals=4, seed=7)
     assert ReferralEvent.objects.filter(referral__case__registration_number__startswith="ГЕН").exists()

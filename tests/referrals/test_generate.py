@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from referrals import generate, policy, selectors
+from demo import synthetic_referrals as generate
+from referrals import policy, selectors
 from referrals.crypto import PREFIX, decrypt_text
 from referrals.models import (
     Consent,

@@ -115,7 +115,7 @@ def test_partner_picker_offers_nearest_partners_accepting_referrals(client, netw
 
 
 def test_demo_workspace_has_every_state_and_is_idempotent(db, settings):
-    from referrals.demo import load_demo_network
+    from demo.network import load_demo_network
 
     settings.DEBUG = True
     first = load_demo_network()

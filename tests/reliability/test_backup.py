@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from demo.network import load_demo_network
 from referrals import services
-from referrals.demo import load_demo_network
 from referrals.models import AccessLog, Referral, ReferralEvent
 from tests.referrals.conftest import ensure_reference_and_demo_data
 

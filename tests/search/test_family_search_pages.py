@@ -60,7 +60,7 @@ def test_autocomplete_puts_the_numbers_to_call_first(client):
 
 
 def test_the_kiosk_shows_the_crisis_block(client):
-    from website.kiosk.demo import load_demo_kiosk
+    from demo.kiosk import load_demo_kiosk
 
     kiosk = load_demo_kiosk()
     html = page(client, reverse("kiosk:results", args=[kiosk.code]) + "?q=хочу умереть")

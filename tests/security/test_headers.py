@@ -4,10 +4,10 @@
 import pytest
 from django.test import Client
 
+from demo.kiosk import load_demo_kiosk
 from directory.models import Organization, Service
 from referrals.codes import Role
 from tests.referrals.conftest import cabinet_login, make_user
-from website.kiosk.demo import load_demo_kiosk
 
 # Directive → the values allowed (the kiosk sets its own, stricter policy: base-uri 'none').
 EXPECTED_DIRECTIVES = {

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from demo.kiosk import load_demo_kiosk
 from directory.api.routes import api
 from directory.models import Municipality
 from referrals import forms as workspace_forms
@@ -37,7 +38,6 @@ from referrals.models import (
     ReferralEvent,
 )
 from tests.referrals.conftest import ACCEPT, SEND, cabinet_login
-from website.kiosk.demo import load_demo_kiosk
 
 EXAMPLES = settings(
     max_examples=20,

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from core import grammar
-from directory.demo.geography import MUNICIPALITIES
+from demo.geography import MUNICIPALITIES
 from directory.models import Service
 from directory.selectors import OpeningStatus
 

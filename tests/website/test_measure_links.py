@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from wagtail.models import Locale
 
-from directory.demo.databank import SERVICES as DEMO_SERVICES
+from demo.databank import SERVICES as DEMO_SERVICES
 from directory.models import Category, Service
 from directory.selectors import category_descendant_ids
 from website import blocks

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import page_cache
+from demo.kiosk import load_demo_kiosk
 from directory.models import Service
-from website.kiosk.demo import load_demo_kiosk
 from website.models import LifeSituationPage
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.test import RequestFactory
 from geopy.distance import geodesic
 from wagtail.models import Page
 
+from demo.pages import LIFE_SITUATIONS, MEASURES, load_demo_pages
 from directory.models import Category, Settlement
 from website import blocks
-from website.demo import LIFE_SITUATIONS, MEASURES, load_demo_pages
 from website.models import (
     ArticleIndexPage,
     ArticlePage,

@@ -11,9 +11,9 @@ from django.test import RequestFactory
 from PIL import Image
 from wagtail.models import Locale, Site
 
+from demo.pages import OPERATOR, POLICY_SLUG, POLICY_TITLE
 from directory.validators import format_phone
 from website.context_processors import site_context
-from website.demo import OPERATOR, POLICY_SLUG, POLICY_TITLE
 from website.models import SiteOperator, TextPage
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
 """`manage.py generate_databank --services N [--seed 2026] [--clear]`: a large synthetic databank for load tests.
 
-Services come from the templates of the demo databank (`directory.demo.databank.SERVICES`), offered by
+Services come from the templates of the demo databank (`demo.databank.SERVICES`), offered by
 organisations of every provider type (each type offers the services its demo organisations offer), placed in
-every municipality and settlement of the database (the Tyva geography of `directory.demo.geography` is created
+every municipality and settlement of the database (the Tyva geography of `demo.geography` is created
 when missing). The same seed gives the same rows.
 
 Everything is written with `bulk_create` in batches, in one transaction: no per-row `full_clean()` and no
@@ -32,8 +32,8 @@ from django.db import connection, transaction
 from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from directory.demo import geography
-from directory.demo.databank import (
+from demo import geography
+from demo.databank import (
     DEFAULT_HOURS,
     EXCEPTIONS,
     HOURS,
@@ -253,7 +253,7 @@ class Generator:
     # ------------------------------------------------------------ reference rows
 
     def ensure_geography(self) -> int:
-        """Create the municipalities and settlements of `directory.demo.geography` that are missing."""
+        """Create the municipalities and settlements of `demo.geography` that are missing."""
         created = 0
         for m in geography.MUNICIPALITIES:
             municipality = Municipality.objects.filter(code=m["code"]).first()

@@ -30,10 +30,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.models import Category, Municipality, Organization, Service
-
-from . import evidence, profiles
-from .clocks import add_working_days
-from .codes import (
+from referrals import evidence, profiles
+from referrals.clocks import add_working_days
+from referrals.codes import (
     CaseGround,
     CaseStatus,
     DataCategory,
@@ -43,8 +42,8 @@ from .codes import (
     Role,
     Urgency,
 )
-from .crypto import phone_hash
-from .models import (
+from referrals.crypto import phone_hash
+from referrals.models import (
     Consent,
     FamilyCase,
     FamilyMember,
@@ -56,8 +55,8 @@ from .models import (
     Referral,
     ReferralEvent,
 )
-from .security import record
-from .states import CLOSED_STATES, State
+from referrals.security import record
+from referrals.states import CLOSED_STATES, State
 
 USER_PREFIX = "gen-"
 CASE_PREFIX = "ГЕН-"
@@ -162,7 +161,7 @@ def dates_as_given(*models):
 
 def clear() -> dict[str, int]:
     """Delete everything a previous run generated (cases `ГЕН-…`, users `gen-…`), child tables first."""
-    from .models import AccessLog, Attachment, FeedbackInvitation, LevelChange
+    from referrals.models import AccessLog, Attachment, FeedbackInvitation, LevelChange
 
     cases = FamilyCase.objects.filter(registration_number__startswith=CASE_PREFIX).values("pk")
     referrals = Referral.objects.filter(case__in=cases).values("pk")

@@ -15,11 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Category, Municipality, Organization
-
-from . import procedure, profiles, services
-from .codes import AgendaKind, CaseGround, DataCategory, Decision, Relation, Role
-from .intake import create_help_request
-from .models import Measure, Membership, Referral
+from referrals import procedure, profiles, services
+from referrals.codes import AgendaKind, CaseGround, DataCategory, Decision, Relation, Role
+from referrals.intake import create_help_request
+from referrals.models import Measure, Membership, Referral
 
 DEMO_PASSWORD = "demo-cabinet-2026"
 
@@ -250,7 +249,7 @@ TYVA_FROM = datetime.date(2026, 1, 1)
 
 def _tyva_profile() -> None:
     """The demo network is in Tyva: its profile (seed 000) applies from 2026, after the federal default."""
-    from .models import RegionProfile
+    from referrals.models import RegionProfile
 
     if not RegionProfile.objects.filter(region="tyva").exists():
         profiles.import_profile(profiles.shipped_data("tyva"), valid_from=min(TYVA_FROM, timezone.localdate()))

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.demo import DEMO_PASSWORD, DEMO_USERS, load_demo_network, totp_secret_base32
+from demo.network import DEMO_PASSWORD, DEMO_USERS, load_demo_network, totp_secret_base32
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from website.kiosk.demo import load_demo_kiosk
+from demo.kiosk import load_demo_kiosk
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ with «Перевести» of wagtail.contrib.simple_translation)."""
 from django.conf import settings
 from wagtail.models import Locale, Page
 
-from .models import HomePage, MeasurePage, MeasureService
+from website.models import HomePage, MeasurePage, MeasureService
 
 # slug of the Russian page → English fields
 ENGLISH = {

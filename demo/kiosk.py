@@ -3,8 +3,7 @@
 from decimal import Decimal
 
 from directory.models import Municipality
-
-from .models import Kiosk
+from website.kiosk.models import Kiosk
 
 DEMO_KIOSK = {
     "code": "kyzyl-hospital",

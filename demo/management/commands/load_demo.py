@@ -1,8 +1,9 @@
-"""`manage.py load_demo`: the demo databank of the Republic of Tyva and, if available, the demo pages."""
+"""`manage.py load_demo`: the demo databank of the Republic of Tyva and the demo pages of the site."""
 
 from django.core.management.base import BaseCommand
 
-from directory.demo.databank import load_demo_databank
+from demo.databank import load_demo_databank
+from demo.pages import load_demo_pages
 
 COUNT_LABELS = {
     "municipalities": "муниципальных образований",
@@ -32,16 +33,6 @@ class Command(BaseCommand):
         for key, value in counts.items():
             self.stdout.write(f"  {COUNT_LABELS.get(key, key)}: {value}")
 
-        try:
-            from website.demo import load_demo_pages
-        except ImportError:
-            self.stdout.write("Демонстрационные страницы сайта не загружены: модуль website.demo недоступен.")
-        else:
-            result = load_demo_pages()
-            if isinstance(result, dict):
-                self.stdout.write("Демонстрационные страницы сайта:")
-                for key, value in result.items():
-                    self.stdout.write(f"  {key}: {value}")
-            else:
-                self.stdout.write("Демонстрационные страницы сайта загружены.")
+        load_demo_pages()
+        self.stdout.write("Демонстрационные страницы сайта загружены.")
         self.stdout.write(self.style.SUCCESS("Готово."))

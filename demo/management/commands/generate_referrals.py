@@ -1,12 +1,12 @@
 """manage.py generate_referrals --families N [--referrals M] [--seed S] [--clear]: synthetic workspace data at
-scale (referrals/generate.py), encrypted as in production. For benchmarks and load tests, never production."""
+scale (demo/synthetic_referrals.py), encrypted as in production. For benchmarks and load tests, never production."""
 
 import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals import generate
+from demo import synthetic_referrals as generate
 
 
 class Command(BaseCommand):
