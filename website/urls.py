@@ -37,7 +37,7 @@ urlpatterns = [
 # The public directory, the request for help and the version switch follow the language like the pages do:
 # Russian without a prefix (/services/), the others under theirs (/en/services/, /tyv/help/); {% url %} keeps it.
 urlpatterns += i18n_patterns(
-    path("search/", include("search.urls")),
+    path("", include("search.urls")),  # the results page (/services/) and autocomplete (/search/…)
     path("a11y/", accessibility.switch, name="a11y"),
     path("help/", intake.help_request_view, name="help_request"),
     path("help/sent/", intake.help_request_sent, name="help_request_sent"),
