@@ -8,8 +8,7 @@ stale. The rows a delete touches are collected before it (`search.sync.rows_of`)
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from directory import signals as directory_signals
-from directory.signals import is_databank
+from directory.signals import databank_changed, is_databank
 
 from . import sync
 
@@ -49,4 +48,4 @@ def connect() -> None:
     pre_delete.connect(deleting, dispatch_uid="directory_search_deleting")
     post_delete.connect(deleted, dispatch_uid="directory_search_deleted")
     m2m_changed.connect(relinked, dispatch_uid="directory_search_relinked")
-    directory_signals.databank_changed.connect(changed, dispatch_uid="directory_search_changed")
+    databank_changed.connect(changed, dispatch_uid="directory_search_changed")
