@@ -11,6 +11,7 @@ from directory.api import api, unknown_address
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake, referral_views
 from website import accessibility, health, metrics, public_files
+from website.guide import views as guide_views
 
 # The database down or the disk full answer 503 / 507 pages instead of 500 (website/errors.py).
 handler500 = "website.errors.server_error"
@@ -41,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("a11y/", accessibility.switch, name="a11y"),
     path("help/", intake.help_request_view, name="help_request"),
     path("help/sent/", intake.help_request_sent, name="help_request_sent"),
+    path("guide/", guide_views.guide, name="guide"),
     path("", include("directory.urls")),
     prefix_default_language=False,
 )
