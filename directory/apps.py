@@ -6,8 +6,4 @@ class DirectoryConfig(AppConfig):
     name = "directory"
     verbose_name = _("Банк данных")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from . import signals
-
-        signals.connect()
+    # The databank listens to no one: search follows its writes (`directory.signals`, `search/receivers.py`).

@@ -392,36 +392,6 @@ def services_needing_verification(*, now: datetime | None = None) -> QuerySet[Se
 # ---------------------------------------------------------------- zero results
 
 
-FILTER_LABELS = {
-    "category": gettext_lazy("вид помощи"),
-    "target_group": gettext_lazy("категория семьи"),
-    "municipality": gettext_lazy("район"),
-    "settlement": gettext_lazy("населённый пункт"),
-    "provider_type": gettext_lazy("тип организации"),
-    "delivery": gettext_lazy("способ получения"),
-    "free": gettext_lazy("только бесплатно"),
-    "open_now": gettext_lazy("открыто сейчас"),
-    "accessible": gettext_lazy("доступный вход"),
-    "radius": gettext_lazy("радиус"),
-    "q": gettext_lazy("слова запроса"),
-}
-
-
-def relax_suggestions(params, facets, near) -> list[dict]:
-    """Links that drop one active condition each, so that nobody is left with an empty page."""
-    suggestions = []
-    for key, label in FILTER_LABELS.items():
-        values = [v for v in params.getlist(key) if v]
-        for value in values:
-            reduced = params.copy()
-            reduced.setlist(key, [v for v in values if v != value])
-            reduced.pop("page", None)
-            names = {f.value: f.label for f in facets.get(key, [])}
-            text = f"{label}: {names.get(value, value)}" if key not in {"free", "open_now", "accessible"} else label
-            suggestions.append({"label": text, "querystring": reduced.urlencode()})
-    return suggestions
-
-
 def nearby_municipalities(codes: list[str], *, limit: int = 3) -> list[Municipality]:
     """The districts whose settlements lie closest to the chosen ones (centre to centre)."""
     if not codes:

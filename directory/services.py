@@ -1,7 +1,7 @@
 """Writes to the databank: every rule that changes state lives here (models stay thin).
 
-Search follows every save through `directory.signals`, which hand it to `search.sync`; a write that sends no
-signals (`bulk_create`) calls `search.sync` itself."""
+Search follows every save through Django's model signals; a write that sends none (`bulk_create`) sends
+`directory.signals.databank_changed` itself (both heard by `search/receivers.py`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from search import sync
-
+from . import signals
 from .models import Location, Schedule, Service
 from .validators import find_schedule_overlaps
 
@@ -43,7 +42,8 @@ def location_set_schedule(*, location: Location, intervals: Iterable[tuple[int, 
     check_schedule_overlaps(intervals)
     location.schedules.all().delete()
     created = Schedule.objects.bulk_create(rows)
-    sync.databank_changed(edited=[location])  # bulk_create sends no signals: the place's rows and its new hours
+    # bulk_create sends no signals: the place's rows and its new hours
+    signals.databank_changed.send(sender=Location, edited=[location])
     return created
 
 

@@ -1,50 +1,22 @@
-"""Hand every edit of the databank made row by row (admin, services, shell) to search (`search.sync`).
+"""What the databank tells the apps above it about its writes, without knowing who listens.
 
-`search.sync.databank_changed` writes the database engine's search table in the editing transaction, the
-lemmatised columns after commit, schedules the re-index of a distributed index and makes the cached public pages
-stale. The rows a delete touches are collected before it (`search.sync.rows_of`): afterwards they are gone.
+Every edit made row by row (admin, services, shell) sends Django's model signals; `is_databank` tells which
+models' signals are edits of the databank. A write that sends none (`bulk_create`) sends `databank_changed`
+instead. Search follows both (`search/receivers.py`, connected in `SearchConfig.ready`) and hands them to
+`search.sync.databank_changed`.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
-
-from search import sync
+from django.dispatch import Signal
 
 from .spreadsheet.models import SpreadsheetImport
+
+# Sent by a writer of the databank whose write sends no model signals. Keyword arguments: those of
+# `search.sync.databank_changed` (`services`, `organizations`, `service_at_locations`, `edited`).
+databank_changed = Signal()
 
 # Written by the spreadsheet import's own bookkeeping; never shown on a public page.
 NOT_DATABANK = (SpreadsheetImport,)
 
 
-def _is_databank(model) -> bool:
+def is_databank(model) -> bool:
     return model._meta.app_label == "directory" and not issubclass(model, NOT_DATABANK)
-
-
-def saved(sender, instance, raw=False, **kwargs):
-    if not raw and _is_databank(sender):
-        sync.databank_changed(edited=[instance])
-
-
-def deleting(sender, instance, **kwargs):
-    if _is_databank(sender):
-        instance._search_sal_ids = sync.rows_of(instance)
-
-
-def deleted(sender, instance, **kwargs):
-    if _is_databank(sender):
-        sync.databank_changed(edited=[instance], service_at_locations=getattr(instance, "_search_sal_ids", None) or ())
-
-
-def relinked(sender, instance, action, reverse, model, pk_set, **kwargs):
-    """A many-to-many link (categories, family categories, languages, kinds of help of a group): `reverse` is
-    `group.services.add(…)`, whose edited rows are the services named in `pk_set`."""
-    if not action.startswith("post_") or not (_is_databank(sender) or _is_databank(type(instance))):
-        return
-    edited = [model(pk=pk) for pk in pk_set] if reverse and pk_set else [instance]
-    sync.databank_changed(edited=edited)
-
-
-def connect() -> None:
-    post_save.connect(saved, dispatch_uid="directory_search_saved")
-    pre_delete.connect(deleting, dispatch_uid="directory_search_deleting")
-    post_delete.connect(deleted, dispatch_uid="directory_search_deleted")
-    m2m_changed.connect(relinked, dispatch_uid="directory_search_relinked")

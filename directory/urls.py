@@ -1,14 +1,11 @@
 from django.urls import path
 
 from . import views
-from .guide import views as guide_views
 
 app_name = "directory"
 urlpatterns = [
-    path("services/", views.search_results, name="search"),
     path("services/<int:pk>/", views.service_detail, name="service"),
     path("services/<int:pk>/print/", views.service_detail, {"printable": True}, name="service_print"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path("organizations/<int:pk>/print/", views.organization_detail, {"printable": True}, name="organization_print"),
-    path("guide/", guide_views.guide, name="guide"),
 ]

@@ -14,10 +14,12 @@ class SearchConfig(AppConfig):
         from core import health
         from directory.models import Category
 
-        from . import query, references
+        from . import query, receivers, references
         from .health import check_search
         from .models import CrisisTerm, FamilyPhrase, Synonym
 
+        # Every edit of the databank reaches the search table, the index and the page cache (search/receivers.py).
+        receivers.connect()
         # Editors' changes to the dictionaries take effect at once (in this process; others within a minute).
         for model in (Synonym, FamilyPhrase, CrisisTerm):
             post_save.connect(query.synonyms_changed, sender=model, dispatch_uid=f"search_{model.__name__}_saved")

@@ -7,6 +7,7 @@ import re
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from directory import selectors as directory_selectors
 from directory.models import Category, Organization
@@ -71,7 +72,7 @@ def autocomplete(prefix: str, *, limit: int = 6) -> dict:
             organization_items.append({"label": short or name, "url": reverse("directory:organization", args=[pk])})
 
     category_items = []
-    search_url = reverse("directory:search")
+    search_url = reverse("search:results")
     for code, name, short in Category.objects.filter(is_public=True).values_list("code", "name", "short_name"):
         if matches(f"{short} {name}"):
             category_items.append({"label": short or name, "url": f"{search_url}?category={code}"})
@@ -94,3 +95,36 @@ def crisis_suggestions() -> list[dict]:
         {"label": f"{format_phone(contact['number'])} — {contact['name']}", "url": f"tel:{contact['number']}"}
         for contact in directory_selectors.crisis_contacts()
     ]
+
+
+# ---------------------------------------------------------------- zero results
+
+
+FILTER_LABELS = {
+    "category": gettext_lazy("вид помощи"),
+    "target_group": gettext_lazy("категория семьи"),
+    "municipality": gettext_lazy("район"),
+    "settlement": gettext_lazy("населённый пункт"),
+    "provider_type": gettext_lazy("тип организации"),
+    "delivery": gettext_lazy("способ получения"),
+    "free": gettext_lazy("только бесплатно"),
+    "open_now": gettext_lazy("открыто сейчас"),
+    "accessible": gettext_lazy("доступный вход"),
+    "radius": gettext_lazy("радиус"),
+    "q": gettext_lazy("слова запроса"),
+}
+
+
+def relax_suggestions(params, facets, near) -> list[dict]:
+    """Links that drop one active condition each, so that nobody is left with an empty page."""
+    suggestions = []
+    for key, label in FILTER_LABELS.items():
+        values = [v for v in params.getlist(key) if v]
+        for value in values:
+            reduced = params.copy()
+            reduced.setlist(key, [v for v in values if v != value])
+            reduced.pop("page", None)
+            names = {f.value: f.label for f in facets.get(key, [])}
+            text = f"{label}: {names.get(value, value)}" if key not in {"free", "open_now", "accessible"} else label
+            suggestions.append({"label": text, "querystring": reduced.urlencode()})
+    return suggestions

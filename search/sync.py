@@ -1,6 +1,7 @@
-"""Search owns its write path: after a write of the databank every writer calls `databank_changed` (the directory's
-signals for admin, shell and service edits, the HSDS and spreadsheet imports) or writes inside `bulk()` (the
-synthetic databank, the demo loader). Nothing else in the directory touches search's tables, tasks or caches.
+"""Search owns its write path: after a write of the databank every writer calls `databank_changed` (the
+directory's signals for admin, shell and service edits, heard by `search/receivers.py`; the HSDS and spreadsheet
+imports) or writes inside `bulk()` (the synthetic databank, the demo loader). Nothing else in the directory touches
+search's tables, tasks or caches.
 
 What follows a change:
 

@@ -27,6 +27,7 @@ PUBLIC_SOURCES = [
     "directory/selectors.py",
     "directory/templatetags/*",
     "referrals/intake.py",
+    "search/selectors.py",
     "search/views.py",
     "website/accessibility.py",
     "website/kiosk/views.py",

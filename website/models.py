@@ -368,7 +368,7 @@ class ContactsPage(Page):
 
 class DirectoryPage(Page):
     """The public databank in the page tree: an intro, the search form and the tiles. Search itself lives in
-    the directory app (`directory:search`)."""
+    the search app (`search:results`, `/services/`)."""
 
     intro = models.TextField(_("вступление"), blank=True)
     body = StreamField(website_blocks.BodyBlock(), verbose_name=_("текст"), blank=True)

@@ -12,6 +12,7 @@ from directory.api import api, unknown_address
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake, referral_views
 from website import accessibility, public_files
+from website.guide import views as guide_views
 
 # The database down or the disk full answer 503 / 507 pages instead of 500 (core/errors.py).
 handler500 = "core.errors.server_error"
@@ -38,10 +39,11 @@ urlpatterns = [
 # The public directory, the request for help and the version switch follow the language like the pages do:
 # Russian without a prefix (/services/), the others under theirs (/en/services/, /tyv/help/); {% url %} keeps it.
 urlpatterns += i18n_patterns(
-    path("search/", include("search.urls")),
+    path("", include("search.urls")),  # the results page (/services/) and autocomplete (/search/…)
     path("a11y/", accessibility.switch, name="a11y"),
     path("help/", intake.help_request_view, name="help_request"),
     path("help/sent/", intake.help_request_sent, name="help_request_sent"),
+    path("guide/", guide_views.guide, name="guide"),
     path("", include("directory.urls")),
     prefix_default_language=False,
 )

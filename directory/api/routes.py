@@ -92,6 +92,14 @@ def _page(items: list, page: int, per_page: int) -> tuple[dict, list]:
     return meta, chunk
 
 
+def _list_page(request, items: list, page: int, per_page: int, contents_of=None):
+    """The answer of a list endpoint: `items` (already in their order) cut to the page, the page's items turned
+    into its `contents` by `contents_of` (called for a non-empty page only), as JSON or NDJSON."""
+    meta, chunk = _page(items, page, per_page)
+    contents = contents_of(chunk) if contents_of is not None and chunk else chunk
+    return respond(request, {**meta, "contents": contents}, ndjson_items=contents)
+
+
 def _near(lat, lon, radius) -> GeoPoint | None:
     if lat is None and lon is None:
         if radius is not None:
@@ -181,10 +189,11 @@ def services(
     )
     order = selectors.service_order_from_sals(sal_ids) if sal_ids is not None else None
     pks = list(queryset.order_by("name", "pk").values_list("pk", flat=True))
-    meta, chunk = _page(selectors.ordered(pks, order), page, per_page)
-    chunk_services = [selectors.Service(pk=pk) for pk in chunk]
-    contents = selectors.serialise(chunk_services)["services"] if chunk else []
-    return respond(request, {**meta, "contents": contents}, ndjson_items=contents)
+    return _list_page(request, selectors.ordered(pks, order), page, per_page, _service_contents)
+
+
+def _service_contents(chunk: list[int]) -> list[dict]:
+    return selectors.serialise([selectors.Service(pk=pk) for pk in chunk])["services"]
 
 
 @api.get("/services/{id}", response={200: schemas.Service, **ERRORS}, summary="Услуга", tags=["Услуги"])
@@ -226,14 +235,14 @@ def organizations(
     if modified_after:
         queryset = queryset.filter(updated_at__gt=modified_after)
     pks = list(queryset.order_by("name", "pk").values_list("pk", flat=True))
-    meta, chunk = _page(selectors.ordered(pks, order), page, per_page)
-    contents = []
-    if chunk:
-        nested = selectors.serialise([], organizations=[selectors.Organization(pk=pk) for pk in chunk])
-        by_id = {o["id"]: o for o in nested["organizations"]}
-        uuids = dict(selectors.Organization.objects.filter(pk__in=chunk).values_list("pk", "uuid"))
-        contents = [by_id[str(uuids[pk])] for pk in chunk]
-    return respond(request, {**meta, "contents": contents}, ndjson_items=contents)
+    return _list_page(request, selectors.ordered(pks, order), page, per_page, _organization_contents)
+
+
+def _organization_contents(chunk: list[int]) -> list[dict]:
+    nested = selectors.serialise([], organizations=[selectors.Organization(pk=pk) for pk in chunk])
+    by_id = {o["id"]: o for o in nested["organizations"]}
+    uuids = dict(selectors.Organization.objects.filter(pk__in=chunk).values_list("pk", "uuid"))
+    return [by_id[str(uuids[pk])] for pk in chunk]
 
 
 @api.get(
@@ -257,9 +266,7 @@ def organization(request, id: UUID):  # noqa: A002
 
 @api.get("/taxonomies", response={200: schemas.TaxonomyPage, **ERRORS}, summary="Таксономии", tags=["Таксономии"])
 def taxonomies(request, page: int = Query(1, ge=1, le=10000), per_page: int = Query(20, ge=1, le=PER_PAGE_MAX)):
-    items = selectors.taxonomy_tables()["taxonomy"]
-    meta, chunk = _page(items, page, per_page)
-    return respond(request, {**meta, "contents": chunk}, ndjson_items=chunk)
+    return _list_page(request, selectors.taxonomy_tables()["taxonomy"], page, per_page)
 
 
 @api.get(
@@ -287,8 +294,7 @@ def taxonomy_terms(
     if search.strip():
         needle = search.strip().lower()
         items = [t for t in items if needle in t["name"].lower() or needle in t.get("code", "").lower()]
-    meta, chunk = _page(items, page, per_page)
-    return respond(request, {**meta, "contents": chunk}, ndjson_items=chunk)
+    return _list_page(request, items, page, per_page)
 
 
 # ---------------------------------------------------------------- services at locations
@@ -331,16 +337,18 @@ def service_at_locations(
         organization_id=organization_id,
     )
     pks = list(queryset.order_by("service__name", "pk").values_list("pk", flat=True))
-    meta, chunk = _page(selectors.ordered(pks, sal_ids), page, per_page)
+    return _list_page(request, selectors.ordered(pks, sal_ids), page, per_page, _service_at_location_contents)
+
+
+def _service_at_location_contents(chunk: list[int]) -> list[dict]:
+    rows = {s.pk: s for s in selectors.ServiceAtLocation.objects.filter(pk__in=chunk).select_related("service")}
+    services = list({rows[pk].service_id: rows[pk].service for pk in chunk}.values())
+    nested = {s["id"]: s for s in selectors.serialise(services)["services"]}
     contents = []
-    if chunk:
-        rows = {s.pk: s for s in selectors.ServiceAtLocation.objects.filter(pk__in=chunk).select_related("service")}
-        services = list({rows[pk].service_id: rows[pk].service for pk in chunk}.values())
-        nested = {s["id"]: s for s in selectors.serialise(services)["services"]}
-        for pk in chunk:
-            sal = rows[pk]
-            service = nested[str(sal.service.uuid)]
-            item = next(x for x in service["service_at_locations"] if x["id"] == str(sal.uuid))
-            flat = {k: v for k, v in service.items() if k != "service_at_locations"}
-            contents.append({**item, "service": flat})
-    return respond(request, {**meta, "contents": contents}, ndjson_items=contents)
+    for pk in chunk:
+        sal = rows[pk]
+        service = nested[str(sal.service.uuid)]
+        item = next(x for x in service["service_at_locations"] if x["id"] == str(sal.uuid))
+        flat = {k: v for k, v in service.items() if k != "service_at_locations"}
+        contents.append({**item, "service": flat})
+    return contents

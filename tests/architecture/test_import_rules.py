@@ -63,3 +63,13 @@ def test_only_the_demo_imports_the_demo(tmp_path):
     assert result.returncode != 0
     assert "website.scratch -> demo.pages" in result.stdout
     assert "imports the demo app (demo data and generators) BROKEN" in " ".join(result.stdout.split())
+
+
+def test_the_databank_calling_search_breaks_them(tmp_path):
+    code = copy_of_the_code(tmp_path)
+    selectors = code / "directory" / "selectors.py"
+    selectors.write_text(selectors.read_text(encoding="utf-8") + "\nfrom search import sync  # forbidden\n")
+    result = lint_imports(code)
+    assert result.returncode != 0
+    assert "directory.selectors -> search.sync" in result.stdout
+    assert "The databank's own modules never import search BROKEN" in result.stdout

@@ -9,7 +9,7 @@ Not part of the normal suite (pyproject's `norecursedirs` skips tests/benchmarks
 A new district is made in the test database (on top of the demo databank) with `BENCH_GUIDE_ENTRIES` published
 services (default 200), each at its own address with weekly hours and a phone, spread over the five kinds of
 help, with the texts of the demo services. Then the booklet is rendered `BENCH_RUNS` times (default 3) in A4 and
-in A5 through `directory.guide.render.guide_pdf` (selection, layout, PDF), and the times are printed with the
+in A5 through `website.guide.render.guide_pdf` (selection, layout, PDF), and the times are printed with the
 number of pages and SQL queries. Nothing is asserted about timings; see docs/performance.md.
 """
 
@@ -28,7 +28,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from directory.guide import render, selectors
 from directory.models import (
     Category,
     Location,
@@ -41,6 +40,7 @@ from directory.models import (
     ServiceAtLocation,
     Settlement,
 )
+from website.guide import render, selectors
 
 ENTRIES = int(os.environ.get("BENCH_GUIDE_ENTRIES", "200"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))

@@ -105,7 +105,7 @@ def test_help_request_in_english_refuses_in_english_and_confirms_in_english(clie
 def test_kiosk_and_cabinet_urls_are_not_prefixed():
     assert reverse("kiosk:start", args=["demo"]) == "/kiosk/demo/"
     with translation.override("en"):
-        assert reverse("directory:search") == "/en/services/"
+        assert reverse("search:results") == "/en/services/"
         assert reverse("kiosk:start", args=["demo"]) == "/kiosk/demo/"
         assert reverse("referrals:home").startswith("/cabinet/")
 

@@ -36,7 +36,7 @@ def test_requests_and_searches_are_counted_by_view_and_engine(client):
     assert value(after, count, view="directory:service", method="GET", status="2xx") == (
         value(before, count, view="directory:service", method="GET", status="2xx") + 1
     )
-    assert value(after, count, view="directory:search", method="GET", status="2xx") >= 1
+    assert value(after, count, view="search:results", method="GET", status="2xx") >= 1
     assert value(after, "search_duration_seconds_count", engine="database") >= (
         value(before, "search_duration_seconds_count", engine="database") + 1
     )

@@ -44,7 +44,7 @@ def test_printable_service_and_organisation_pages(client):
 
 
 def test_results_filters_are_a_disclosure_with_the_number_chosen(client):
-    url = reverse("directory:search")
+    url = reverse("search:results")
     html = html_of(client, url, {"q": "психолог"})
     panel = re.search(r"<details[^>]*data-filters-panel[^>]*>", html).group(0)
     assert " open" not in panel  # closed until filters.js opens it on a wide screen
@@ -57,7 +57,7 @@ def test_results_filters_are_a_disclosure_with_the_number_chosen(client):
 
 
 def test_distance_without_a_place_asks_for_one(client):
-    url = reverse("directory:search")
+    url = reverse("search:results")
     html = html_of(client, url, {"q": "психолог", "sort": "distance"})
     assert "Чтобы упорядочить по расстоянию, укажите населённый пункт" in html
     assert 'href="#id_near"' in html and 'id="id_near"' in html

@@ -4,8 +4,8 @@ from time import perf_counter
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.guide.forms import GuideForm
-from directory.guide.render import guide_pdf
+from website.guide.forms import GuideForm
+from website.guide.render import guide_pdf
 
 
 class Command(BaseCommand):

@@ -69,7 +69,7 @@ def guide_context(selection: selectors.Selection, *, base_url: str) -> dict:
         for entry in section.entries:
             entry.url = urljoin(base_url, entry.service.get_absolute_url())
             entry.qr = qr_data_uri(entry.url)
-    online_url = urljoin(base_url, reverse("directory:search")) + "?" + urlencode(selection.filters, doseq=True)
+    online_url = urljoin(base_url, reverse("search:results")) + "?" + urlencode(selection.filters, doseq=True)
     return {
         "selection": selection,
         "sections": sections,

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from directory.guide import render, selectors
-from directory.guide.views import guide_cache_key
 from directory.models import Category, Location, Municipality, Service, ServiceAtLocation
+from website.guide import render, selectors
+from website.guide.views import guide_cache_key
 
 pytestmark = pytest.mark.django_db
 
