@@ -154,7 +154,7 @@ def test_broken_package_all_or_nothing_changes_nothing_otherwise_imports_the_goo
     assert not Organization.objects.exists() and not Service.objects.exists()
 
     report = import_tables(read_package(package))
-    assert not report.rolled_back and len([e for e in report.errors if "services.csv" in e]) == 5
+    assert not report.rolled_back and len([e for e in report.errors if e.startswith("services.csv")]) == 5
     assert Service.objects.count() == len(read_package(package)["service"]) - 5
 
 
