@@ -92,6 +92,27 @@ NOT_KEPT = {
     "meta_table_description": "описания таблиц",
     "url": "дополнительные ссылки",
 }
+# The fields of each table the import reads (stores, or uses to place a row); any other field with a value is
+# named in one warning per table, with the number of rows that lose it.
+OWNERS = {"id", "organization_id", "location_id", "service_id", "service_at_location_id", "phone_id"}
+KEPT_FIELDS = {
+    "service": OWNERS | {
+        "name", "description", "url", "email", "status", "application_process", "fees_description",
+        "eligibility_description", "minimum_age", "maximum_age", "assured_date", "last_modified",
+    },
+    "organization": OWNERS | {"name", "alternate_name", "description", "email", "website", "legal_status"},
+    "location": OWNERS | {"name", "transportation", "latitude", "longitude", "location_type"},
+    "address": OWNERS | {"address_1", "address_2", "city", "region", "postal_code", "address_type"},
+    "phone": OWNERS | {"number", "extension", "type", "description"},
+    "schedule": OWNERS | {"opens_at", "closes_at", "byday", "freq", "valid_from", "valid_to", "notes"},
+    "service_at_location": OWNERS | {"description"},
+    "attribute": {"id", "link_id", "taxonomy_term_id", "link_type", "link_entity"},
+    "language": OWNERS | {"name", "code"},
+    "accessibility": OWNERS | {"description"},
+    "required_document": OWNERS | {"document"},
+}  # fmt: skip
+# Weekly hours keep only the days and times: these fields of a row with `freq`/`byday` are lost.
+WEEKLY_NOT_KEPT = {"valid_from", "valid_to", "notes"}
 OWNER_FIELDS = ("organization_id", "location_id", "service_id")
 OWNER_NAMES = {"organization_id": ("организация", "а"), "location_id": ("адрес", ""), "service_id": ("услуга", "а")}
 TABLE_NAMES = {
@@ -369,12 +390,39 @@ class Importer:
                     f"Таблица «{table}» ({len(rows)} стр., например {rows[0].get('_where', '')}) не загружена: "
                     f"банк данных не хранит {NOT_KEPT[table]}."
                 )
+        self.report_fields()
         ours = {m.taxonomy_id(key) for key in m.TAXONOMIES} | {name for name, _d in m.TAXONOMIES.values()}
         for row in self.tables["taxonomy"]:
             if _key(row.get("id")) not in ours and row.get("name") not in ours:
                 self.report.warnings.append(
                     f"{row.get('_where', '')}: таксономия «{row.get('name', row.get('id'))}» не используется банком "
                     "данных: она и её термины не загружены."
+                )
+
+    def report_fields(self) -> None:
+        """One warning per table naming the fields with a value the databank does not hold (and in how many rows),
+        so that nothing is dropped silently. Values the databank produces itself (country RU, the region, week
+        starting on Monday) are not counted."""
+        same = {
+            ("address", "country"): {m.COUNTRY},
+            ("address", "state_province"): {settings.DIRECTORY_REGION_NAME},
+            ("schedule", "wkst"): {"MO"},
+            ("schedule", "description"): {m.CLOSED_DAY, m.SPECIAL_HOURS},  # the export's labels of special days
+        }
+        for table, kept in KEPT_FIELDS.items():
+            lost: dict[str, int] = defaultdict(int)
+            for row in self.tables[table]:
+                weekly = table == "schedule" and (row.get("freq") or row.get("byday"))
+                for name, value in row.items():
+                    if name.startswith("_") or str(value) in same.get((table, name), ()):
+                        continue
+                    if name not in kept or (weekly and name in WEEKLY_NOT_KEPT):
+                        lost[name] += 1
+            if lost:
+                fields = ", ".join(f"{name} ({count})" for name, count in sorted(lost.items()))
+                self.report.warnings.append(
+                    f"Таблица «{table}»: банк данных не хранит поля (значения не загружены; в скобках — число "
+                    f"строк): {fields}."
                 )
 
     def refuse(self, row: dict, message: str) -> None:

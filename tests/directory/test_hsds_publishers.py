@@ -96,6 +96,8 @@ def test_a_full_service_file_stores_every_object_the_databank_can_hold():
     assert "postal_code «62701-1234»" in text
     assert "Таблица «cost_option»" in text and "Таблица «funding»" in text  # what is not kept is said
     assert "часы работы у объекта «услуга»" in text  # service-level hours are not kept, and that is said
+    assert "Таблица «service»: банк данных не хранит поля" in text and "wait_time (1)" in text
+    assert "Таблица «schedule»" in text and "dtstart (2)" in text and "country (1)" in text
     # the place in «не определён» is on the editors' list after the import
     assert office.organization in Organization.objects.filter(locations__municipality__code=UNDETERMINED_MUNICIPALITY)
 
