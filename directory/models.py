@@ -20,6 +20,10 @@ from modelcluster.models import ClusterableModel
 from .validators import normalise_phone
 
 MAX_CHILD_AGE = 18
+# A service's age limits may go beyond childhood (a service open to everyone, «from 18», «up to 100»).
+MAX_AGE = 120
+# The district of places imported without a known one (directory/hsds/importer.py): an editor resolves them.
+UNDETERMINED_MUNICIPALITY = "ne-opredelen"
 
 
 class ReferenceItem(models.Model):
@@ -465,10 +469,10 @@ class Service(ClusterableModel, VerifiedRecord):
     )
     languages = ParentalManyToManyField(Language, verbose_name=_("языки"), related_name="services", blank=True)
     age_min = models.PositiveSmallIntegerField(
-        _("возраст ребёнка от, лет"), null=True, blank=True, validators=[MaxValueValidator(MAX_CHILD_AGE)]
+        _("возраст ребёнка от, лет"), null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
     )
     age_max = models.PositiveSmallIntegerField(
-        _("возраст ребёнка до, лет"), null=True, blank=True, validators=[MaxValueValidator(MAX_CHILD_AGE)]
+        _("возраст ребёнка до, лет"), null=True, blank=True, validators=[MaxValueValidator(MAX_AGE)]
     )
     eligibility = models.TextField(_("кто может получить"), blank=True)
     cost = models.CharField(_("стоимость"), max_length=12, choices=Cost.choices, default=Cost.FREE)

@@ -17,6 +17,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .models import (
+    UNDETERMINED_MUNICIPALITY,
     Agency,
     Category,
     Holiday,
@@ -113,10 +114,20 @@ class OrganizationFilterSet(WagtailFilterSet):
     needs_verification = django_filters.BooleanFilter(
         label=_("Требует повторной проверки"), method="filter_needs_verification"
     )
+    needs_district = django_filters.BooleanFilter(
+        label=_("Требует внимания после импорта (район не определён)"), method="filter_needs_district"
+    )
 
     class Meta:
         model = Organization
         fields = ["is_network_partner"]
+
+    def filter_needs_district(self, queryset, name, value):
+        """Organisations with a place the HSDS import could not put in a district (directory/hsds/importer.py)."""
+        undetermined = Q(locations__municipality__code=UNDETERMINED_MUNICIPALITY)
+        if value is None:
+            return queryset
+        return queryset.filter(undetermined).distinct() if value else queryset.exclude(undetermined)
 
     def filter_needs_verification(self, queryset, name, value):
         stale = Q(verified_at__isnull=True) | Q(verified_at__lt=_verification_cutoff())
@@ -320,4 +331,17 @@ def needs_verification_menu_item():
         reverse("wagtailsnippets_directory_service:list") + "?needs_verification=true",
         icon_name="warning",
         order=210,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def needs_attention_after_import_menu_item():
+    """The editors' work list after an HSDS import: organisations with a place in the «Район не определён» district
+    (the import found no district in its address or near its coordinates); the editor sets the district in the
+    place's form."""
+    return MenuItem(
+        _("Требует внимания после импорта"),
+        reverse("wagtailsnippets_directory_organization:list") + "?needs_district=true",
+        icon_name="warning",
+        order=211,
     )

@@ -16,6 +16,8 @@ row is reported as before. No per-row signals are sent: the search columns of th
 from __future__ import annotations
 
 import contextlib
+import math
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ from django.utils.dateparse import parse_datetime
 
 from core.db_timeouts import long_statements
 from directory.models import (
+    MAX_AGE,
+    UNDETERMINED_MUNICIPALITY,
     Agency,
     Category,
     Language,
@@ -51,6 +55,79 @@ from . import mapping as m
 STATUS = {"active": Service.Status.PUBLISHED}
 COORDINATE = Decimal("0.000001")
 BATCH_SIZE = 1000
+# A place is put in the district of the nearest known settlement no farther than this.
+NEAREST_SETTLEMENT_KM = 30
+UNDETERMINED_NAME = "Район не определён"
+# Model fields named as the HSDS fields they come from, in row errors.
+FIELD_NAMES = {
+    "age_min": "minimum_age",
+    "age_max": "maximum_age",
+    "how_to_apply": "application_process",
+    "cost_note": "fees_description",
+    "eligibility": "eligibility_description",
+    "verified_at": "assured_date",
+    "short_name": "alternate_name",
+    "legal_form": "legal_status",
+    "street": "address_1",
+    "house": "address_1",
+    "address_note": "address_2",
+    "transport_note": "transportation",
+    "weekday": "byday",
+    "opens_at": "opens_at",
+    "closes_at": "closes_at",
+    "date": "valid_from",
+    "kind": "type",
+}
+# The HSDS tables the databank does not hold (yet): their rows are counted and reported, not stored.
+NOT_KEPT = {
+    "cost_option": "варианты стоимости (сумма и валюта; платная услуга отмечается как «платно»)",
+    "funding": "источники финансирования",
+    "contact": "контактные лица",
+    "service_area": "территории обслуживания",
+    "service_capacity": "вместимость услуги",
+    "unit": "единицы вместимости",
+    "program": "программы",
+    "organization_identifier": "идентификаторы организаций",
+    "metadata": "история изменений (metadata)",
+    "meta_table_description": "описания таблиц",
+    "url": "дополнительные ссылки",
+}
+# The fields of each table the import reads (stores, or uses to place a row); any other field with a value is
+# named in one warning per table, with the number of rows that lose it.
+OWNERS = {"id", "organization_id", "location_id", "service_id", "service_at_location_id", "phone_id"}
+KEPT_FIELDS = {
+    "service": OWNERS | {
+        "name", "description", "url", "email", "status", "application_process", "fees_description",
+        "eligibility_description", "minimum_age", "maximum_age", "assured_date", "last_modified",
+    },
+    "organization": OWNERS | {"name", "alternate_name", "description", "email", "website", "legal_status"},
+    "location": OWNERS | {"name", "transportation", "latitude", "longitude", "location_type"},
+    "address": OWNERS | {"address_1", "address_2", "city", "region", "postal_code", "address_type"},
+    "phone": OWNERS | {"number", "extension", "type", "description"},
+    "schedule": OWNERS | {"opens_at", "closes_at", "byday", "freq", "valid_from", "valid_to", "notes"},
+    "service_at_location": OWNERS | {"description"},
+    "attribute": {"id", "link_id", "taxonomy_term_id", "link_type", "link_entity"},
+    "language": OWNERS | {"name", "code"},
+    "accessibility": OWNERS | {"description"},
+    "required_document": OWNERS | {"document"},
+}  # fmt: skip
+# Weekly hours keep only the days and times: these fields of a row with `freq`/`byday` are lost.
+WEEKLY_NOT_KEPT = {"valid_from", "valid_to", "notes"}
+OWNER_FIELDS = ("organization_id", "location_id", "service_id")
+OWNER_NAMES = {"organization_id": ("организация", "а"), "location_id": ("адрес", ""), "service_id": ("услуга", "а")}
+TABLE_NAMES = {
+    "phone": "телефон",
+    "schedule": "часы работы",
+    "address": "адрес (address)",
+    "accessibility": "доступность",
+    "language": "язык",
+    "required_document": "документ",
+}
+# Words of a district's or settlement's name that say what kind of place it is, not which one.
+PLACE_WORDS = {
+    "город", "г", "городской", "округ", "муниципальный", "район", "кожуун", "пгт", "поселок", "посёлок", "село",
+    "с", "деревня", "д", "республика", "область", "край", "го", "мо",
+}  # fmt: skip
 
 
 class RowProblem(Exception):
@@ -118,8 +195,57 @@ def _date(value, what: str) -> date | None:
 
 def _messages(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
-        return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
+        return "; ".join(
+            " ".join(msgs) if name == "__all__" else f"поле {FIELD_NAMES.get(name, name)}: {' '.join(msgs)}"
+            for name, msgs in exc.message_dict.items()
+        )
     return " ".join(exc.messages)
+
+
+def _key(value) -> str:
+    """An identifier as the importer keys it (a UUID in its canonical form when it is one)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
+
+
+def _age(value, field_name: str, upper: bool) -> int | None:
+    """A service's age limit in whole years: HSDS allows a fraction (rounded outwards), the databank 0…MAX_AGE."""
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise RowProblem(f"поле {field_name}: «{value}» не число.") from exc
+    if not math.isfinite(number) or number < 0 or number > MAX_AGE:
+        raise RowProblem(f"поле {field_name}: «{value}» — возраст должен быть от 0 до {MAX_AGE} лет.")
+    return math.ceil(number) if upper else math.floor(number)
+
+
+def _coordinate(value, field_name: str, limit: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+        finite = number.is_finite()
+    except (InvalidOperation, ValueError) as exc:
+        raise RowProblem(f"поле {field_name}: «{value}» не число.") from exc
+    if not finite or not -limit <= number <= limit:
+        raise RowProblem(f"поле {field_name}: «{value}» вне допустимого диапазона от −{limit} до {limit}.")
+    return number.quantize(COORDINATE)
+
+
+def _words(text) -> str:
+    """A place name reduced to the words that name it: «г. Кызыл» and «Город Кызыл» both give «кызыл»."""
+    words = re.findall(r"[\w-]+", str(text or "").lower().replace("ё", "е"))
+    return " ".join(word for word in words if word not in PLACE_WORDS)
+
+
+def _km(lat1, lon1, lat2, lon2) -> float:
+    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (lat1, lon1, lat2, lon2))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 class Staged:
@@ -144,9 +270,16 @@ def _chunks(items: list, size: int = BATCH_SIZE):
 class Importer:
     def __init__(self, tables: dict[str, list[dict]], *, all_or_nothing: bool = False, dry_run: bool = False):
         self.tables = {table: tables.get(table, []) for table in m.TABLES}
+        self.extra = {table: rows for table, rows in tables.items() if table not in m.TABLES and rows}
         self.all_or_nothing = all_or_nothing
         self.dry_run = dry_run
         self.report = Report()
+        self.report.warnings.extend(getattr(tables, "warnings", []))
+        self.refused: dict[str, str] = {}  # id of a row not stored -> where it is
+        self.consumed: set[tuple[str, str]] = set()  # (table, owner id) whose rows were read by their owner
+        self.location_orgs: dict[str, list[str]] = defaultdict(list)  # location id -> organisations of its services
+        self.costs: dict[str, list[dict]] = defaultdict(list)  # service id -> its cost options
+        self.undetermined: Municipality | None = None
         self.terms: dict[str, tuple[str, str]] = {}  # term id -> (taxonomy key, code)
         self.objects: dict[tuple[str, str], object] = {}  # (taxonomy key, code) -> model row
         self.attributes: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -175,6 +308,7 @@ class Importer:
             self.search_columns = self._search_columns()
             self.bulk("service", self.service, self.write_services)
             self.bulk("service_at_location", self.service_at_location, self.write_service_at_locations)
+            self.report_unplaced()
             stamped = []
             for ident, moment in self.modified.items():
                 service = self.services.get(ident)
@@ -189,14 +323,122 @@ class Importer:
         return self.report
 
     def index(self) -> None:
+        sal_locations = {
+            _key(row["id"]): row["location_id"]
+            for row in self.tables["service_at_location"]
+            if row.get("id") and row.get("location_id")
+        }
         for table in ("phone", "schedule", "address", "accessibility", "language", "required_document"):
             for row in self.tables[table]:
-                for owner in ("organization_id", "location_id", "service_id"):
-                    if row.get(owner):
-                        self.by_owner[table, str(row[owner])].append(row)
-                        break
+                sal = row.get("service_at_location_id")
+                if sal and not any(row.get(owner) for owner in OWNER_FIELDS) and _key(sal) in sal_locations:
+                    row["location_id"] = sal_locations[_key(sal)]  # hours and phones of a service at a place
+                owner = self._owner(row)
+                links = [name for name in ("phone_id", "contact_id", "service_at_location_id") if row.get(name)]
+                if owner is not None:
+                    self.by_owner[table, owner[1]].append(row)
+                elif links:
+                    self.report.warnings.append(
+                        f"{row.get('_where', '')}: {TABLE_NAMES[table]} не сохранён(ы): банк данных не хранит "
+                        f"{TABLE_NAMES[table]} у объекта, на который указывает {links[0]} «{row[links[0]]}»."
+                    )
                 else:
                     self.error(row, "Строка не привязана ни к организации, ни к адресу, ни к услуге.")
+        service_orgs = {_key(r["id"]): r["organization_id"] for r in self.tables["service"] if r.get("id")
+                        and r.get("organization_id")}  # fmt: skip
+        for row in self.tables["service_at_location"]:
+            org = service_orgs.get(_key(row.get("service_id")))
+            if org and row.get("location_id") and org not in self.location_orgs[_key(row["location_id"])]:
+                self.location_orgs[_key(row["location_id"])].append(org)
+        for row in self.extra.get("cost_option", []):
+            if row.get("service_id"):
+                self.costs[_key(row["service_id"])].append(row)
+
+    @staticmethod
+    def _owner(row: dict) -> tuple[str, str] | None:
+        for owner in OWNER_FIELDS:
+            if row.get(owner):
+                return owner, _key(row[owner])
+        return None
+
+    def report_unplaced(self) -> None:
+        """Say what became of the rows that belong to an owner (phones, hours, addresses…) and were not stored
+        with it: the owner was refused or is missing (an error), or the databank does not hold that kind of row
+        for that owner (a warning). Then the HSDS tables the databank does not hold at all, and foreign
+        taxonomies."""
+        stored = set(self.organizations) | set(self.locations) | set(self.services)
+        for (table, owner), rows in self.by_owner.items():
+            if (table, owner) in self.consumed and owner in stored:
+                continue
+            for row in rows:
+                field_name, _owner = self._owner(row)
+                what = f"{TABLE_NAMES[table]} не сохранён(ы)"
+                kind, ending = OWNER_NAMES[field_name]
+                if owner in stored:
+                    self.report.warnings.append(
+                        f"{row.get('_where', '')}: {what}: банк данных не хранит {TABLE_NAMES[table]} "
+                        f"у объекта «{kind}» ({field_name} {owner})."
+                    )
+                elif owner in self.refused:
+                    reason = self.refused[owner]
+                    self.error(row, f"{what}: {kind} «{owner}» ({field_name}) не сохранен{ending} — {reason}.")
+                else:
+                    self.error(row, f"{what}: {kind} «{owner}» ({field_name}) не найден{ending} в пакете.")
+        for table, rows in self.extra.items():
+            if table in NOT_KEPT:
+                self.report.warnings.append(
+                    f"Таблица «{table}» ({len(rows)} стр., например {rows[0].get('_where', '')}) не загружена: "
+                    f"банк данных не хранит {NOT_KEPT[table]}."
+                )
+        self.report_fields()
+        ours = {m.taxonomy_id(key) for key in m.TAXONOMIES} | {name for name, _d in m.TAXONOMIES.values()}
+        for row in self.tables["taxonomy"]:
+            if _key(row.get("id")) not in ours and row.get("name") not in ours:
+                self.report.warnings.append(
+                    f"{row.get('_where', '')}: таксономия «{row.get('name', row.get('id'))}» не используется банком "
+                    "данных: она и её термины не загружены."
+                )
+
+    def report_fields(self) -> None:
+        """One warning per table naming the fields with a value the databank does not hold (and in how many rows),
+        so that nothing is dropped silently. Values the databank produces itself (country RU, the region, week
+        starting on Monday) are not counted."""
+        same = {
+            ("address", "country"): {m.COUNTRY},
+            ("address", "state_province"): {settings.DIRECTORY_REGION_NAME},
+            ("schedule", "wkst"): {"MO"},
+            ("schedule", "description"): {m.CLOSED_DAY, m.SPECIAL_HOURS},  # the export's labels of special days
+        }
+        for table, kept in KEPT_FIELDS.items():
+            lost: dict[str, int] = defaultdict(int)
+            for row in self.tables[table]:
+                weekly = table == "schedule" and (row.get("freq") or row.get("byday"))
+                for name, value in row.items():
+                    if name.startswith("_") or str(value) in same.get((table, name), ()):
+                        continue
+                    if name not in kept or (weekly and name in WEEKLY_NOT_KEPT):
+                        lost[name] += 1
+            if lost:
+                fields = ", ".join(f"{name} ({count})" for name, count in sorted(lost.items()))
+                self.report.warnings.append(
+                    f"Таблица «{table}»: банк данных не хранит поля (значения не загружены; в скобках — число "
+                    f"строк): {fields}."
+                )
+
+    def refuse(self, row: dict, message: str) -> None:
+        """A row not stored: reported, and remembered for the rows that refer to it."""
+        self.error(row, message)
+        if row.get("id"):
+            where = row.get("_where", "")
+            self.refused[_key(row["id"])] = f"ошибка в {where}" if where else "ошибка в её строке"
+
+    def missing(self, what: str, value, ending: str = "а") -> str:
+        """Why a referenced row is not there: refused (and where), or absent from the package and the databank.
+        `ending` agrees the participle with `what` («организация … не найдена», «адрес … не найден»)."""
+        reason = self.refused.get(_key(value))
+        if reason:
+            return f"{what} «{value}» не сохранен{ending} ({reason})"
+        return f"{what} «{value}» не найден{ending} ни в пакете, ни в банке данных"
 
     def preload(self) -> None:
         """Rows of the databank the package names (by uuid) and the small reference tables, in a few queries."""
@@ -218,8 +460,29 @@ class Importer:
         for municipality in Municipality.objects.order_by("pk"):
             self.municipality_by_name.setdefault(municipality.name, municipality)
         self.settlements: dict[tuple[int, str], Settlement] = {}
-        for settlement in Settlement.objects.order_by("-code"):  # the first code wins, as .order_by("code").first()
+        self.settlement_points: list[Settlement] = []
+        self.settlement_by_words: dict[str, Settlement | None] = {}
+        self.municipality_by_words: dict[str, Municipality | None] = {}
+        for municipality in Municipality.objects.exclude(code=UNDETERMINED_MUNICIPALITY).order_by("pk"):
+            words = _words(municipality.name)
+            if words:  # a name two districts share tells nothing
+                self.municipality_by_words[words] = None if words in self.municipality_by_words else municipality
+        settlements = Settlement.objects.select_related("municipality").exclude(
+            municipality__code=UNDETERMINED_MUNICIPALITY
+        )
+        for settlement in settlements.order_by("-code"):  # the first code wins, as .order_by("code").first()
             self.settlements[settlement.municipality_id, settlement.name] = settlement
+            self.settlement_points.append(settlement)
+            words = _words(settlement.name)
+            if words:
+                same = self.settlement_by_words.get(words)
+                elsewhere = same is None or same.municipality_id != settlement.municipality_id
+                if words in self.settlement_by_words and elsewhere:
+                    self.settlement_by_words[words] = None
+                else:
+                    self.settlement_by_words[words] = settlement
+        self.municipality_by_words = {k: v for k, v in self.municipality_by_words.items() if v is not None}
+        self.settlement_by_words = {k: v for k, v in self.settlement_by_words.items() if v is not None}
         self.languages = {language.code: language for language in Language.objects.all()}
         self.languages_by_name = {}
         for language in Language.objects.order_by("-pk"):
@@ -234,11 +497,13 @@ class Importer:
                 with transaction.atomic():
                     handler(row)
             except RowProblem as exc:
-                self.error(row, str(exc))
+                self.refuse(row, str(exc))
             except ValidationError as exc:
-                self.error(row, _messages(exc))
+                self.refuse(row, _messages(exc))
             except DatabaseError as exc:
-                self.error(row, f"Ошибка базы данных: {exc}")
+                self.refuse(row, f"Ошибка базы данных: {exc}")
+            except Exception as exc:  # never a traceback: whatever a publisher wrote is a row error
+                self.refuse(row, f"Строка не прочитана ({type(exc).__name__}: {exc}).")
 
     def bulk(self, table: str, handler, writer) -> None:
         """Read and check every row of `table` (no writes), then write the good ones in bulk."""
@@ -247,9 +512,13 @@ class Importer:
             try:
                 handler(row)
             except RowProblem as exc:
-                self.error(row, str(exc))
+                self.refuse(row, str(exc))
             except ValidationError as exc:
-                self.error(row, _messages(exc))
+                self.refuse(row, _messages(exc))
+            except DatabaseError as exc:  # the handlers write only in savepoints of their own
+                self.refuse(row, f"Ошибка базы данных: {exc}")
+            except Exception as exc:  # never a traceback: whatever a publisher wrote is a row error
+                self.refuse(row, f"Строка не прочитана ({type(exc).__name__}: {exc}).")
         writer(list(self.staged.values()))
         self.staged = {}
 
@@ -278,7 +547,7 @@ class Importer:
             try:
                 with transaction.atomic():
                     model.objects.bulk_create([s.obj for s in chunk])
-            except DatabaseError:
+            except (DatabaseError, ValueError, TypeError):
                 for s in chunk:
                     s.obj.pk = None
                 self.one_by_one(chunk)
@@ -286,7 +555,7 @@ class Importer:
             try:
                 with transaction.atomic():
                     model.objects.bulk_update([s.obj for s in chunk], fields)
-            except DatabaseError:
+            except (DatabaseError, ValueError, TypeError):
                 self.one_by_one(chunk)
         for s in staged:
             if not s.failed:
@@ -300,10 +569,10 @@ class Importer:
                     s.obj.save()
             except ValidationError as exc:
                 s.failed = True
-                self.error(s.row, _messages(exc))
-            except DatabaseError as exc:
+                self.refuse(s.row, _messages(exc))
+            except (DatabaseError, ValueError, TypeError) as exc:
                 s.failed = True
-                self.error(s.row, f"Ошибка базы данных: {exc}")
+                self.refuse(s.row, f"Ошибка базы данных: {exc}")
             if s.failed and s.created:
                 s.obj.pk = None
 
@@ -410,7 +679,11 @@ class Importer:
             known = {str(r.get("id")) for r in self.tables["taxonomy_term"]}
             if term in known:
                 return  # a term of a foreign taxonomy, already reported as skipped
-            raise RowProblem("Термин таксономии (taxonomy_term_id) не найден в пакете.")
+            owner = f"{row.get('link_entity') or 'объект'} «{row['link_id']}»"
+            raise RowProblem(
+                f"Термин таксономии (taxonomy_term_id) «{row['taxonomy_term_id']}» не найден в пакете: признак не "
+                f"сохранён, {owner} загружается без него."
+            )
         self.attributes[str(row["link_id"])].append(self.terms[term])
 
     def linked(self, link_id: str, key: str) -> list:
@@ -455,24 +728,33 @@ class Importer:
         if org is None:
             org = Organization.objects.filter(uuid=key).first()
         if org is None:
-            raise RowProblem(f"{what} «{value}» не найдена ни в пакете, ни в банке данных.")
+            raise RowProblem(f"{self.missing(what, value)}: строка без неё не сохраняется.")
         return org
 
     def location(self, row: dict) -> None:
-        self.require(row, "id", "organization_id")
+        self.require(row, "id")
         ident = str(_uuid(row["id"]))
-        org = self._organization(row["organization_id"])
+        org = self._location_organization(row, ident)
+        latitude = _coordinate(row.get("latitude"), "latitude", 90)
+        longitude = _coordinate(row.get("longitude"), "longitude", 180)
         staged = self.stage("location", Location, ident, row)
         location = staged.obj
         features = set(self.linked(ident, "feature"))
         addresses = self.by_owner.get(("address", ident), [])
         address = addresses[0] if addresses else {}
+        self.consumed.update({("address", ident), ("accessibility", ident)})
+        if len(addresses) > 1:
+            self.report.warnings.append(
+                f"{row.get('_where', '')} (id {row['id']}): у адреса {len(addresses)} строк address — сохранена "
+                f"первая ({addresses[0].get('_where', '')}), остальные не сохранены."
+            )
         municipalities = self.linked(ident, "municipality")
         municipality = municipalities[0] if municipalities else None
+        settlement = None
         if municipality is None and address.get("region"):
             municipality = self.municipality_by_name.get(address["region"])
         if municipality is None:
-            raise RowProblem("Не указан район (термин таксономии «Муниципальные образования» или region адреса).")
+            municipality, settlement = self._district(row, address, latitude, longitude)
         location.organization = org
         location.name = str(row.get("name") or "")[:255]
         location.municipality = municipality
@@ -488,6 +770,7 @@ class Importer:
             location.latitude = location.longitude = None
             location.settlement = None
             location.front_door_phone = str(phones[0]["number"]) if phones else ""
+            self.consumed.add(("phone", ident))  # the first is the «front door» phone; the others are never shown
         else:
             line = str(address.get("address_1") or "")
             street, _sep, house = line.rpartition(", ") if ", " in line else ("", "", line)
@@ -495,12 +778,17 @@ class Importer:
                 street, house = house, ""
             location.street, location.house = street[:200], house[:50]
             location.address_note = str(address.get("address_2") or "")[:255]
-            location.postal_code = str(address.get("postal_code") or "")[:6]
+            postal_code = str(address.get("postal_code") or "")
+            location.postal_code = postal_code[:6]
+            if len(postal_code) > 6:
+                self.report.warnings.append(
+                    f"{address.get('_where', '')}: поле postal_code «{postal_code}» длиннее 6 знаков — сохранено "
+                    f"«{postal_code[:6]}»."
+                )
             location.transport_note = str(row.get("transportation") or "")
-            location.latitude = _decimal(row.get("latitude"), "Широта")
-            location.longitude = _decimal(row.get("longitude"), "Долгота")
+            location.latitude, location.longitude = latitude, longitude
             location.front_door_phone = ""
-            location.settlement = self._settlement(municipality, address.get("city"), location)
+            location.settlement = settlement or self._settlement(municipality, address.get("city"), location)
         location.full_clean(exclude=[*FOREIGN_KEYS, "organization"], validate_unique=False, validate_constraints=False)
         staged.phones = [] if location.is_confidential else self.phones(Phone(location=location), ident)
         self.hours(staged, location, ident)
@@ -525,24 +813,94 @@ class Importer:
             self.touched_organizations.add(s.obj.organization_id)
 
     def _settlement(self, municipality, city, location) -> Settlement | None:
-        if not city or city == municipality.name:
+        if not city or city == municipality.name or municipality.code == UNDETERMINED_MUNICIPALITY:
             return None
+        city = str(city)[:150]
         settlement = self.settlements.get((municipality.pk, city))
         if settlement is None and location.latitude is not None and location.longitude is not None:
             code = f"{municipality.code}-{uuid.uuid5(m.NAMESPACE, city).hex[:8]}"
-            settlement = Settlement.objects.create(
-                municipality=municipality,
-                code=code,
-                name=city,
-                latitude=location.latitude,
-                longitude=location.longitude,
-            )
+            with transaction.atomic():
+                settlement = Settlement.objects.create(
+                    municipality=municipality,
+                    code=code[:80],
+                    name=city,
+                    latitude=location.latitude,
+                    longitude=location.longitude,
+                )
             self.settlements[municipality.pk, city] = settlement
         return settlement
+
+    def _location_organization(self, row: dict, ident: str) -> Organization:
+        """The organisation of a place: its organization_id, or (HSDS makes it optional) the one organisation
+        of the services the package gives at that place."""
+        if row.get("organization_id"):
+            return self._organization(row["organization_id"])
+        candidates = self.location_orgs.get(ident, [])
+        for value in candidates:
+            with contextlib.suppress(RowProblem):
+                org = self._organization(value)
+                rest = ", ".join(str(c) for c in candidates if c != value)
+                others = f" (другие: {rest})" if rest else ""
+                self.report.warnings.append(
+                    f"{row.get('_where', '')} (id {row['id']}): организация адреса не указана (organization_id) — "
+                    f"взята организация услуги, оказываемой по этому адресу: «{org.name}»{others}."
+                )
+                return org
+        raise RowProblem(
+            "Не указана организация адреса (organization_id), и ни одна услуга пакета, оказываемая по этому адресу, "
+            "не называет сохранённую организацию: адрес не сохранён."
+        )
+
+    def _district(self, row: dict, address: dict, latitude, longitude) -> tuple[Municipality, Settlement | None]:
+        """The district of a place without a district term: a settlement or district of the databank named in its
+        address, else the district of the nearest known settlement, else «Район не определён» (flagged for an
+        editor: see «Требует внимания после импорта» in the admin)."""
+        where = f"{row.get('_where', '')} (id {row['id']})"
+        for name in ("city", "address_2", "region", "state_province", "address_1"):
+            words = _words(address.get(name))
+            if not words:
+                continue
+            settlement = self.settlement_by_words.get(words)
+            if settlement is not None:
+                self.report.warnings.append(
+                    f"{where}: район «{settlement.municipality.name}» определён по адресу ({name} «{address[name]}» — "
+                    f"населённый пункт «{settlement.name}»)."
+                )
+                return settlement.municipality, settlement
+            municipality = self.municipality_by_words.get(words)
+            if municipality is not None:
+                self.report.warnings.append(
+                    f"{where}: район «{municipality.name}» определён по адресу ({name} «{address[name]}»)."
+                )
+                return municipality, None
+        if latitude is not None and longitude is not None and self.settlement_points:
+            distance, settlement = min(
+                ((_km(latitude, longitude, s.latitude, s.longitude), s) for s in self.settlement_points),
+                key=lambda pair: pair[0],
+            )
+            if distance <= NEAREST_SETTLEMENT_KM:
+                self.report.warnings.append(
+                    f"{where}: район «{settlement.municipality.name}» определён по координатам (ближайший населённый "
+                    f"пункт «{settlement.name}», {distance:.1f} км)."
+                )
+                return settlement.municipality, None
+        if self.undetermined is None:
+            with transaction.atomic():
+                self.undetermined, _created = Municipality.objects.get_or_create(
+                    code=UNDETERMINED_MUNICIPALITY,
+                    defaults={"name": UNDETERMINED_NAME, "region": settings.DIRECTORY_REGION_NAME[:150]},
+                )
+        told = ", ".join(f"{k} «{address[k]}»" for k in ("city", "region", "state_province") if address.get(k))
+        self.report.warnings.append(
+            f"{where}: район не определён ни по адресу ({told or 'адреса нет'}), ни по координатам — адрес сохранён в "
+            f"районе «{UNDETERMINED_NAME}»; уточните район в админке («Требует внимания после импорта»)."
+        )
+        return self.undetermined, None
 
     def phones(self, template: Phone, ident: str) -> list[tuple[dict, Phone]]:
         """The checked phones of an owner (`template` names the owner); bad ones are reported and left out."""
         owner = {name: getattr(template, name) for name in ("organization", "location", "service")}
+        self.consumed.add(("phone", ident))
         good = []
         for index, row in enumerate(self.by_owner.get(("phone", ident), [])):
             try:
@@ -582,17 +940,18 @@ class Importer:
             try:
                 with transaction.atomic():
                     model.objects.bulk_create([obj for _row, obj in chunk])
-            except DatabaseError:
+            except (DatabaseError, ValueError, TypeError):
                 for row, obj in chunk:
                     obj.pk = None
                     try:
                         with transaction.atomic():
                             obj.save()
-                    except DatabaseError as exc:
+                    except (DatabaseError, ValueError, TypeError) as exc:
                         self.error(row, f"Ошибка базы данных: {exc}")
 
     def hours(self, staged: Staged, location: Location, ident: str) -> None:
         seen_days = set()
+        self.consumed.add(("schedule", ident))
         for row in self.by_owner.get(("schedule", ident), []):
             try:
                 self._schedule(staged, location, row, seen_days)
@@ -620,8 +979,14 @@ class Importer:
             staged.exceptions.append((row, exception))
             return
         days = [d.strip().upper()[-2:] for d in str(row.get("byday") or "").split(",") if d.strip()]
+        freq = str(row.get("freq") or "").upper()
+        if freq and freq != "WEEKLY" and not days:
+            raise RowProblem(
+                f"поле freq: расписание «{freq}» (bymonthday/byyearday/byweekno) не сохранено — банк данных хранит "
+                "только еженедельные часы работы (freq WEEKLY, byday)."
+            )
         if not days or any(d not in m.WEEKDAYS for d in days):
-            raise RowProblem(f"Не указаны дни недели (byday): «{row.get('byday', '')}».")
+            raise RowProblem(f"поле byday: не указаны дни недели: «{row.get('byday', '')}».")
         schedules = []
         for code in days:
             schedule = Schedule(
@@ -655,10 +1020,11 @@ class Importer:
         service.how_to_apply = str(row.get("application_process") or "")
         service.cost_note = str(row.get("fees_description") or "")[:300]
         service.eligibility = str(row.get("eligibility_description") or "")
-        service.age_min = _int(row.get("minimum_age"), "Возраст от")
-        service.age_max = _int(row.get("maximum_age"), "Возраст до")
+        service.age_min = _age(row.get("minimum_age"), "minimum_age", upper=False)
+        service.age_max = _age(row.get("maximum_age"), "maximum_age", upper=True)
         assured = _date(row.get("assured_date"), "Дата проверки")
         service.verified_at = timezone.make_aware(datetime.combine(assured, time(12))) if assured is not None else None
+        self.consumed.update({("required_document", ident), ("language", ident)})
         documents = self.by_owner.get(("required_document", ident), [])
         service.required_documents = "\n".join(str(d.get("document") or "") for d in documents if d.get("document"))
         delivery = set(self.linked(ident, "delivery"))
@@ -666,6 +1032,14 @@ class Importer:
             setattr(service, field_name, code in delivery if delivery else code == "in_person")
         costs = self.linked(ident, "cost")
         service.cost = costs[0] if costs else Service.Cost.FREE
+        options = self.costs.get(ident, [])
+        if not costs and any(str(o.get("amount") or "0") not in ("0", "0.0", "0.00") for o in options):
+            service.cost = Service.Cost.PAID  # a paid service is never imported as a free one
+            if not service.cost_note:
+                service.cost_note = "; ".join(
+                    " ".join(str(o.get(k)) for k in ("option", "amount", "currency") if o.get(k) not in (None, ""))
+                    for o in options
+                )[:300]
         service.is_hotline = "hotline" in self.linked(ident, "feature")
         service.full_clean(
             exclude=["organization", "verified_by", "categories", "target_groups", "languages"],
@@ -745,12 +1119,19 @@ class Importer:
         ident = str(_uuid(row["id"]))
         service_key = str(_uuid(row["service_id"], "Услуга (service_id)"))
         location_key = str(_uuid(row["location_id"], "Адрес (location_id)"))
-        service = self.services.get(service_key) or Service.objects.filter(uuid=service_key).first()
-        location = self.locations.get(location_key) or Location.objects.filter(uuid=location_key).first()
+        service = self.services.get(service_key)
+        if service is None and service_key not in self.refused:
+            service = Service.objects.filter(uuid=service_key).first()
+        location = self.locations.get(location_key)
+        if location is None and location_key not in self.refused:
+            location = Location.objects.filter(uuid=location_key).first()
         if service is None:
-            raise RowProblem(f"Услуга «{service_key}» не найдена ни в пакете, ни в банке данных.")
+            raise RowProblem(f"{self.missing('Услуга (service_id)', service_key)}: связь с адресом не сохранена.")
         if location is None:
-            raise RowProblem(f"Адрес «{location_key}» не найден ни в пакете, ни в банке данных.")
+            raise RowProblem(
+                f"{self.missing('Адрес (location_id)', location_key, ending='')}: связь не сохранена — услуга "
+                f"«{service.name}» сохранена без этого адреса."
+            )
         staged = self.stage("service_at_location", ServiceAtLocation, ident, row)
         sal = staged.obj
         sal.service, sal.location = service, location
