@@ -14,7 +14,7 @@ PUBLIC_SOURCES = [
     "templates/base.html",
     "templates/directory/*.html",
     "templates/directory/includes/*",
-    "templates/directory/guide/form.html",
+    "templates/website/guide/form.html",
     "templates/includes/*",
     "templates/kiosk/*",
     "templates/kiosk/includes/*",

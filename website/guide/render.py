@@ -85,7 +85,7 @@ def guide_context(selection: selectors.Selection, *, base_url: str) -> dict:
 
 
 def render_html(context: dict) -> str:
-    return render_to_string("directory/guide/booklet.html", context)
+    return render_to_string("website/guide/booklet.html", context)
 
 
 def render_pdf(html: str, *, size: str) -> bytes:

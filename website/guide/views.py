@@ -55,23 +55,23 @@ def file_name(selection: selectors.Selection) -> str:
 @require_safe
 def guide(request):
     if not request.GET:
-        return render(request, "directory/guide/form.html", {"form": GuideForm()})
+        return render(request, "website/guide/form.html", {"form": GuideForm()})
     form = GuideForm(request.GET)
     if not form.is_valid():
-        return render(request, "directory/guide/form.html", {"form": form}, status=400)
+        return render(request, "website/guide/form.html", {"form": form}, status=400)
     selection = form.selection()
     base_url = request.build_absolute_uri("/")
     key = guide_cache_key(selection, base_url)
     pdf = cache.get(key)
     if pdf is None:
         if not _allow_render(request):
-            response = render(request, "directory/guide/form.html", {"form": form, "message": TOO_MANY}, status=429)
+            response = render(request, "website/guide/form.html", {"form": form, "message": TOO_MANY}, status=429)
             response["Retry-After"] = "60"
             return response
         pdf, count = guide_render.guide_pdf(selection, base_url=base_url)
         if not count:
             context = {"form": form, "message": NOTHING_TO_PRINT}
-            return render(request, "directory/guide/form.html", context, status=404)
+            return render(request, "website/guide/form.html", context, status=404)
         cache.set(key, pdf, CACHE_SECONDS)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, file_name(selection))
