@@ -45,9 +45,13 @@ from .codes import (
 )
 from .crypto import phone_hash
 from .models import (
+    AccessLog,
+    Attachment,
     Consent,
     FamilyCase,
     FamilyMember,
+    FeedbackInvitation,
+    LevelChange,
     Measure,
     Membership,
     Message,
@@ -162,8 +166,6 @@ def dates_as_given(*models):
 
 def clear() -> dict[str, int]:
     """Delete everything a previous run generated (cases `ГЕН-…`, users `gen-…`), child tables first."""
-    from .models import AccessLog, Attachment, FeedbackInvitation, LevelChange
-
     cases = FamilyCase.objects.filter(registration_number__startswith=CASE_PREFIX).values("pk")
     referrals = Referral.objects.filter(case__in=cases).values("pk")
     users = get_user_model().objects.filter(username__startswith=USER_PREFIX)
