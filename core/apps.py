@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from .request_log import connect_task_signals
+
 
 class CoreConfig(AppConfig):
     """The infrastructure at the bottom of the import graph: metrics, request ids and logs, the database router and
@@ -10,8 +12,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        # inside: core.sites imports Wagtail's Site model, which an app module may import only once the registry is
+        # ready (standard Django)
         from . import sites
-        from .request_log import connect_task_signals
 
         # The request id follows a request into the background tasks it enqueued (core/request_log.py).
         connect_task_signals()

@@ -24,6 +24,8 @@ import contextlib
 from collections.abc import Callable
 
 import dj_database_url
+from django.conf import settings
+from django.db import DatabaseError, connections
 
 DEFAULT_ALIAS = "default"
 
@@ -74,9 +76,6 @@ def long_statements(using: str | Callable[[], str] | None = None, seconds: float
     PostgreSQL only (SQLite has no statement timeout). The setting is the session's (`set_config(…, false)`, so
     it lasts across the transactions of the block) and is reset when the block ends; inside a transaction that is
     rolled back PostgreSQL undoes it by itself. A persistent connection never keeps it."""
-    from django.conf import settings
-    from django.db import DatabaseError, connections
-
     alias = (using() if callable(using) else using) or DEFAULT_ALIAS
     connection = connections[alias]
     if connection.vendor != "postgresql":

@@ -18,6 +18,7 @@ import errno
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.template import loader
 from django.views import defaults
 
@@ -55,8 +56,6 @@ def server_error(request, template_name="500.html"):
 
 
 def _static_page(template_name: str, *, status: int):
-    from django.http import HttpResponse
-
     body = loader.get_template(template_name).render({"retry_after": RETRY_AFTER_SECONDS})
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"

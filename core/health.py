@@ -17,13 +17,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from .cache import reachable
-from .db_router import replica_configured
+from .db_router import REPLICA, replica_configured
+from .taskqueue import stuck_tasks
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 
@@ -58,10 +61,6 @@ def check_cache() -> dict:
 
 def check_replica() -> dict:
     """The report replica (DATABASE_REPLICA_URL): without it only the coordinator's reports fail."""
-    from django.db import connections
-
-    from .db_router import REPLICA
-
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("SELECT 1 FROM django_migrations LIMIT 1")
         cursor.fetchone()
@@ -72,10 +71,6 @@ def check_tasks() -> dict:
     backend = settings.TASKS["default"]["BACKEND"]
     if "django_tasks_db" not in backend:
         return {"status": OK, "backend": backend.rsplit(".", 1)[-1]}
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    from .taskqueue import stuck_tasks
 
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     waiting = ready.count()

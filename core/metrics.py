@@ -15,6 +15,8 @@ import time
 from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpResponse
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -23,6 +25,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 
@@ -107,9 +110,6 @@ def register_gauge(name: str, help_text: str, read, labels: tuple[str, ...] = ()
 
 
 def _task_queue_depth():
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     states = [TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.FAILED]
     counts = dict(
         DBTaskResult.objects.filter(status__in=states).values_list("status").annotate(n=Count("pk")).order_by()
@@ -124,7 +124,6 @@ REGISTRY.register(SCRAPE_TIME)
 def _registry() -> CollectorRegistry:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return REGISTRY
-    from prometheus_client import multiprocess
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)

@@ -26,6 +26,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from django_tasks.signals import task_finished as finished_signal
+from django_tasks.signals import task_started as started_signal
+
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_KWARG = "_request_id"
 # nginx's $request_id (32 hex digits), a UUID, or any similar token; nothing that could smuggle text into logs.
@@ -135,9 +138,6 @@ def task_finished(sender, task_result, **kwargs) -> None:
 
 
 def connect_task_signals() -> None:
-    from django_tasks.signals import task_finished as finished_signal
-    from django_tasks.signals import task_started as started_signal
-
     started_signal.connect(task_started, dispatch_uid="core.request_log.task_started")
     finished_signal.connect(task_finished, dispatch_uid="core.request_log.task_finished")
 

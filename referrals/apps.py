@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +9,8 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
+        # inside: these import models (core.metrics imports django-tasks-db's), which an app module may not before
+        # the registry is ready (standard Django)
         from core import metrics
 
         from . import evidence, security, selectors

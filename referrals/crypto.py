@@ -13,6 +13,7 @@ import json
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -122,8 +123,6 @@ class EncryptedDateField(EncryptedTextField):
         return value.isoformat() if isinstance(value, datetime.date) else str(value)
 
     def formfield(self, **kwargs):
-        from django import forms
-
         return models.Field.formfield(self, form_class=forms.DateField, **kwargs)
 
     def get_prep_value(self, value):
@@ -164,6 +163,4 @@ class EncryptedJSONField(EncryptedTextField):
         return self.serialise(self.value_from_object(obj))
 
     def formfield(self, **kwargs):
-        from django import forms
-
         return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)

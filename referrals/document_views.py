@@ -22,6 +22,7 @@ from .codes import ProgrammeStatus, Role
 from .document_forms import InspectionForm
 from .models import HousingInspection, Programme
 from .programme_views import open_programme
+from .security import record
 from .workspace import client_ip, log, require, workspace_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -161,8 +162,6 @@ def _register(request, kind: str):
     )
     file_format = request.GET.get("format")
     if file_format in ("pdf", "xlsx"):
-        from .security import record
-
         record("export", user=request.user, detail=f"{register.title}, {file_format.upper()}", request=request)
         stem = f"register-{kind}-{register.made_on:%Y-%m-%d}"
         if file_format == "pdf":

@@ -19,6 +19,8 @@ from urllib.request import url2pathname
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
 from core.grammar import count_phrase
 
@@ -42,6 +44,8 @@ class FetchRefused(ValueError):
 
 def _fetcher():
     """A WeasyPrint URL fetcher for the shipped font files only (documents load nothing else)."""
+    # inside: WeasyPrint needs the system Pango libraries; the rest of the site works without them
+    # (docs/data-exchange.md «System libraries»)
     from weasyprint.urls import URLFetcher
 
     class FontsOnly(URLFetcher):
@@ -59,7 +63,7 @@ def _fetcher():
 
 def render_pdf(template: str, context: dict) -> bytes:
     """HTML of a document template → PDF bytes (A4; the page size and fonts are in documents/pdf/base.html)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # inside: WeasyPrint needs the system Pango libraries (see _fetcher)
 
     html = render_html(template, context)
     return HTML(string=html, base_url=FONTS_DIR.as_uri() + "/", url_fetcher=_fetcher()).write_pdf()
@@ -411,9 +415,6 @@ def register_pdf(register: Register) -> bytes:
 
 def register_xlsx(register: Register) -> bytes:
     """The register as an XLSX workbook (one sheet: the title, the organisation, the table)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Журнал"

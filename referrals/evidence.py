@@ -25,7 +25,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.migrations.recorder import MigrationRecorder
 
 # Every AppendOnlyModel of referrals/models.py (tests/referrals/test_evidence.py checks that none is missing).
 GUARDED = (
@@ -46,7 +48,7 @@ MESSAGE = "записи журналов и истории нельзя изме
 
 def guarded_models(apps=None) -> list[type[models.Model]]:
     if apps is None:
-        from django.apps import apps
+        apps = global_apps
     return [apps.get_model("referrals", name) for name in GUARDED]
 
 
@@ -183,7 +185,6 @@ def reinstall_after_migrate(sender, app_config=None, using=DEFAULT_DB_ALIAS, app
     up to date with the tables' columns — once the migration that introduced them is applied."""
     if app_config is None or app_config.label != "referrals":
         return
-    from django.db.migrations.recorder import MigrationRecorder
 
     connection = connections[using]
     recorder = MigrationRecorder(connection)

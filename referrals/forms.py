@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 
-from directory.models import Category, Organization
+from directory.models import Category, Municipality, Organization, Service
 
 from . import profiles
-from .codes import CaseGround, DataCategory, PostSupportContact, Relation, Urgency
+from .codes import CaseGround, DataCategory, PostSupportContact, ProgrammeStatus, Relation, Urgency
 from .models import Measure, NotificationPreference
 
 BLANK = [("", _("— выберите —"))]
@@ -118,8 +118,6 @@ class CaseForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from directory.models import Municipality
-
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = Municipality.objects.order_by("name")
         # A stored code retired by a later profile version stays selectable on its own case.
@@ -330,10 +328,6 @@ class ReferralForm(forms.Form):
     )
 
     def __init__(self, *args, case, **kwargs):
-        from directory.models import Service
-
-        from .codes import ProgrammeStatus
-
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(accepts_referrals=True)
         self.fields["measure"].queryset = Measure.objects.filter(

@@ -13,6 +13,7 @@ from django import forms
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -221,8 +222,6 @@ SESSION_KEY = "help_request_reference"
 
 
 def help_request_view(request):
-    from django.shortcuts import redirect, render
-
     form = HelpRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -243,8 +242,6 @@ def help_request_view(request):
 
 
 def help_request_sent(request):
-    from django.shortcuts import redirect, render
-
     reference = request.session.pop(SESSION_KEY, None)
     if not reference:
         return redirect("help_request")

@@ -27,10 +27,13 @@ from dataclasses import dataclass
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Sum
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from .models import SecurityEvent
 from .security import client_address, record
@@ -146,8 +149,6 @@ def record_expired_lockouts(now=None) -> int:
 def unlock(*, username: str = "", address: str = "", actor=None, via: str = "") -> int:
     """An administrator unlocks an account, an address or both: their failures are cleared and the unlock recorded.
     Returns how many failure records were cleared."""
-    from axes.utils import reset
-
     cleared = 0
     for scope, key in scopes_of(username, address):
         was_locked = is_locked(scope, key)
@@ -216,9 +217,6 @@ def axes_client_address(request) -> str | None:
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the Russian locked-out page, 429, never cached. The same page whatever was locked
     (the account or the address) and whether the password given was right: it is never checked while locked."""
-    from django.shortcuts import render
-    from django.utils.cache import add_never_cache_headers
-
     minutes = int(cool_off().total_seconds() // 60)
     response = render(request, "referrals/locked_out.html", {"minutes": minutes}, status=429)
     add_never_cache_headers(response)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Category, Municipality, Organization, Service
 
+from . import profiles
 from .codes import (
     ENDED_STATUSES,
     SECURITY_EVENT_KINDS,
@@ -43,8 +44,6 @@ def profile_label(field: str, code_list: str):
     """A `get_<field>_display` for a field whose codes come from the region profile (labels: profiles.label)."""
 
     def display(self):
-        from . import profiles
-
         return profiles.label(code_list, getattr(self, field))
 
     return display

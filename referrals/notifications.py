@@ -19,7 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import policy
+from core.request_log import enqueue
+
+from . import policy, services, tasks
+from .clocks import Calendar, add_working_days, case_clocks
 from .codes import ENDED_STATUSES, CaseStatus
 from .models import FamilyCase, Measure, Notification, NotificationPreference, OutgoingEmail, Referral
 from .states import State, late_q
@@ -83,12 +86,8 @@ def queue_email(to: str, *, subject: str, lines: list[str], url: str = "") -> Ou
 
 
 def _enqueue_delivery():
-    from core.request_log import enqueue
-
-    from .tasks import deliver_outbox
-
     try:
-        enqueue(deliver_outbox)  # carries the request id into the worker's log lines
+        enqueue(tasks.deliver_outbox)  # carries the request id into the worker's log lines
     except Exception:  # the outbox keeps the message; `send_notifications` delivers it later
         logger.warning("Could not enqueue e-mail delivery", exc_info=True)
 
@@ -125,7 +124,6 @@ def on_transition(referral: Referral, action: str, actor) -> None:
 
 def on_message(message) -> None:
     referral = message.referral
-    from . import policy
 
     if policy.is_case_side(message.author, referral.case):
         recipients = list(policy.intake_staff(referral.organization_id))
@@ -148,9 +146,6 @@ def on_message(message) -> None:
 
 def run_reminders(today: datetime.date | None = None) -> int:
     """Deadline reminders one working day ahead, escalations when overdue, the guardianship notice."""
-    from .clocks import add_working_days
-    from .services import expire_overdue
-
     today = today or timezone.localdate()
     tomorrow = add_working_days(today, 1)
     created = 0
@@ -166,7 +161,7 @@ def run_reminders(today: datetime.date | None = None) -> int:
             text=text,
             url=_referral_url(referral),
         )
-    expire_overdue(today)  # each expiry notifies the curator and escalates (on_transition)
+    services.expire_overdue(today)  # each expiry notifies the curator and escalates (on_transition)
     for referral in Referral.objects.filter(late_q(today)):
         text = _("%(label)s: помощь должна была быть оказана до %(date)s") % {
             "label": _label(referral),
@@ -202,16 +197,12 @@ def run_reminders(today: datetime.date | None = None) -> int:
 
 def guardianship_due(case: FamilyCase) -> datetime.date | None:
     """Copy of a foster family's contract goes to the guardianship body (002 §6.3; days: the region profile)."""
-    from .clocks import case_clocks
-
     clock = next((c for c in case_clocks(case) if c.code == "guardianship"), None)
     return clock.due_on if clock else None
 
 
 def case_clock_reminders(today: datetime.date) -> int:
     """Each running clock of a case (clocks.py): the curator one working day ahead, the head too when overdue."""
-    from .clocks import Calendar, case_clocks
-
     calendar = Calendar()
     created = 0
     cases = (

@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from .codes import CaseStatus, DataCategory, Role
-from .models import Consent, FamilyCase, Membership, Referral
+from .models import AccessLog, Consent, FamilyCase, HelpRequest, Membership, Referral, SecurityEvent
 from .states import ACTIONS, UNLOCKED_STATES, State
 
 ALL_CATEGORIES = frozenset(DataCategory.values)
@@ -62,8 +63,6 @@ def is_workspace_user(user) -> bool:
 
 def staff(organization_id: int, *roles: str):
     """Active users holding an active membership of the organisation in one of the roles."""
-    from django.contrib.auth import get_user_model
-
     return (
         get_user_model()
         .objects.filter(
@@ -348,8 +347,6 @@ def can_transition(user, referral: Referral, action_code: str) -> bool:
 
 def help_requests_for(user):
     """Requests from the public site addressed to the user's organisation (curators and heads)."""
-    from .models import HelpRequest
-
     return HelpRequest.objects.filter(organization_id__in=orgs_with(user, Role.CURATOR, Role.HEAD))
 
 
@@ -360,8 +357,6 @@ def access_log_scope(user, *, network: bool = False):
     """Access-log rows a user may read. A head or an administrator: those of their organisation — read by its
     staff acting for it, or about its cases; another organisation's rows never, whatever the role. The whole
     network's rows only in the network view, and only for the network auditor."""
-    from .models import AccessLog
-
     if network:
         return AccessLog.objects.all() if can(user, "accesslog.network") else AccessLog.objects.none()
     if not can(user, "accesslog.view"):
@@ -374,10 +369,6 @@ def security_events_scope(user, *, network: bool = False):
     """Security events a user may read: an administrator those of the people of their organisation (any
     membership, past or present: as the user, as the one who acted, or by username when the account is gone);
     the network auditor, in the network view, all of them."""
-    from django.contrib.auth import get_user_model
-
-    from .models import SecurityEvent
-
     if network:
         return SecurityEvent.objects.all() if can(user, "accesslog.network") else SecurityEvent.objects.none()
     if not can(user, "securitylog.view"):

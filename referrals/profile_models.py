@@ -6,6 +6,8 @@ retired (`retired=True`), never deleted, and its label is still found in older v
 """
 
 from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -58,9 +60,6 @@ class RegionProfile(ClusterableModel):
         return f"{self.name}, с {self.valid_from:%d.%m.%Y}"
 
     def export_link(self):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
         return format_html('<a href="{}">{}</a>', reverse("region_profile_export", args=[self.pk]), _("скачать файл"))
 
     export_link.short_description = _("Файл профиля")

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import policy, services
+from . import documents, policy, services
 from .case_views import open_case
 from .codes import ProgrammeStatus
 from .document_forms import MeasureMarkForm
@@ -122,9 +122,6 @@ def open_programme(request, programme_id):
 
 @workspace_view
 def programme_detail(request, programme_id):
-    from . import documents
-    from .document_forms import MeasureMarkForm
-
     programme = open_programme(request, programme_id)
     case = programme.case
     require(request.user, "case.view", case)

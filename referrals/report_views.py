@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from core.db_router import reads_from_replica
 
-from . import policy
+from . import policy, profiles
+from .reports import PERIOD_NAMES, Period, bar_chart, build_report, line_chart, report_pdf, report_xlsx
+from .security import record
 from .workspace import require, workspace_view
 
 
@@ -28,7 +30,6 @@ def access_log(request):
 def access_log_network(request):
     """The whole network's access log and security events: the network auditor's, and every opening is logged."""
     require(request.user, "accesslog.network")
-    from .security import record
 
     record(
         "network_log_view", user=request.user, detail="журнал доступа и события безопасности всей сети", request=request
@@ -43,17 +44,12 @@ def access_log_network(request):
 @reads_from_replica()  # aggregated figures only: they may lag the primary (core/db_router.py)
 def figures(request):
     require(request.user, "reports.view")
-    from . import profiles
-    from .reports import PERIOD_NAMES, Period, bar_chart, build_report, line_chart
 
     today = timezone.localdate()
     period = Period.from_query(request.GET, today)
     report = build_report(period)
     export = request.GET.get("format")
     if export in ("xlsx", "pdf"):
-        from .reports import report_pdf, report_xlsx
-        from .security import record
-
         record("export", user=request.user, detail=f"отчёт {export.upper()} {period.slug}", request=request)
         if export == "xlsx":
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -17,6 +17,7 @@ reason. Nothing else is needed for the page, the PDF and the XLSX.
 from __future__ import annotations
 
 import datetime
+import io
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -24,16 +25,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from fpdf import FPDF
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from core.db_router import report_database
 from core.db_timeouts import long_statements
+from directory.models import Category, Municipality
+from search.models import SearchGap
 
 from . import profiles
 from .codes import CaseStatus, MeasureStatus, ProgrammeStatus
 from .disclosure import COMPLEMENTARY, PRIMARY, SMALL_CELL, Count, Disclosure, Hidden, Rate, Stat, shown
-from .models import FamilyCase, Referral, ReferralEvent
+from .models import FamilyCase, FeedbackResponse, LevelChange, Measure, Referral, ReferralEvent
 from .states import State
 
 SUPPRESSED = PRIMARY  # «<5», kept for the callers of `shown` (referrals.selectors)
@@ -238,8 +245,6 @@ class ReportData:
         they are read with the rows and every count by category or circumstance is made in Python over these
         decrypted lists (_has_mark, the B2 table) — never filtered or grouped in SQL, so no keyed-hash column
         is needed."""
-        from django.db.models import Q
-
         return list(
             FamilyCase.objects.filter(registration_date__lte=self.end)
             .filter(
@@ -271,10 +276,6 @@ class ReportData:
 
     @cached_property
     def level_changes(self) -> dict[int, list[tuple]]:
-        from django.db.models import Q
-
-        from .models import LevelChange
-
         changes: dict[int, list[tuple]] = defaultdict(list)
         for case_id, day, before, after in (
             LevelChange.objects.filter(case__registration_date__lte=self.end)
@@ -287,8 +288,6 @@ class ReportData:
 
     @cached_property
     def feedback(self) -> list[dict]:
-        from .models import FeedbackResponse
-
         return list(
             FeedbackResponse.objects.filter(created_on__gte=self.start, created_on__lte=self.end)
             .order_by("id")
@@ -810,8 +809,6 @@ def referral_declines(data: ReportData) -> dict:
 
 @indicator("B11", "B", gettext_lazy("Мероприятия ИПСС: выполнено и не выполнено"), REFERENCE)
 def measures(data: ReportData) -> dict:
-    from .models import Measure
-
     marked = list(
         Measure.objects.filter(marked_on__gte=data.start, marked_on__lte=data.end)
         .exclude(status=MeasureStatus.PLANNED)
@@ -1174,9 +1171,6 @@ def _unmet_need(disclosure: Disclosure, start: datetime.date, end: datetime.date
     """What the region lacks: public searches that found nothing or little (counts of searches, not of people,
     shown as they are), beside referral declines (counts of families' referrals, suppressed), by district and
     kind of help (searches without a district or kind of help are grouped under «—»)."""
-    from directory.models import Category, Municipality
-    from search.models import SearchGap
-
     districts = dict(Municipality.objects.values_list("code", "name"))
     kinds = dict(Category.objects.values_list("code", "name"))
     cells: dict[tuple[str, str], dict] = defaultdict(lambda: {"zero": 0, "few": 0, "declines": 0})
@@ -1362,11 +1356,6 @@ UNMET_HEAD = [
 
 def report_xlsx(report: dict) -> bytes:
     """The analysis as an XLSX workbook: the same figures as the page (suppressed alike)."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     bold = Font(bold=True)
     workbook = Workbook()
     summary = workbook.active
@@ -1434,8 +1423,6 @@ FONT_DIR = __import__("pathlib").Path(__file__).resolve().parent / "fonts"
 
 def report_pdf(report: dict) -> bytes:
     """The analysis as a PDF (fpdf2 with the DejaVu fonts shipped in referrals/fonts): the page's figures."""
-    from fpdf import FPDF
-
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))

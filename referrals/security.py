@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Membership, SecurityEvent, UserSession
 
@@ -97,8 +98,6 @@ def on_membership_deleted(sender, instance, **kwargs):
 
 
 def _connect_totp():
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     @receiver(post_save, sender=TOTPDevice, weak=False)
     def on_device_saved(sender, instance, created, **kwargs):
         record("2fa_change", user=instance.user, detail="устройство добавлено" if created else "устройство изменено")

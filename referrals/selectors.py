@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.models import Settlement
+from search.cards import with_rows
+from search.engines.base import GeoPoint
+from search.services import search
 
 from . import policy
+from .clocks import Calendar, case_clocks, nearest
 from .codes import (
     ACTIVE_STATUSES,
     ENDED_STATUSES,
@@ -23,6 +27,7 @@ from .codes import (
     Relation,
 )
 from .models import FamilyCase, Measure, Referral
+from .services import caseloads
 from .states import CLOSED_STATES, WORKING_STATES, State, overdue_q
 
 REFERRAL_LIST_RELATED = ("case", "case__district", "organization", "category", "assignee")
@@ -73,11 +78,6 @@ DUE_SOON_DAYS = 7
 def measure_overview(cases) -> dict:
     """Measures of the approved programmes of these cases: due soon (the first DUE_SOON_ROWS), and how many stand
     in each state (the state of the measure's latest referral). Two queries, counted in SQL."""
-    from django.db.models import OuterRef, Subquery
-
-    from .codes import ProgrammeStatus
-    from .models import Measure
-
     today = timezone.localdate()
     measures = Measure.objects.filter(
         programme__case__in=cases.filter(status__in=ACTIVE_STATUSES).values("pk"),
@@ -99,8 +99,6 @@ def measure_overview(cases) -> dict:
 
 def head_dashboard(user) -> dict:
     """Head of unit: overdue referrals of the whole organisation and every curator's caseload."""
-    from .services import caseloads
-
     org_ids = policy.head_organizations(user)
     cases = FamilyCase.objects.filter(organization_id__in=org_ids)
     today = timezone.localdate()
@@ -221,10 +219,6 @@ def partner_candidates(*, category, case: FamilyCase, limit: int = 20) -> list[d
 
     Uses the directory's search service, as the public site does, then keeps network partners only.
     """
-    from search.cards import with_rows
-    from search.engines.base import GeoPoint
-    from search.services import search
-
     centre = Settlement.objects.filter(municipality=case.district).order_by("-kind", "name").first()
     near = GeoPoint(float(centre.latitude), float(centre.longitude), label=centre.name) if centre else None
     results = search(filters={"category": [category.code]}, near=near, per_page=200)
@@ -335,10 +329,6 @@ def case_stages(case: FamilyCase) -> list[dict]:
 
 def with_nearest_clock(cases) -> list[FamilyCase]:
     """Cases of a list page, each with `.clock`: its deadline that needs attention first (3 queries per page)."""
-    from django.db.models import prefetch_related_objects
-
-    from .clocks import Calendar, case_clocks, nearest
-
     cases = list(cases)
     prefetch_related_objects(cases, "programmes", "agenda_items__meeting")
     calendar, today = Calendar(), timezone.localdate()

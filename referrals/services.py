@@ -8,27 +8,32 @@ from __future__ import annotations
 
 import datetime
 import io
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
-from directory.models import Organization, Service
+from directory.models import Category, Organization, Service
 
-from . import notifications, policy, profiles
+from . import evidence, notifications, policy, profiles
 from .clocks import add_months, add_working_days, support_until
-from .codes import ACTIVE_STATUSES, CaseStatus, MeasureStatus, ProgrammeStatus, Urgency
+from .codes import ACTIVE_STATUSES, CaseStatus, DataCategory, MeasureStatus, ProgrammeStatus, Urgency
 from .crypto import encrypt_bytes, phone_hash
 from .models import (
     AccessLog,
     Attachment,
     CaseloadOverride,
     Consent,
+    DestructionRecord,
     FamilyCase,
     FamilyMember,
+    FeedbackInvitation,
+    FeedbackResponse,
     HelpRequest,
     LevelChange,
     Measure,
@@ -36,7 +41,9 @@ from .models import (
     Programme,
     Referral,
     ReferralEvent,
+    SecurityEvent,
 )
+from .security import record
 from .states import ACTIONS, CLOSED_STATES, State
 
 
@@ -357,8 +364,6 @@ def programme_new_version(*, user, case: FamilyCase, from_templates: bool = True
 
 def propose_measures(programme: Programme) -> int:
     """Add the measures of the templates for the case's family categories (one per description)."""
-    from directory.models import Category
-
     case = programme.case
     start = timezone.localdate()
     templates = profiles.templates_for(case.categories)
@@ -410,8 +415,6 @@ def measure_save(*, user, programme: Programme, measure: Measure) -> Measure:
 @transaction.atomic
 def measure_remove(*, user, measure: Measure) -> None:
     """Remove a measure from a draft ИПСС (one a referral names stays: PROTECT)."""
-    from django.db.models import ProtectedError
-
     _require_draft(user, measure.programme)
     try:
         measure.delete()
@@ -687,8 +690,6 @@ def inspect_upload(name: str, data: bytes) -> str:
     if data.startswith(b"%PDF-"):
         content_type = "application/pdf"
     else:
-        from PIL import Image, UnidentifiedImageError
-
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
@@ -727,10 +728,6 @@ def purge_closed_cases(*, older_than_days: int, by: str, dry_run: bool = False) 
 
     The one path allowed to change the evidence tables (referrals/evidence.py): the free text of the case's
     referral events goes too. Each case is purged in its own transaction, which also writes a SecurityEvent."""
-    from . import evidence
-    from .models import AccessLog, DestructionRecord
-    from .security import record
-
     cutoff = timezone.localdate() - timedelta(days=older_than_days)
     cases = FamilyCase.objects.filter(
         status__in=[CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED], closed_on__lt=cutoff, anonymised_at__isnull=True
@@ -797,10 +794,6 @@ def purge_old_logs(*, older_than_days: int, by: str, dry_run: bool = False) -> d
     """Delete access-log rows and security events older than the given age (the logs' own retention period).
 
     Only through `purge_closed_cases --logs-older-than`; the deletion is itself recorded as a SecurityEvent."""
-    from . import evidence
-    from .models import AccessLog, SecurityEvent
-    from .security import record
-
     before = timezone.now() - timedelta(days=older_than_days)
     old = {
         "access_log": AccessLog.objects.filter(at__lt=before),
@@ -827,11 +820,6 @@ def purge_old_logs(*, older_than_days: int, by: str, dry_run: bool = False) -> d
 @transaction.atomic
 def feedback_invite(*, user, referral: Referral):
     """A one-time survey link for a completed referral; the family's consent must allow contacting it."""
-    import secrets
-
-    from .codes import DataCategory
-    from .models import FeedbackInvitation
-
     _require(user, "referral.feedback", referral)
     if referral.status != State.COMPLETED:
         raise ServiceError(_("Опрос можно предложить только по выполненному направлению."))
@@ -846,8 +834,6 @@ def feedback_invite(*, user, referral: Referral):
 
 @transaction.atomic
 def feedback_answer(*, token: str, score: int, helped: bool):
-    from .models import FeedbackInvitation, FeedbackResponse
-
     invitation = FeedbackInvitation.objects.select_for_update().select_related("referral").filter(token=token).first()
     if invitation is None or invitation.used:
         raise ServiceError(_("Ссылка на опрос недействительна или уже использована."))

@@ -3,9 +3,9 @@ never runs loses nothing, `manage.py send_notifications` delivers what is due.""
 
 from django_tasks import task
 
+from . import notifications
+
 
 @task()
 def deliver_outbox() -> dict:
-    from .notifications import deliver_due
-
-    return deliver_due()
+    return notifications.deliver_due()

@@ -12,6 +12,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import lockout_admin, profile_admin
 from .models import Membership, ProgrammeTemplate, RegionProfile
 from .profiles import REPORTING_PERIODS
 
@@ -93,8 +94,6 @@ register_snippet(ProgrammeTemplateViewSet)
 
 @hooks.register("register_admin_urls")
 def region_profile_urls():
-    from . import profile_admin
-
     return [
         path("region-profiles/import/", profile_admin.import_view, name="region_profile_import"),
         path("region-profiles/<int:pk>/export/", profile_admin.export_view, name="region_profile_export"),
@@ -106,8 +105,6 @@ def region_profile_urls():
 
 @hooks.register("register_admin_urls")
 def lockout_urls():
-    from . import lockout_admin
-
     return [path("cabinet-lockouts/", lockout_admin.lockouts_view, name="referrals_lockouts")]
 
 

@@ -1,5 +1,7 @@
 """Give a workspace user their second factor: prints the secret and the otpauth:// URI for the authenticator app."""
 
+import base64
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -19,7 +21,6 @@ class Command(BaseCommand):
             raise CommandError(f"Пользователь {username} не найден.") from exc
         TOTPDevice.objects.filter(user=user).delete()
         device = TOTPDevice.objects.create(user=user, name="Приложение-аутентификатор", confirmed=True)
-        import base64
 
         secret = base64.b32encode(device.bin_key).decode()
         self.stdout.write(f"Секрет: {secret}")
