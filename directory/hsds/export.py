@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC
@@ -45,6 +46,17 @@ def _clean(row: dict) -> dict:
 
 def _time(value) -> str:
     return value.strftime("%H:%M")
+
+
+PRICE = re.compile(r"(?:\b(от|до)\s+)?(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)\s?(?:₽|руб\b)", re.IGNORECASE)
+
+
+def price(note: str) -> int | None:
+    """The amount of a paid service's payment note when it names exactly one price, not a bound («от 900 ₽»)."""
+    found = PRICE.findall(note)
+    if len(found) != 1 or found[0][0]:
+        return None
+    return int(re.sub(r"\D", "", found[0][1]))
 
 
 def exported_services():
@@ -386,12 +398,16 @@ class Exporter:
                 },
             )
         if service.cost != Service.Cost.FREE:
+            # an amount only for a paid service whose note names one price (a partly free one's price is not everyone's)
+            amount = price(service.cost_note) if service.cost == Service.Cost.PAID else None
             self.add(
                 "cost_option",
                 {
                     "id": m.derived_id(svc_id, "cost_option"),
                     "service_id": svc_id,
                     "option": m.COST_TERMS[service.cost],
+                    "amount": amount,
+                    "currency": m.CURRENCY if amount is not None else None,
                     "amount_description": service.cost_note,
                 },
             )

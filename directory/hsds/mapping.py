@@ -17,6 +17,7 @@ PROFILE = "https://openreferral.org/specification/3.1"
 SCHEMA_DIR = Path(__file__).parent / "schema"
 NAMESPACE = uuid.UUID("6c1f0a52-2d3e-5f7a-9b41-8e0d2c4a7b19")
 COUNTRY = "RU"
+CURRENCY = "RUB"
 
 
 def derived_id(*parts) -> str:

@@ -120,14 +120,33 @@ def test_derived_tables_say_only_what_the_databank_holds(built):
         else:
             assert costs[svc]["option"] == mapping.COST_TERMS[service.cost]
             assert costs[svc].get("amount_description", "") == service.cost_note
-            assert "amount" not in costs[svc]  # no price in the databank: none is made up
+            amount = export.price(service.cost_note) if service.cost == Service.Cost.PAID else None
+            assert costs[svc].get("amount") == amount
+            assert costs[svc].get("currency") == ("RUB" if amount is not None else None)
         assert urls.get(svc, "") == service.url
     websites = dict(Organization.objects.exclude(website="").values_list("uuid", "website"))
     assert all(urls[str(org)] == site for org, site in websites.items())
+    assert any("amount" in row for row in costs.values())
     metadata = {row["resource_id"]: row for row in tables["metadata"]}
     assert set(metadata) == {str(s.uuid) for s in services}
     for empty in ("program", "contact", "funding", "organization_identifier", "service_capacity", "unit"):
         assert tables[empty] == []
+
+
+@pytest.mark.parametrize(
+    ("note", "amount"),
+    [
+        ("3 000 ₽ в месяц.", 3000),
+        ("1 000 ₽ за занятие (45 минут).", 1000),
+        ("500 руб. за час", 500),
+        ("От 900 ₽ за приём; прейскурант — в регистратуре.", None),  # a lower bound, not the price
+        ("Цены — на стенде пункта выдачи.", None),
+        ("300 ₽ за занятие, 2 500 ₽ за курс", None),  # two prices: which one is not for the export to choose
+        ("Скидка 50 %", None),
+    ],
+)
+def test_a_price_is_read_only_when_the_note_names_exactly_one(note, amount):
+    assert export.price(note) == amount
 
 
 def test_the_command_reports_the_gaps_in_russian(package):
