@@ -8,8 +8,11 @@ coordinates or own phones. Nothing of the referral module is read here.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +48,17 @@ def _time(value) -> str:
     return value.strftime("%H:%M")
 
 
+PRICE = re.compile(r"(?:\b(от|до)\s+)?(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)\s?(?:₽|руб\b)", re.IGNORECASE)
+
+
+def price(note: str) -> int | None:
+    """The amount of a paid service's payment note when it names exactly one price, not a bound («от 900 ₽»)."""
+    found = PRICE.findall(note)
+    if len(found) != 1 or found[0][0]:
+        return None
+    return int(re.sub(r"\D", "", found[0][1]))
+
+
 def exported_services():
     return (
         public_services()
@@ -55,7 +69,8 @@ def exported_services():
             "languages",
             Prefetch("phones", queryset=Phone.objects.order_by("sort_order", "pk")),
             Prefetch(
-                "service_at_locations", queryset=ServiceAtLocation.objects.select_related("location").order_by("uuid")
+                "service_at_locations",
+                queryset=ServiceAtLocation.objects.select_related("location__municipality").order_by("uuid"),
             ),
         )
         .order_by("uuid")
@@ -84,9 +99,36 @@ def exported_organizations():
     )
 
 
+@dataclass
+class ExportReport:
+    """What the export could not fill honestly (`gaps`: a required value left empty) and what it filled from
+    another field (`filled`), row by row; and why the tables without rows are empty."""
+
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    gaps: list[dict] = dataclasses.field(default_factory=list)
+    filled: list[dict] = dataclasses.field(default_factory=list)
+    empty_tables: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "hsds_version": m.HSDS_VERSION,
+            "tables": self.counts,
+            "empty_tables": self.empty_tables,
+            "gaps": self.gaps,
+            "filled": self.filled,
+        }
+
+    def gap_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for gap in self.gaps:
+            counts[f"{gap['table']}.{gap['field']}"] += 1
+        return dict(counts)
+
+
 class Exporter:
     def __init__(self):
         self.tables: Tables = defaultdict(list)
+        self.filled: list[dict] = []
 
     def add(self, table: str, row: dict) -> dict:
         row = _clean(row)
@@ -136,21 +178,29 @@ class Exporter:
             self.term("feature", code, name)
 
     def term(self, taxonomy: str, code: str, name: str, description: str = "", parent: str | None = None) -> None:
+        if not description:
+            self.filled.append(
+                {
+                    "table": "taxonomy_term",
+                    "id": m.term_id(taxonomy, code),
+                    "field": "description",
+                    "from": "name",
+                    "why": m.TERM_DESCRIPTION_FROM_NAME,
+                }
+            )
         self.add(
             "taxonomy_term",
             {
                 "id": m.term_id(taxonomy, code),
                 "code": code,
                 "name": name,
-                "description": description or "",
+                "description": description or name,
                 "parent_id": m.term_id(taxonomy, parent) if parent else None,
                 "taxonomy": taxonomy,
                 "taxonomy_id": m.taxonomy_id(taxonomy),
                 "language": "ru",
             },
         )
-        # `description` is required by HSDS even when empty
-        self.tables["taxonomy_term"][-1].setdefault("description", "")
 
     # ------------------------------------------------------------ organisations and places
 
@@ -169,6 +219,7 @@ class Exporter:
             },
         )
         row.setdefault("description", "")
+        self.url("organization", org_id, org.website)
         self.phones(org.phones.all(), "organization_id", org_id)
         self.attribute("organization", org_id, "provider_type", org.provider_type.code)
         if org.agency_id:
@@ -273,6 +324,18 @@ class Exporter:
                 },
             )
 
+    def url(self, owner: str, owner_id: str, address: str) -> None:
+        if address:
+            self.add(
+                "url",
+                {
+                    "id": m.derived_id(owner_id, "url"),
+                    "label": m.URL_LABELS[owner],
+                    "url": address,
+                    f"{owner}_id": owner_id,
+                },
+            )
+
     def phones(self, phones, owner_field: str, owner_id: str) -> None:
         for index, phone in enumerate(phones):
             self.add(
@@ -312,7 +375,8 @@ class Exporter:
                 "last_modified": service.updated_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             },
         )
-        for sal in service.service_at_locations.all():
+        sals = list(service.service_at_locations.all())
+        for sal in sals:
             self.add(
                 "service_at_location",
                 {
@@ -322,6 +386,42 @@ class Exporter:
                     "description": sal.note,
                 },
             )
+        municipalities = {sal.location.municipality.code: sal.location.municipality for sal in sals}
+        for code in sorted(municipalities):
+            self.add(
+                "service_area",
+                {
+                    "id": m.derived_id(svc_id, "service_area", code),
+                    "service_id": svc_id,
+                    "name": municipalities[code].name,
+                    "description": m.SERVICE_AREA_NOTE,
+                },
+            )
+        if service.cost != Service.Cost.FREE:
+            # an amount only for a paid service whose note names one price (a partly free one's price is not everyone's)
+            amount = price(service.cost_note) if service.cost == Service.Cost.PAID else None
+            self.add(
+                "cost_option",
+                {
+                    "id": m.derived_id(svc_id, "cost_option"),
+                    "service_id": svc_id,
+                    "option": m.COST_TERMS[service.cost],
+                    "amount": amount,
+                    "currency": m.CURRENCY if amount is not None else None,
+                    "amount_description": service.cost_note,
+                },
+            )
+        self.url("service", svc_id, service.url)
+        self.add(
+            "metadata",
+            {
+                "id": m.derived_id(svc_id, "metadata"),
+                "resource_id": svc_id,
+                "resource_type": "service",
+                "last_action_date": service.updated_at.astimezone(UTC).date().isoformat(),
+                "last_action_type": m.METADATA_ACTION,
+            },
+        )
         self.phones(service.phones.all(), "service_id", svc_id)
         for language in sorted(service.languages.all(), key=lambda x: x.code):
             self.add(
@@ -351,15 +451,63 @@ class Exporter:
         if service.is_hotline:
             self.attribute("service", svc_id, "feature", "hotline")
 
+    def table_descriptions(self) -> None:
+        for table in m.all_tables():
+            self.add(
+                "meta_table_description",
+                {
+                    "id": m.derived_id("meta_table_description", table),
+                    "name": table,
+                    "language": m.TABLE_LANGUAGE,
+                    "character_set": m.TABLE_CHARACTER_SET,
+                },
+            )
 
-def build_tables() -> Tables:
+
+def _string_fields(table: str) -> set[str]:
+    properties = m.schema(table).get("properties", {})
+    return {name for name, spec in properties.items() if spec.get("type") == "string"}
+
+
+def complete(tables: Tables) -> list[dict]:
+    """Give every row each required column (an empty string where the databank cannot tell, as HSDS's JSON
+    schemas accept) and list those gaps: table, id, field, why."""
+    gaps = []
+    for table in m.all_tables():
+        required, strings = m.required(table), _string_fields(table)
+        for row in tables[table]:
+            for name in required:
+                if row.get(name) in (None, ""):
+                    if name in strings:
+                        row[name] = ""
+                    why = m.GAP_REASONS.get((table, name), m.GAP_DEFAULT)
+                    gaps.append({"table": table, "id": row.get("id", ""), "field": name, "why": why})
+    return gaps
+
+
+def build_export() -> tuple[Tables, ExportReport]:
+    """All 24 tables of the HSDS 3.1 tabular package and the report of what stays unfilled."""
     exporter = Exporter()
     exporter.taxonomies()
     for org in exported_organizations():
         exporter.organization(org)
     for service in exported_services():
         exporter.service(service)
-    return {table: exporter.tables.get(table, []) for table in m.TABLES}
+    exporter.table_descriptions()
+    tables = {table: exporter.tables.get(table, []) for table in m.all_tables()}
+    report = ExportReport(
+        counts={table: len(rows) for table, rows in tables.items()},
+        gaps=complete(tables),
+        filled=exporter.filled,
+        empty_tables={
+            table: m.EMPTY_TABLES.get(table, m.EMPTY_TABLE_DEFAULT) for table, rows in tables.items() if not rows
+        },
+    )
+    return tables, report
+
+
+def build_tables() -> Tables:
+    return build_export()[0]
 
 
 # ---------------------------------------------------------------- writers
@@ -378,14 +526,14 @@ def write_tabular(tables: Tables, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     resources = []
-    for table in m.TABLES:
+    for table in m.all_tables():
         resource = dict(m.resources()[table])
         path = directory / resource["path"]
         fields = m.columns(table)
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(fields)
-            for row in tables[table]:
+            for row in tables.get(table, []):
                 writer.writerow([_csv_value(row.get(field)) for field in fields])
         written.append(path)
         resources.append(resource)
@@ -404,6 +552,16 @@ def write_tabular(tables: Tables, directory: Path) -> list[Path]:
     path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     written.append(path)
     return written
+
+
+REPORT_FILE = "export_report.json"
+
+
+def write_report(report: ExportReport, directory: Path) -> Path:
+    """The export report next to the tabular package (not a table of it: datapackage.json does not list it)."""
+    path = directory / REPORT_FILE
+    path.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _json_value(value):

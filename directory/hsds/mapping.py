@@ -17,6 +17,7 @@ PROFILE = "https://openreferral.org/specification/3.1"
 SCHEMA_DIR = Path(__file__).parent / "schema"
 NAMESPACE = uuid.UUID("6c1f0a52-2d3e-5f7a-9b41-8e0d2c4a7b19")
 COUNTRY = "RU"
+CURRENCY = "RUB"
 
 
 def derived_id(*parts) -> str:
@@ -117,6 +118,27 @@ def columns(table: str) -> list[str]:
     return [field["name"] for field in resources()[table]["schema"]["fields"]]
 
 
+@cache
+def all_tables() -> tuple[str, ...]:
+    """Every table of the HSDS 3.1 tabular package, in the datapackage's order: what the export writes (the
+    importer reads `TABLES`)."""
+    return tuple(resource["name"] for resource in datapackage()["resources"])
+
+
+@cache
+def schema(table: str) -> dict:
+    return json.loads((SCHEMA_DIR / f"{table}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def required(table: str) -> tuple[str, ...]:
+    """The columns a row of `table` must fill: required in the datapackage or in the table's JSON schema."""
+    fields = resources()[table]["schema"]["fields"]
+    in_package = {field["name"] for field in fields if field.get("constraints", {}).get("required")}
+    in_schema = set(schema(table).get("required", []))
+    return tuple(name for name in columns(table) if name in in_package | in_schema)
+
+
 def field_types(table: str) -> dict[str, str]:
     return {field["name"]: field["type"] for field in resources()[table]["schema"]["fields"]}
 
@@ -128,3 +150,46 @@ FILE_ALIASES = {
     "taxonomy.csv": "taxonomy",
     "organisations.csv": "organization",
 }
+
+# Tables the export derives from what the databank holds (beyond the importer's `TABLES`).
+URL_LABELS = {"organization": "Сайт организации", "service": "Страница услуги"}
+SERVICE_AREA_NOTE = (
+    "Район, где находится место приёма по этой услуге. Банк данных не хранит, жителям каких районов услуга "
+    "положена: это место получения услуги, а не граница права на неё."
+)
+METADATA_ACTION = "update"  # the databank keeps the moment of the record's last change (`updated_at`), nothing more
+TABLE_LANGUAGE = "ru"
+TABLE_CHARACTER_SET = "UTF-8"
+
+# Tables written with their header only: why the databank has nothing for them.
+EMPTY_TABLES = {
+    "program": "В банке данных нет программ (групп услуг одной организации).",
+    "contact": "Банк данных не хранит контактных лиц: электронная почта и телефоны организаций, мест и услуг "
+    "выгружены в organization, service и phone.",
+    "funding": "Банк данных не хранит источники финансирования.",
+    "organization_identifier": "Банк данных не хранит ИНН, ОГРН или другие идентификаторы организаций.",
+    "service_capacity": "Банк данных не хранит вместимость услуг (число мест).",
+    "unit": "Нет вместимости услуг — нет и единиц её измерения. В datapackage.json HSDS 3.1 у этой таблицы нет "
+    "полей, поэтому её заголовок пуст.",
+    "url": "Ни у одной выгружаемой организации или услуги нет сайта.",
+    "cost_option": "Все выгружаемые услуги бесплатны.",
+}
+EMPTY_TABLE_DEFAULT = "В выгружаемых данных нет ни одной строки для этой таблицы."
+
+# Why a required value is left empty: (table, field) -> reason. A gap without its own reason gets GAP_DEFAULT.
+GAP_REASONS = {
+    ("address", "postal_code"): "Почтовый индекс места не указан в банке данных. HSDS требует поле, но не задаёт "
+    "ему формата; индекс не выдумывается, а строка адреса сохранена, чтобы не потерять улицу и населённый пункт.",
+    ("address", "address_1"): "Улица и дом места не указаны: известен только населённый пункт.",
+    ("organization", "description"): "Описание организации не заполнено в банке данных.",
+    ("metadata", "field_name"): "Банк данных хранит только дату последнего изменения записи, без журнала полей.",
+    ("metadata", "previous_value"): "Банк данных не хранит прежних значений полей.",
+    ("metadata", "replacement_value"): "Банк данных не хранит журнал изменений: какое поле получило какое "
+    "значение, неизвестно.",
+    ("metadata", "updated_by"): "Банк данных не хранит, кто изменил запись.",
+}
+GAP_DEFAULT = "Значение не заполнено в банке данных."
+TERM_DESCRIPTION_FROM_NAME = (
+    "У термина нет своего описания, а HSDS требует description: подставлено название термина — самое точное "
+    "описание, какое есть в банке данных."
+)
