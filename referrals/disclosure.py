@@ -17,7 +17,8 @@ The rule
    b. because the equations together fix it (exact elimination over the rationals: its value is the same in
       every solution), or
    c. because the bounds fix it: a «<5» is 1–4 and a «…» is at least 5, so «<5» + «…» = 6 leaves only 1 and 5
-      (bounds are propagated through the equations and through the rows of their eliminated form),
+      (bounds are propagated through the equations and through the rows of their eliminated form, eliminated
+      with the unbounded cells first so that the combinations among «<5» cells alone are among those rows),
 
    one more cell is hidden and shown as «…» (`COMPLEMENTARY`): the smallest shown non-zero cell of an equation
    that holds the exposed cell (a total only when no row is left); when those equations have nothing left to
@@ -233,7 +234,10 @@ class Disclosure:
 
     def _exposed(self) -> list:
         """(b) and (c): hidden cells that elimination or bounds fix to one value."""
-        hidden = self._hidden_keys()
+        # The cells bounded above («<5») last: in the echelon form the rows that lead with one of them hold only
+        # such cells, so bounds propagate through every combination of equations in which the unbounded cancel
+        # (three «<5» that must sum to 12 are 4 each, however many equations that takes).
+        hidden = sorted(self._hidden_keys(), key=lambda key: self.state[key] == HIDDEN_PRIMARY)
         if not hidden:
             return []
         index = {key: i for i, key in enumerate(hidden)}

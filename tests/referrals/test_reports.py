@@ -288,6 +288,7 @@ TABLES = st.tuples(st.integers(1, 3), st.integers(2, 3)).flatmap(
 @example([[1, 5], [5, 1]])  # «<5» + «…» = 6 would pin 1 and 5: everything is shown as «…»
 @example([[1, 1], [3, 2], [0, 1]])  # bounds through rows and columns at once
 @example([[3, 10, 12], [7, 0, 20], [8, 9, 30]])  # a rectangle closes, not a chain across the table
+@example([[4, 7, 4], [7, 7, 4], [0, 12, 4]])  # three «<5» that must sum to 12, through four equations
 def test_no_suppressed_cell_can_be_worked_out(cells):
     d = table_disclosure(cells)
     # Shown cells are exact, zero is shown, no count of 1–4 is shown.
