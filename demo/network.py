@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from directory.models import Category, Municipality, Organization
 from referrals import procedure, profiles, services
 from referrals.codes import AgendaKind, CaseGround, DataCategory, Decision, Relation, Role
 from referrals.intake import create_help_request
-from referrals.models import Measure, Membership, Referral
+from referrals.models import Measure, Membership, Referral, RegionProfile
 
 DEMO_PASSWORD = "demo-cabinet-2026"
 
@@ -46,8 +47,6 @@ def totp_secret_base32(username: str) -> str:
 
 
 def ensure_totp_device(user, key_hex: str, name: str = "Приложение-аутентификатор"):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device, _created = TOTPDevice.objects.get_or_create(user=user, name=name, defaults={"key": key_hex})
     if device.key != key_hex or not device.confirmed:
         device.key = key_hex
@@ -249,8 +248,6 @@ TYVA_FROM = datetime.date(2026, 1, 1)
 
 def _tyva_profile() -> None:
     """The demo network is in Tyva: its profile (seed 000) applies from 2026, after the federal default."""
-    from referrals.models import RegionProfile
-
     if not RegionProfile.objects.filter(region="tyva").exists():
         profiles.import_profile(profiles.shipped_data("tyva"), valid_from=min(TYVA_FROM, timezone.localdate()))
 

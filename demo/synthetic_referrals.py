@@ -44,9 +44,13 @@ from referrals.codes import (
 )
 from referrals.crypto import phone_hash
 from referrals.models import (
+    AccessLog,
+    Attachment,
     Consent,
     FamilyCase,
     FamilyMember,
+    FeedbackInvitation,
+    LevelChange,
     Measure,
     Membership,
     Message,
@@ -161,8 +165,6 @@ def dates_as_given(*models):
 
 def clear() -> dict[str, int]:
     """Delete everything a previous run generated (cases `ГЕН-…`, users `gen-…`), child tables first."""
-    from referrals.models import AccessLog, Attachment, FeedbackInvitation, LevelChange
-
     cases = FamilyCase.objects.filter(registration_number__startswith=CASE_PREFIX).values("pk")
     referrals = Referral.objects.filter(case__in=cases).values("pk")
     users = get_user_model().objects.filter(username__startswith=USER_PREFIX)
