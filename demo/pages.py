@@ -13,6 +13,7 @@ from wagtail.models import Page, Site
 
 from demo import datafiles
 from demo.databank import SERVICES as DEMO_SERVICES
+from demo.translations import load_demo_translations
 from directory.models import Category, Service, TargetGroup
 from website.models import (
     ArticleIndexPage,
@@ -262,6 +263,4 @@ def load_demo_pages() -> int:
         intro="Организации, которые помогают семьям с детьми: найдите нужную помощь по виду, району или словам.",
     )
     load_demo_site_operator(home)
-    from .translations import load_demo_translations
-
     return count + 4 + load_demo_translations()

@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from search import references
+
 from . import selectors
 from .kept_fields import KeptMultipleChoiceField
 from .models import Category, Municipality, ProviderType, Service, ServiceAtLocation, Settlement, TargetGroup
@@ -41,8 +43,6 @@ def kept(name: str, *, public: bool = False):
     """The objects of `search.references` named `name` (only the public ones with `public`)."""
 
     def objects():
-        from search import references
-
         return [obj for obj in references.get(name) if not public or obj.is_public]
 
     return objects

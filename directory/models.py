@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 
-from .validators import normalise_phone
+from .validators import format_phone, normalise_phone
 
 MAX_CHILD_AGE = 18
 # A service's age limits may go beyond childhood (a service open to everyone, «from 18», «up to 100»).
@@ -611,8 +611,6 @@ class Phone(models.Model):
 
     @property
     def display(self):
-        from .validators import format_phone
-
         text = format_phone(self.number)
         return f"{text} доб. {self.extension}" if self.extension else text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as clock  # `time` is datetime's here
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
@@ -10,8 +11,9 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from geopy.distance import geodesic
 
 from .models import (
     Category,
@@ -26,6 +28,7 @@ from .models import (
     ServiceAtLocation,
     Settlement,
     TargetGroup,
+    Weekday,
 )
 
 # ---------------------------------------------------------------- taxonomy
@@ -107,11 +110,7 @@ def crisis_contacts() -> list[dict]:
     (a shelter's «front door» phone, never its address) and hotlines from the databank, each number and each
     organisation once (three queries, kept a minute in the process: a search and every key typed in autocomplete
     ask for them; no shared cache, so that a cache server that is down never costs a family the numbers)."""
-    import time
-
-    from django.utils.translation import get_language
-
-    language, now = get_language(), time.monotonic()
+    language, now = get_language(), clock.monotonic()
     kept = _crisis_kept.get(language)
     if kept is None or kept[0] < now:
         kept = _crisis_kept[language] = (now + CRISIS_CONTACTS_SECONDS, _crisis_contacts())
@@ -299,8 +298,6 @@ def place_view(location: Location, *, now=None, holiday=None, near=None, note: s
     confidential = location.is_confidential
     distance = None
     if near is not None and not confidential and location.has_coordinates:
-        from geopy.distance import geodesic
-
         distance = round(
             geodesic((near.latitude, near.longitude), (float(location.latitude), float(location.longitude))).km, 1
         )
@@ -332,8 +329,6 @@ def place_view(location: Location, *, now=None, holiday=None, near=None, note: s
 
 def weekly_hours(location: Location) -> list[tuple[int, str, str]]:
     """(weekday, name, hours text) for Monday..Sunday from prefetched schedules."""
-    from .models import Weekday
-
     rows = []
     for weekday in Weekday:
         spans = sorted((s.opens_at, s.closes_at) for s in location.schedules.all() if s.weekday == weekday.value)
@@ -396,8 +391,6 @@ def nearby_municipalities(codes: list[str], *, limit: int = 3) -> list[Municipal
     """The districts whose settlements lie closest to the chosen ones (centre to centre)."""
     if not codes:
         return []
-    from geopy.distance import geodesic
-
     centres: dict[int, list] = {}
     for municipality_id, latitude, longitude in Settlement.objects.values_list(
         "municipality_id", "latitude", "longitude"

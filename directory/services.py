@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import signals
-from .models import Location, Schedule, Service
+from .models import Location, Schedule, Service, Weekday
 from .validators import find_schedule_overlaps
 
 
@@ -48,8 +48,6 @@ def location_set_schedule(*, location: Location, intervals: Iterable[tuple[int, 
 
 
 def check_schedule_overlaps(intervals: Iterable[tuple[int, time, time]]) -> None:
-    from .models import Weekday
-
     overlapping = find_schedule_overlaps(intervals)
     if overlapping:
         days = ", ".join(str(Weekday(day).label) for day in overlapping)

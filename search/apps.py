@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.db import DatabaseError
+from django.db.backends.signals import connection_created
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
+
+from core import health
 
 
 class SearchConfig(AppConfig):
@@ -8,10 +13,7 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.backends.signals import connection_created
-        from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
-
-        from core import health
+        # inside: models and the modules that import them load only once the app registry is ready
         from directory.models import Category
 
         from . import query, receivers, references
@@ -52,9 +54,7 @@ def _postgresql_session(sender, connection, **kwargs):
 
 
 def _fill_search_rows(sender, using="default", **kwargs):
-    from django.db import DatabaseError
-
-    from . import rows
+    from . import rows  # inside: rows imports the models (this module loads before the app registry is ready)
 
     try:
         result = rows.fill_if_empty()

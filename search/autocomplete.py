@@ -9,13 +9,12 @@ from directory import selectors
 from directory.models import Organization
 
 from .models import SearchOrganization
+from .selectors import normalise
 
 CHUNK_SIZE = 2000
 
 
 def _text(name: str, short_name: str) -> str:
-    from .selectors import normalise
-
     return normalise(f"{name} {short_name}")
 
 

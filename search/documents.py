@@ -56,6 +56,7 @@ from directory.models import Category, Location, Schedule, ScheduleException, Se
 from . import bulk, geometry, references
 from .engines.base import once_per_service
 from .lemmas import lemma_texts
+from .models import Synonym
 from .text import match_prefix
 
 SECONDS_PER_DAY = 86_400
@@ -163,8 +164,6 @@ def index_body() -> dict:
 
 def synonym_rules() -> list[str]:
     """The editors' synonyms and abbreviations (search.models.Synonym) as Solr-format equivalence rules."""
-    from .models import Synonym
-
     rules = []
     for term, expansions in Synonym.objects.filter(is_active=True).values_list("term", "expansions"):
         words = [term, *expansions.split(",")]

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db.models import Model, Q
+from elasticsearch import Elasticsearch
 
 from directory import selectors
 from directory.models import Category, Location, Organization, Schedule, Service, ServiceAtLocation
@@ -44,11 +45,7 @@ def _json(response) -> dict:
 def create_index(client, name: str) -> None:
     """Create an index with the mapping and analysis settings of `search.documents`."""
     body = documents.index_body()
-    try:
-        from elasticsearch import Elasticsearch
-    except ImportError:  # pragma: no cover - both clients are project dependencies
-        Elasticsearch = None  # noqa: N806
-    if Elasticsearch is not None and isinstance(client, Elasticsearch):
+    if isinstance(client, Elasticsearch):
         client.indices.create(index=name, settings=body["settings"], mappings=body["mappings"])
     else:
         client.indices.create(index=name, body=body)

@@ -38,7 +38,10 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 
+from directory.models import Service
+
 from . import text as textmod
+from .models import CrisisTerm, FamilyPhrase, Synonym
 
 # Seconds after which the dictionaries and the databank's words are read again — in the background, while searches
 # go on with the ones kept (`_sources`); edits in this process take effect at once (`synonyms_changed`,
@@ -186,8 +189,6 @@ def synonyms_changed(sender=None, using=None, **kwargs) -> None:
 
 
 def _load_vocabulary(now: float) -> _Vocabulary:
-    from directory.models import Service
-
     frequency: Counter = Counter()
     try:
         rows = Service.objects.filter(status=Service.Status.PUBLISHED).values_list("search_text", flat=True)
@@ -199,8 +200,6 @@ def _load_vocabulary(now: float) -> _Vocabulary:
 
 
 def _load_dictionary(now: float) -> _Dictionary:
-    from .models import CrisisTerm, FamilyPhrase, Synonym
-
     try:
         synonyms = list(Synonym.objects.filter(is_active=True).values_list("term", "expansions"))
         phrases = list(FamilyPhrase.objects.filter(is_active=True).values_list("phrases", "terms"))
@@ -339,8 +338,6 @@ def vocabulary_learn(service_ids: Iterable[int], sal_ids: Iterable[int] = ()) ->
     «repaired» into an old one), and the lexicon is built again now, by the writer, not by the next search. Words
     no longer used and other processes' edits come with the next full read (`VOCABULARY_TTL`)."""
     global _vocabulary
-    from directory.models import Service
-
     vocabulary = _vocabulary
     if vocabulary is None:
         return  # read whole by the next search

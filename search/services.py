@@ -14,12 +14,15 @@ import logging
 import time
 
 from django.conf import settings
+from wagtail.models import Page
 
 from core import metrics
 
+from . import references
 from .engines.base import GeoPoint, Results
 from .engines.circuit import CircuitOpen
 from .engines.database import DatabaseEngine
+from .engines.elasticsearch import ElasticsearchEngine
 from .query import parse as parse_query
 
 logger = logging.getLogger(__name__)
@@ -30,12 +33,10 @@ SORTS = ("relevance", "distance", "name")
 def get_engine(name: str | None = None):
     name = name or settings.SEARCH_ENGINE
     if name == "opensearch":
-        from .engines.opensearch import OpenSearchEngine
+        from .engines.opensearch import OpenSearchEngine  # inside: opensearch-py loads only when configured (~70 ms)
 
         return OpenSearchEngine()
     if name == "elasticsearch":
-        from .engines.elasticsearch import ElasticsearchEngine
-
         return ElasticsearchEngine()
     return DatabaseEngine()
 
@@ -177,8 +178,6 @@ def _without_hidden_groups(filters, hidden: set[str]):
 
 
 def _workspace_only_target_groups() -> set[str]:
-    from . import references
-
     return {group.code for group in references.get("target_group") if not group.is_public}
 
 
@@ -202,7 +201,5 @@ def search_pages(query: str, *, limit: int = 5, engine_failed: bool = False):
 
 
 def _pages(query: str, limit: int, backend: str) -> list:
-    from wagtail.models import Page
-
     # Base pages: the list shows only the title, the description and the address (no query per page type).
     return list(Page.objects.live().public().search(query, backend=backend)[:limit])

@@ -38,6 +38,7 @@ from directory.models import (
 )
 
 from . import rows
+from .engines.distributed import distributed_engine
 from .indexing import sal_ids_for
 from .lemmas import service_columns
 from .query import vocabulary_learn, vocabulary_reset
@@ -206,8 +207,6 @@ def _target(instance: Model) -> Model:
 
 
 def _index_in_use() -> bool:
-    from .engines.distributed import distributed_engine
-
     return distributed_engine() is not None
 
 

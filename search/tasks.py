@@ -13,6 +13,7 @@ from core.request_log import enqueue
 
 from .engines.distributed import distributed_engine
 from .engines.errors import SearchEngineUnavailable
+from .indexing import update_all, update_objects
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,6 @@ def reindex_service_at_locations(sal_ids: list[int]) -> dict:
     engine = distributed_engine()
     if engine is None:
         return {"indexed": 0, "deleted": 0, "skipped": "database engine"}
-    from .indexing import update_objects
-
     try:
         return update_objects(sal_ids, engine)
     except SearchEngineUnavailable:
@@ -39,8 +38,6 @@ def reindex_everything() -> dict:
     engine = distributed_engine()
     if engine is None:
         return {"indexed": 0, "deleted": 0, "skipped": "database engine"}
-    from .indexing import update_all
-
     return update_all(engine)
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from directory.models import Category
 
+from .text import lemmas
+
 
 @dataclass
 class Taxonomy:
@@ -49,8 +51,6 @@ class Taxonomy:
             if len(self._named) > 10_000:  # the taxonomy is reloaded every few minutes; never a random query's heap
                 self._named.clear()
             if self._words is None:
-                from .text import lemmas
-
                 self._words = {pk: lemmas(name) for pk, name in self.names.items()}
             self._named[key] = frozenset(
                 pk

@@ -5,6 +5,9 @@ from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from directory import selectors
+from directory.forms import NearForm
+from search import cards, services
+from search.engines.base import Hit
 
 from . import page_values
 
@@ -13,20 +16,18 @@ def near_point(request):
     """The point a visitor chose (`?near=<settlement code>` or `?lat=&lon=`), or None."""
     if request is None:
         return None
-    from directory.forms import NearForm
-
     return NearForm(request.GET or None).point()
 
 
 def nearby_services(categories, *, request=None, limit: int = 10):
     """Published services of the categories (and their subcategories): nearest first when a point was chosen."""
-    from search.services import search
-
     codes = [c.code for c in categories if c is not None]
     near = near_point(request)
     if not codes:
         return {"hits": [], "total": 0, "near": near, "querystring": ""}
-    results = search(filters={"category": codes}, near=near, sort="distance" if near else "name", per_page=limit)
+    results = services.search(
+        filters={"category": codes}, near=near, sort="distance" if near else "name", per_page=limit
+    )
     params = {"category": codes}
     if near is not None:
         params.update(near=request.GET.get("near", ""), lat=request.GET.get("lat", ""), lon=request.GET.get("lon", ""))
@@ -43,9 +44,6 @@ def linked_services(service_ids, *, request=None, limit: int | None = 10):
     """The published places of the given services: nearest first when a point was chosen (within its radius).
     Without a point every service shows its first place (in the editors' order of the services) before any
     shows its second, so that one service with many offices does not fill the list. `limit=None`: all."""
-    from search import cards
-    from search.engines.base import Hit
-
     near = near_point(request)
     order = {pk: position for position, pk in enumerate(service_ids)}
     hits = []

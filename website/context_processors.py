@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+from wagtail.models import Site
 
 from . import accessibility, page_values
 
 
 def site_operator(request):
     """The «Оператор сайта» settings of the request's site, or None (no site matches the host)."""
-    from wagtail.models import Site
-
     site = Site.find_for_request(request) if request is not None else None
     return page_values.site_operator(site) if site is not None else None
 

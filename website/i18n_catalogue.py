@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatch
 
+from django.apps import apps
+
 PUBLIC_SOURCES = [
     "templates/404.html",
     "templates/500.html",
@@ -49,8 +51,6 @@ def is_public(reference: str) -> bool:
 
 def choice_labels(app_labels=("directory", "website")) -> set[str]:
     """The source strings of the choices of the models (lazy labels keep them in `_args`)."""
-    from django.apps import apps
-
     labels = set()
     for app_label in app_labels:
         for model in apps.get_app_config(app_label).get_models():

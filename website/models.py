@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -13,6 +15,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from directory import selectors
+from directory.forms import NearForm
+from directory.validators import normalise_phone
 
 from . import blocks as website_blocks
 from . import page_values
@@ -215,8 +219,6 @@ class MeasurePage(Page):
         verbose_name_plural = _("меры поддержки")
 
     def get_context(self, request, *args, **kwargs):
-        from directory.forms import NearForm
-
         context = super().get_context(request, *args, **kwargs)
         categories = list(self.categories.all())
         service_ids = [link.service_id for link in self.service_links.all()]
@@ -438,10 +440,6 @@ class SiteOperator(BaseSiteSetting):
         verbose_name = _("оператор сайта")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from directory.validators import normalise_phone
-
         super().clean()
         if self.phone:
             try:
@@ -457,8 +455,6 @@ class SiteOperator(BaseSiteSetting):
 
     def privacy_policy_url(self, request=None) -> str:
         """The policy page in the visitor's language when it is translated, else the page editors chose."""
-        from django.utils import translation
-
         page = self.privacy_policy
         if page is None or not page.live:
             return ""

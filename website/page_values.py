@@ -19,6 +19,6 @@ def databank_is_demo() -> bool:
 
 def site_operator(site):
     """The «Оператор сайта» settings of `site`, or None when editors never saved them."""
-    from .models import SiteOperator
+    from .models import SiteOperator  # inside: website.models imports this module (cycle at app loading)
 
     return kept(f"site-operator:{site.pk}", lambda: SiteOperator.for_request_site(site))

@@ -3,6 +3,8 @@
 import gc
 import logging
 
+from search import text
+
 logger = logging.getLogger(__name__)
 
 # Collections of the middle generation between two full collections (Python's default: 10).
@@ -17,8 +19,6 @@ def freeze_loaded_objects() -> None:
     them: 110–130 ms on the development machine, paid by whichever request happens to trigger it (the search
     benchmark's p95 was made of these pauses). Python's documentation recommends `gc.freeze()` for this.
     """
-    from search import text
-
     text.lemma("загрузка")  # pymorphy3 loads its dictionary on first use: load it now, before freezing
     warm_search()
     gc.collect()
@@ -34,7 +34,7 @@ def freeze_loaded_objects() -> None:
 def warm_search() -> None:
     """One search before the worker takes requests: the query parser's vocabulary of the databank, the synonyms,
     the names of the facets (seconds at 50,000 services) are read now, not by the first family's search."""
-    from search import services
+    from search import services  # inside: website.wsgi imports this module before Django is set up
 
     try:
         services.search("помощь семье", per_page=1)

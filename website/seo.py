@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from website.models import MeasurePage
+
 SCHEMA = "https://schema.org"
 
 
@@ -119,8 +121,6 @@ def measure_data(page, url: str) -> dict:
 
 
 def structured_data(context) -> list[dict]:
-    from website.models import MeasurePage
-
     request, page = context.get("request"), context.get("page")
     url = canonical_url(context)
     if isinstance(page, MeasurePage):

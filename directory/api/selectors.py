@@ -9,7 +9,7 @@ from uuid import UUID
 from directory.hsds import export
 from directory.hsds import mapping as m
 from directory.models import Category, Organization, Service, ServiceAtLocation, TargetGroup
-from directory.selectors import public_service_at_locations, public_services
+from directory.selectors import category_descendant_ids, public_service_at_locations, public_services
 from search import services as search_services
 from search.engines.base import GeoPoint
 
@@ -49,8 +49,6 @@ def services_queryset(
         found = term_filter(term)
         if found is None:
             return queryset.none()
-        from directory.selectors import category_descendant_ids
-
         field, pk = found
         ids = category_descendant_ids([pk]) if field == "categories" else [pk]
         queryset = queryset.filter(**{f"{field}__in": ids}).distinct()

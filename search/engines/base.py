@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from directory import selectors
+from directory.models import ServiceAtLocation
+
 
 @dataclass(frozen=True)
 class GeoPoint:
@@ -32,9 +35,6 @@ class Hit:
         """The model row, for code that needs more than the card: read on first use (a query per hit; see
         `search.cards.with_rows` for a page at once)."""
         if self._row is None:
-            from directory import selectors
-            from directory.models import ServiceAtLocation
-
             self._row = selectors.hydrate(ServiceAtLocation.objects.filter(pk=self.card.id)).get()
         return self._row
 

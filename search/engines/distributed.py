@@ -35,9 +35,10 @@ def distributed_engine(name: str | None = None):
     if name not in DISTRIBUTED_ENGINES or not settings.SEARCH_URL:
         return None
     if name == "elasticsearch":
-        from .elasticsearch import ElasticsearchEngine
+        from .elasticsearch import ElasticsearchEngine  # inside: it imports this module (DistributedEngine)
 
         return ElasticsearchEngine()
+    # inside: it imports this module (DistributedEngine); opensearch-py loads only when configured (~70 ms)
     from .opensearch import OpenSearchEngine
 
     return OpenSearchEngine()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Locale
 
 from directory import selectors as directory_selectors
 from directory.models import Category, Municipality
+from website.models import LifeSituationPage
 
 from .selectors import Selection
 
@@ -17,10 +19,6 @@ SIZE_CHOICES = [("a4", _("A4 — для стенда и папки")), ("a5", _(
 def life_situations() -> tuple[dict, int]:
     """Live public life situation pages by slug: the default language first, then translations (their slugs
     lead to the same booklet from the translated page's link)."""
-    from wagtail.models import Locale
-
-    from website.models import LifeSituationPage
-
     default = Locale.get_default()
     pages = LifeSituationPage.objects.live().public().prefetch_related("categories").order_by("title")
     found: dict = {}

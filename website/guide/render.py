@@ -37,7 +37,7 @@ class LocalFetchRefused(ValueError):
 
 def local_only_fetcher():
     """A WeasyPrint URL fetcher for `data:` URIs and the guide's local files only (built lazily: import cost)."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # inside: WeasyPrint takes ~1.5 s to import, only PDFs need it
 
     class LocalOnlyFetcher(URLFetcher):
         def __init__(self):
@@ -89,7 +89,7 @@ def render_html(context: dict) -> str:
 
 
 def render_pdf(html: str, *, size: str) -> bytes:
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # inside: WeasyPrint takes ~1.5 s to import, only PDFs need it
 
     fetcher = local_only_fetcher()
     stylesheets = [

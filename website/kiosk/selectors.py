@@ -13,6 +13,7 @@ from django.utils import timezone
 from directory import selectors as directory_selectors
 from directory.models import Category
 from search.engines.base import GeoPoint
+from website.models import LifeSituationPage
 
 from .models import Kiosk, KioskDailyUsage
 
@@ -70,8 +71,6 @@ def countdown_seconds(kiosk: Kiosk) -> int:
 
 
 def life_situations():
-    from website.models import LifeSituationPage
-
     pages = LifeSituationPage.objects.live().public().filter(locale__language_code=settings.LANGUAGE_CODE)
     return pages.order_by("path").prefetch_related("categories")  # the kiosk translates the Russian pages itself
 
