@@ -8,7 +8,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from core import health, metrics
-from directory.api import api, unknown_address
+from directory.api import api, unknown_address, versions
 from directory.sitemaps import OrganizationSitemap, ServiceSitemap
 from referrals import intake, referral_views
 from website import accessibility, public_files
@@ -30,6 +30,7 @@ urlpatterns = [
         sitemap,
         {"sitemaps": {"pages": PageSitemap, "services": ServiceSitemap, "organizations": OrganizationSitemap}},
     ),
+    path("api/", versions, name="api-versions"),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", unknown_address),  # after the API's own routes: JSON 404, never HTML
     path("kiosk/", include("website.kiosk.urls")),

@@ -15,6 +15,9 @@ class Root(Schema):
     version: str
     profile: str
     openapi_url: str
+    api_version: str
+    docs_url: str
+    endpoints: list[str]
 
 
 class Taxonomy(Open):
@@ -45,6 +48,13 @@ class Service(Open):
     organization_id: str | None = None
 
 
+class ServiceMinimal(Schema):
+    """An item of `/services?minimal=true`: the HSDS minimal shape."""
+
+    id: str
+    modified_date: str
+
+
 class ServiceAtLocation(Open):
     id: str
     service_id: str | None = None
@@ -62,7 +72,7 @@ class Page(Schema):
 
 
 class ServicePage(Page):
-    contents: list[Service]
+    contents: list[Service | ServiceMinimal]
 
 
 class OrganizationPage(Page):

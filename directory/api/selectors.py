@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from django.db.models import Avg, Q
+
 from directory.hsds import export
 from directory.hsds import mapping as m
-from directory.models import Category, Organization, Service, ServiceAtLocation, TargetGroup
+from directory.models import Category, Location, Organization, Service, ServiceAtLocation
 from directory.selectors import category_descendant_ids, public_service_at_locations, public_services
 from search import services as search_services
 from search.engines.base import GeoPoint
@@ -22,15 +24,61 @@ def search_sal_ids(query: str, filters: dict, near: GeoPoint | None) -> list[int
     return [hit.pk for hit in results.hits]
 
 
-def term_filter(term_id: str) -> tuple[str, int] | None:
-    """A taxonomy term id of the export -> the category or family category it stands for."""
-    for category in Category.objects.filter(is_public=True).only("pk", "scheme", "code"):
-        if m.term_id(category.scheme, category.code) == term_id:
-            return "categories", category.pk
-    for group in TargetGroup.objects.filter(is_public=True).only("pk", "code"):
-        if m.term_id("target_group", group.code) == term_id:
-            return "target_groups", group.pk
-    return None
+def taxonomy_key(taxonomy_id: str) -> str | None:
+    """A taxonomy id of the export -> its key in `mapping.TAXONOMIES` (None when unknown)."""
+    return next((key for key in m.TAXONOMIES if m.taxonomy_id(key) == taxonomy_id), None)
+
+
+def _term_q(term_id: str) -> Q | None:
+    """A taxonomy term id of the export -> the services whose HSDS record (with its organisation and places)
+    holds that term; None when no published term has that id."""
+    term = next((t for t in taxonomy_tables()["taxonomy_term"] if t["id"] == term_id), None)
+    if term is None:
+        return None
+    key, code = taxonomy_key(term["taxonomy_id"]), term.get("code", "")
+    if key in Category.Scheme.values:
+        category = Category.objects.get(scheme=key, code=code)
+        return Q(categories__in=category_descendant_ids([category.pk]))
+    places = "service_at_locations__location__"
+    return {
+        "target_group": lambda: Q(target_groups__code=code, target_groups__is_public=True),
+        "delivery": lambda: Q(**{m.DELIVERY_TERMS[code][0]: True}),
+        "cost": lambda: Q(cost=code),
+        "feature": lambda: {
+            "hotline": Q(is_hotline=True),
+            "wheelchair_accessible": Q(**{places + "wheelchair_accessible": True}),
+            "open_24_7": Q(**{places + "is_24_7": True}),
+            "confidential_address": Q(**{places + "is_confidential": True}),
+        }[code],
+        "provider_type": lambda: Q(organization__provider_type__code=code),
+        "agency": lambda: Q(organization__agency__code=code),
+        "municipality": lambda: Q(**{places + "municipality__code": code}),
+    }[key]()
+
+
+def _taxonomy_q(taxonomy_id: str) -> Q | None:
+    """A taxonomy id -> the services whose HSDS record holds any term of it; None when the taxonomy is unknown."""
+    key = taxonomy_key(taxonomy_id)
+    if key is None:
+        return None
+    if key in Category.Scheme.values:
+        return Q(categories__scheme=key, categories__is_public=True)
+    places = "service_at_locations__location__"
+    any_delivery = Q()
+    for field, _name in m.DELIVERY_TERMS.values():
+        any_delivery |= Q(**{field: True})
+    return {
+        "target_group": Q(target_groups__is_public=True),
+        "delivery": any_delivery,
+        "cost": Q(),  # every service has a cost term
+        "feature": Q(is_hotline=True)
+        | Q(**{places + "wheelchair_accessible": True})
+        | Q(**{places + "is_24_7": True})
+        | Q(**{places + "is_confidential": True}),
+        "provider_type": Q(organization__provider_type__isnull=False),
+        "agency": Q(organization__agency__isnull=False),
+        "municipality": Q(service_at_locations__isnull=False),
+    }[key]
 
 
 def services_queryset(
@@ -38,6 +86,7 @@ def services_queryset(
     sal_ids=None,
     organization_id: UUID | None = None,
     term: str | None = None,
+    taxonomy: str | None = None,
     modified_after: datetime | None = None,
 ):
     queryset = public_services()
@@ -45,13 +94,12 @@ def services_queryset(
         queryset = queryset.filter(service_at_locations__pk__in=sal_ids).distinct()
     if organization_id:
         queryset = queryset.filter(organization__uuid=organization_id)
-    if term:
-        found = term_filter(term)
-        if found is None:
-            return queryset.none()
-        field, pk = found
-        ids = category_descendant_ids([pk]) if field == "categories" else [pk]
-        queryset = queryset.filter(**{f"{field}__in": ids}).distinct()
+    for value, to_q in ((term, _term_q), (taxonomy, _taxonomy_q)):
+        if value:
+            condition = to_q(value)
+            if condition is None:
+                return queryset.none()
+            queryset = queryset.filter(pk__in=Service.objects.filter(condition).values("pk"))
     if modified_after:
         queryset = queryset.filter(updated_at__gt=modified_after)
     return queryset
@@ -99,8 +147,23 @@ def public_organizations():
     return Organization.objects.filter(pk__in=public_services().values("organization_id"))
 
 
-def sal_queryset(*, sal_ids=None, modified_after=None, service_id=None, location_id=None, organization_id=None):
+def sal_queryset(
+    *,
+    sal_ids=None,
+    modified_after=None,
+    service_id=None,
+    location_id=None,
+    organization_id=None,
+    term=None,
+    taxonomy=None,
+    postcode="",
+):
     queryset = public_service_at_locations()
+    if term or taxonomy:
+        queryset = queryset.filter(service__in=services_queryset(term=term, taxonomy=taxonomy).values("pk"))
+    if postcode:
+        # a confidential place's postal code is never matched: it would tell where the shelter is
+        queryset = queryset.filter(location__postal_code=postcode, location__is_confidential=False)
     if sal_ids is not None:
         queryset = queryset.filter(pk__in=sal_ids)
     if modified_after:
@@ -112,3 +175,17 @@ def sal_queryset(*, sal_ids=None, modified_after=None, service_id=None, location
     if organization_id:
         queryset = queryset.filter(service__organization__uuid=organization_id)
     return queryset
+
+
+def postcode_centroid(postcode: str) -> tuple[float, float] | None:
+    """The mean point of the published, non-confidential places with this postal code (None when none has
+    coordinates): the databank holds no postcode gazetteer, its own places are the only reference."""
+    point = Location.objects.filter(
+        postal_code=postcode,
+        is_confidential=False,
+        latitude__isnull=False,
+        service_at_locations__in=public_service_at_locations(),
+    ).aggregate(lat=Avg("latitude"), lon=Avg("longitude"))
+    if point["lat"] is None:
+        return None
+    return float(point["lat"]), float(point["lon"])

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from directory.hsds import mapping
 from directory.models import Location, Organization
 from tests.query_counts import queries_of
 
@@ -27,6 +28,12 @@ def count(client, path, **params):
         ("/taxonomies", {}, 7),
         ("/taxonomy_terms", {}, 7),
         ("/service_at_locations", {}, 21),
+        ("/services", {"full": "false"}, 20),
+        ("/services", {"minimal": "true"}, 4),
+        ("/services", {"taxonomy_id": mapping.taxonomy_id("measure")}, 20),
+        ("/organizations", {"full": "true"}, 22),
+        ("/organizations", {"full_service": "true"}, 22),
+        ("/service_at_locations", {"full": "false", "taxonomy_id": mapping.taxonomy_id("kind")}, 21),
     ],
 )
 def test_list_endpoint_query_count_is_constant_in_the_page_size(client, path, params, bound):
