@@ -21,12 +21,9 @@ from django.db import connection, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from .cache import reachable
 from .db_router import REPLICA, replica_configured
-from .taskqueue import stuck_tasks
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 
@@ -71,6 +68,11 @@ def check_tasks() -> dict:
     backend = settings.TASKS["default"]["BACKEND"]
     if "django_tasks_db" not in backend:
         return {"status": OK, "backend": backend.rsplit(".", 1)[-1]}
+    # inside: the task queue's model; core.health is imported by apps' ready() and must load before the registry
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from .taskqueue import stuck_tasks
 
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     waiting = ready.count()

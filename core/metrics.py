@@ -15,8 +15,6 @@ import time
 from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -110,6 +108,10 @@ def register_gauge(name: str, help_text: str, read, labels: tuple[str, ...] = ()
 
 
 def _task_queue_depth():
+    # inside: the task queue's model; core.metrics is imported by apps' ready() and must load before the registry
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     states = [TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.FAILED]
     counts = dict(
         DBTaskResult.objects.filter(status__in=states).values_list("status").annotate(n=Count("pk")).order_by()

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from core import metrics
+
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
@@ -9,10 +11,7 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # inside: these import models (core.metrics imports django-tasks-db's), which an app module may not before
-        # the registry is ready (standard Django)
-        from core import metrics
-
+        # inside: these import models, which an app module may not before the registry is ready (standard Django)
         from . import evidence, security, selectors
 
         security.connect()
