@@ -42,6 +42,10 @@ def workspace_view(view):
     return wrapper
 
 
+# Views call services as `try: … except services.NotAllowed: raise PermissionDenied … except services.ServiceError:
+# show it`. The clauses repeat in each view on purpose: NotAllowed is a ServiceError, so it must be caught first
+# (a policy refusal is a 403, never a message), and what another refusal becomes differs per view (a field's error,
+# the form's error, a message on the page it returns to).
 def require(user, action, obj=None):
     if not policy.can(user, action, obj):
         raise PermissionDenied(_("Недостаточно прав для этого действия."))

@@ -90,6 +90,7 @@ class Results:
 
 
 class Engine(Protocol):
+    # Each engine repeats this signature (search/engines/database.py, distributed.py): a Protocol is structural.
     name: str
 
     def search(
