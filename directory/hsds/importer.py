@@ -271,6 +271,7 @@ class Importer:
     def __init__(self, tables: dict[str, list[dict]], *, all_or_nothing: bool = False, dry_run: bool = False):
         self.tables = {table: tables.get(table, []) for table in m.TABLES}
         self.extra = {table: rows for table, rows in tables.items() if table not in m.TABLES and rows}
+        self.municipality_codes: dict[str, set] | None = None  # district name -> codes (derived rows)
         self.all_or_nothing = all_or_nothing
         self.dry_run = dry_run
         self.report = Report()
@@ -385,7 +386,8 @@ class Importer:
                 else:
                     self.error(row, f"{what}: {kind} «{owner}» ({field_name}) не найден{ending} в пакете.")
         for table, rows in self.extra.items():
-            if table in NOT_KEPT:
+            rows = [row for row in rows if not self.derived_by_the_export(table, row)]
+            if table in NOT_KEPT and rows:
                 self.report.warnings.append(
                     f"Таблица «{table}» ({len(rows)} стр., например {rows[0].get('_where', '')}) не загружена: "
                     f"банк данных не хранит {NOT_KEPT[table]}."
@@ -398,6 +400,28 @@ class Importer:
                     f"{row.get('_where', '')}: таксономия «{row.get('name', row.get('id'))}» не используется банком "
                     "данных: она и её термины не загружены."
                 )
+
+    def derived_by_the_export(self, table: str, row: dict) -> bool:
+        """A row the databank's own export derives from what the databank keeps — a service's districts, its cost
+        option, its date of change, its web address, the description of a table — recognised by the id the export
+        gives it (`mapping.derived_id`): re-importing it loses nothing, so it is not reported as lost."""
+        row_id = str(row.get("id") or "")
+        if table == "meta_table_description":
+            return row_id == m.derived_id("meta_table_description", row.get("name"))
+        if table == "service_area":
+            if self.municipality_codes is None:
+                self.municipality_codes = defaultdict(set)
+                for name, code in Municipality.objects.values_list("name", "code"):
+                    self.municipality_codes[name].add(code)
+            owner = row.get("service_id")
+            codes = self.municipality_codes.get(row.get("name"), ())
+            return row_id in {m.derived_id(owner, "service_area", code) for code in codes}
+        if table in ("cost_option", "metadata"):
+            return row_id == m.derived_id(row.get("service_id") or row.get("resource_id"), table)
+        if table == "url":
+            owners = [row.get(f"{kind}_id") for kind in ("service", "organization") if row.get(f"{kind}_id")]
+            return any(row_id == m.derived_id(owner, "url") for owner in owners)
+        return False
 
     def report_fields(self) -> None:
         """One warning per table naming the fields with a value the databank does not hold (and in how many rows),
