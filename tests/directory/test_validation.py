@@ -138,10 +138,13 @@ def test_age_range_must_make_sense():
     with pytest.raises(ValidationError) as exc:
         service.full_clean()
     assert "не может быть меньше" in messages(exc.value)
-    service.age_min, service.age_max = 3, 19
-    with pytest.raises(ValidationError):
+    # A service open to grown-ups as well is valid (issue 25: an HSDS maximum_age of 100 is not an error); past
+    # 120 years an age is a typing error.
+    service.age_min, service.age_max = 3, 121
+    with pytest.raises(ValidationError) as exc:
         service.full_clean()
-    service.age_max = 18
+    assert "age_max" in exc.value.message_dict
+    service.age_max = 100
     service.full_clean()
 
 
