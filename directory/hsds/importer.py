@@ -49,6 +49,8 @@ from directory.models import (
     Settlement,
     TargetGroup,
 )
+from search import sync
+from search.lemmas import SearchColumns
 
 from . import mapping as m
 
@@ -1023,8 +1025,6 @@ class Importer:
     # ------------------------------------------------------------ services
 
     def _search_columns(self):
-        from search.lemmas import SearchColumns
-
         return SearchColumns()
 
     def service(self, row: dict) -> None:
@@ -1172,8 +1172,6 @@ class Importer:
     def refresh_search(self) -> None:
         """Search (`search.sync`) for the rows the import touched; the columns of services not in the package
         whose organisation changed (they name it) are computed there."""
-        from search import sync
-
         imported = {service.pk for service in self.services.values()}
         others = []
         for chunk in _chunks(sorted(self.updated_organizations)):
